@@ -130,19 +130,17 @@ impl Eip712Domain {
     }
 }
 
-/// The EIP-712 typehash of `ChangePubKey(bytes20 pubKeyHash,uint32 nonce,uint32 accountId)`.
+/// The EIP-712 typehash of `ChangePubKey(bytes32 pubKeyHash,uint32 nonce,uint32 accountId)`.
 pub fn change_pubkey_typehash() -> B256 {
-    keccak256(b"ChangePubKey(bytes20 pubKeyHash,uint32 nonce,uint32 accountId)")
+    keccak256(b"ChangePubKey(bytes32 pubKeyHash,uint32 nonce,uint32 accountId)")
 }
 
 /// The digest the owner signs to authorize L2 key `pubkey_hash` on account `account_id` at
 /// `nonce`: `keccak256(0x1901 || domainSeparator || keccak256(abi.encode(typehash, pubKeyHash, nonce, accountId)))`.
-pub fn change_pubkey_digest(domain: &Eip712Domain, pubkey_hash: &[u8; 20], nonce: u32, account_id: u32) -> B256 {
+pub fn change_pubkey_digest(domain: &Eip712Domain, pubkey_hash: &[u8; 32], nonce: u32, account_id: u32) -> B256 {
     let mut s = Vec::with_capacity(4 * 32);
     s.extend_from_slice(change_pubkey_typehash().as_slice());
-    let mut h = [0u8; 32];
-    h[..20].copy_from_slice(pubkey_hash);
-    s.extend_from_slice(&h);
+    s.extend_from_slice(pubkey_hash);
     s.extend_from_slice(&U256::from(nonce).to_be_bytes::<32>());
     s.extend_from_slice(&U256::from(account_id).to_be_bytes::<32>());
     let struct_hash = keccak256(s);

@@ -7,6 +7,7 @@ use alloy_primitives::{B256, keccak256};
 use serde::{Deserialize, Serialize};
 use zkr_crypto::babyjubjub::Point;
 use zkr_crypto::eddsa::{self, PrivateKey, Signature};
+use zkr_crypto::eth::{Eip712Domain, EthPrivateKey, change_pubkey_digest};
 use zkr_crypto::field::fr_to_be_bytes;
 use zkr_crypto::{CryptoError, poseidon};
 
@@ -190,6 +191,22 @@ pub enum L2Tx {
 }
 
 impl Transfer {
+    /// Builds and signs a transfer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn signed(
+        key: &PrivateKey,
+        chain: ChainId,
+        from: AccountId,
+        to: Address,
+        token: TokenId,
+        amount: Amount,
+        fee: Amount,
+        nonce: Nonce,
+    ) -> Result<Self, TypesError> {
+        let m = transfer_message(chain, from, to, token, amount, fee, nonce)?;
+        Ok(Transfer { from, to, token, amount, fee, nonce, signature: L2Signature::sign(key, &m) })
+    }
+
     /// The signed message `M` (§5).
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
         transfer_message(chain, self.from, self.to, self.token, self.amount, self.fee, self.nonce)
@@ -213,6 +230,24 @@ pub fn transfer_message(
 }
 
 impl Withdraw {
+    /// Builds and signs a withdrawal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn signed(
+        key: &PrivateKey,
+        chain: ChainId,
+        account_id: AccountId,
+        to: Address,
+        token: TokenId,
+        amount: Amount,
+        fee: Amount,
+        nonce: Nonce,
+    ) -> Result<Self, TypesError> {
+        let placeholder = L2Signature::sign(key, &Fr::from(0u64));
+        let mut w = Withdraw { account_id, to, token, amount, fee, nonce, signature: placeholder };
+        w.signature = L2Signature::sign(key, &w.message(chain)?);
+        Ok(w)
+    }
+
     /// The signed message `M` (§5).
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
         let h = header(TX_TYPE_WITHDRAW, chain, self.account_id, self.token, self.nonce, pack_fee(self.fee.0)?)?;
@@ -224,6 +259,35 @@ impl Withdraw {
 }
 
 impl ChangePubKey {
+    /// Builds a key registration for `l2_key`, signed by it and authorized by `eth_key`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn signed(
+        l2_key: &PrivateKey,
+        eth_key: &EthPrivateKey,
+        domain: &Eip712Domain,
+        chain: ChainId,
+        account_id: AccountId,
+        fee_token: TokenId,
+        fee: Amount,
+        nonce: Nonce,
+    ) -> Result<Self, TypesError> {
+        let new_pub_key_hash = pubkey_hash(&l2_key.public());
+        let digest = change_pubkey_digest(domain, &fr_to_be_bytes(&new_pub_key_hash), nonce.0, account_id.0);
+        let eth_signature = eth_key.sign_digest(&digest).map_err(|e| TypesError::Invalid(e.to_string()))?;
+        let mut c = ChangePubKey {
+            account_id,
+            owner: eth_key.address(),
+            new_pub_key_hash,
+            fee_token,
+            fee,
+            nonce,
+            eth_signature,
+            signature: L2Signature::sign(l2_key, &Fr::from(0u64)),
+        };
+        c.signature = L2Signature::sign(l2_key, &c.message(chain)?);
+        Ok(c)
+    }
+
     /// The signed message `M` (§5).
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
         let h = header(TX_TYPE_CHANGE_PUBKEY, chain, self.account_id, self.fee_token, self.nonce, pack_fee(self.fee.0)?)?;

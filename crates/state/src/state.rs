@@ -1,0 +1,578 @@
+//! The native state transition (`docs/protocol.md` §4): validate, then apply, one operation.
+
+use crate::account::Account;
+use crate::error::StateError;
+use crate::fees::FeeAccumulator;
+use crate::request::{DepositRequest, FullExitRequest, OpRequest};
+use crate::storage::{ChangeSet, StateMeta, Storage};
+use crate::tree::AccountTree;
+use crate::witness::{AccountUpdate, LeafState, OpWitness};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use zkr_crypto::CryptoError;
+use zkr_crypto::eth::{Eip712Domain, change_pubkey_digest, recover_signer};
+use zkr_crypto::field::fr_to_be_bytes;
+use zkr_types::op::{ChangePubKeyOp, DepositOp, FullExitOp, Op, TransferOp, TransferToNewOp, WithdrawOp};
+use zkr_types::params::{MAX_ACCOUNTS, MAX_NONCE, MAX_TOKENS};
+use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw};
+use zkr_types::{AccountId, Address, Amount, BatchNumber, ChainId, Fr, L2BlockNumber, Nonce, TokenId};
+
+/// What the state needs to know about its chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainConfig {
+    /// zkr chain id (inside every L2 signature).
+    pub chain_id: ChainId,
+    /// EIP-712 domain of the rollup contract (for ChangePubKey authorizations).
+    pub eip712: Eip712Domain,
+}
+
+/// A successfully applied operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The operation as it goes into the batch.
+    pub op: Op,
+    /// Its exact pubdata.
+    pub pubdata: Vec<u8>,
+    /// The circuit's witness, in witness mode.
+    pub witness: Option<OpWitness>,
+}
+
+/// A sealed L2 block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockSealed {
+    /// Its number.
+    pub number: L2BlockNumber,
+    /// State root after it.
+    pub root: Fr,
+    /// Tree nodes hashed when sealing it.
+    pub hashed_nodes: usize,
+}
+
+/// A sealed batch: its fees credited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSealed {
+    /// Its number.
+    pub number: BatchNumber,
+    /// The fee account.
+    pub fee_account: AccountId,
+    /// Fees credited, per token in increasing order.
+    pub fees: Vec<(TokenId, u128)>,
+    /// Witnesses of the fee credits, in witness mode.
+    pub fee_updates: Vec<AccountUpdate>,
+    /// Root after the fee credits.
+    pub root: Fr,
+}
+
+/// Whether a signature still needs checking.
+#[derive(Debug, Clone)]
+enum SigCheck {
+    Verify,
+    Done(Result<(), CryptoError>),
+}
+
+/// The state: storage plus the uncommitted changes of the current block.
+pub struct State<S: Storage> {
+    storage: S,
+    config: ChainConfig,
+    accounts: HashMap<AccountId, Account>,
+    new_owners: HashMap<Address, AccountId>,
+    tree: AccountTree,
+    block_number: u64,
+    next_account_id: u32,
+    num_tokens: u16,
+    batch_number: u64,
+    fee_account: AccountId,
+    fees: FeeAccumulator,
+    witness_mode: bool,
+}
+
+impl<S: Storage> std::fmt::Debug for State<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("block_number", &self.block_number)
+            .field("next_account_id", &self.next_account_id)
+            .field("batch_number", &self.batch_number)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_nonce(id: AccountId, account: &Account, got: Nonce) -> Result<(), StateError> {
+    let expected = account.nonce;
+    if got < expected {
+        return Err(StateError::StaleNonce { account: id, expected, got });
+    }
+    if got > expected {
+        return Err(StateError::FutureNonce { account: id, expected, got });
+    }
+    if expected.0 == MAX_NONCE {
+        return Err(StateError::NonceExhausted(id));
+    }
+    Ok(())
+}
+
+fn check_funds(id: AccountId, account: &Account, token: TokenId, amount: u128, fee: u128) -> Result<u128, StateError> {
+    let needed = amount.checked_add(fee).ok_or(StateError::Overflow)?;
+    let balance = account.balance(token);
+    if balance < needed {
+        return Err(StateError::InsufficientBalance { account: id, token, balance, needed });
+    }
+    Ok(needed)
+}
+
+impl<S: Storage> State<S> {
+    /// Opens the state in `storage` (genesis if the store is fresh).
+    pub fn open(storage: S, config: ChainConfig) -> Result<Self, StateError> {
+        let meta = storage.meta()?;
+        let mut s = State {
+            storage,
+            config,
+            accounts: HashMap::new(),
+            new_owners: HashMap::new(),
+            tree: AccountTree::new(),
+            block_number: 0,
+            next_account_id: 0,
+            num_tokens: 1,
+            batch_number: 1,
+            fee_account: AccountId(0),
+            fees: FeeAccumulator::default(),
+            witness_mode: false,
+        };
+        if let Some(m) = meta {
+            s.block_number = m.block_number;
+            s.next_account_id = m.next_account_id;
+            s.num_tokens = m.num_tokens;
+            s.batch_number = m.batch_number;
+            s.fee_account = AccountId(m.fee_account);
+            s.fees = FeeAccumulator::from_meta(&m.pending_fees)
+                .ok_or_else(|| StateError::Storage("corrupt pending fees".into()))?;
+        }
+        Ok(s)
+    }
+
+    /// The chain configuration.
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The underlying storage.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// In witness mode every operation returns its witness (and the tree is rehashed per
+    /// operation, which is slower).
+    pub fn set_witness_mode(&mut self, on: bool) {
+        self.witness_mode = on;
+    }
+
+    /// The current state root (including uncommitted operations).
+    pub fn root(&mut self) -> Result<Fr, StateError> {
+        Ok(self.tree.root(&self.storage)?)
+    }
+
+    /// Last sealed block number.
+    pub fn block_number(&self) -> L2BlockNumber {
+        L2BlockNumber(self.block_number)
+    }
+
+    /// Number of the batch being built.
+    pub fn batch_number(&self) -> BatchNumber {
+        BatchNumber(self.batch_number)
+    }
+
+    /// Next free account id.
+    pub fn next_account_id(&self) -> AccountId {
+        AccountId(self.next_account_id)
+    }
+
+    /// Fees accumulated by the batch being built.
+    pub fn pending_fees(&self) -> &FeeAccumulator {
+        &self.fees
+    }
+
+    /// Number of registered tokens (ids `0..n`).
+    pub fn num_tokens(&self) -> u16 {
+        self.num_tokens
+    }
+
+    /// Registers the next token id (mirrors token registration on L1).
+    pub fn register_token(&mut self) -> Result<TokenId, StateError> {
+        if u64::from(self.num_tokens) >= MAX_TOKENS {
+            return Err(StateError::UnknownToken(TokenId(self.num_tokens)));
+        }
+        self.num_tokens += 1;
+        Ok(TokenId(self.num_tokens - 1))
+    }
+
+    /// Sets the fee account of the batch being built (only while it has no fees yet).
+    pub fn set_fee_account(&mut self, id: AccountId) -> Result<(), StateError> {
+        if !id.is_valid() {
+            return Err(zkr_types::TypesError::AccountIdOutOfRange(id.0.into()).into());
+        }
+        if self.fees.iter().next().is_some() && id != self.fee_account {
+            return Err(StateError::Storage("fee account can only change between batches".into()));
+        }
+        self.fee_account = id;
+        Ok(())
+    }
+
+    /// The account at `id`, if not empty.
+    pub fn account(&self, id: AccountId) -> Result<Option<Account>, StateError> {
+        if let Some(a) = self.accounts.get(&id) {
+            return Ok(Some(a.clone()));
+        }
+        Ok(self.storage.account(id)?)
+    }
+
+    /// The first account owned by `owner`.
+    pub fn account_id_of(&self, owner: &Address) -> Result<Option<AccountId>, StateError> {
+        if let Some(id) = self.new_owners.get(owner) {
+            return Ok(Some(*id));
+        }
+        Ok(self.storage.account_by_owner(owner)?)
+    }
+
+    fn load(&self, id: AccountId) -> Result<Account, StateError> {
+        Ok(self.account(id)?.unwrap_or_default())
+    }
+
+    fn existing(&self, id: AccountId) -> Result<Account, StateError> {
+        if !id.is_valid() {
+            return Err(StateError::UnknownAccount(id));
+        }
+        match self.account(id)? {
+            Some(a) if !a.is_empty() => Ok(a),
+            _ => Err(StateError::UnknownAccount(id)),
+        }
+    }
+
+    fn check_token(&self, token: TokenId) -> Result<(), StateError> {
+        if token.0 >= self.num_tokens {
+            return Err(StateError::UnknownToken(token));
+        }
+        Ok(())
+    }
+
+    fn check_signer(
+        &self,
+        id: AccountId,
+        expected_pkh: Fr,
+        sig: &L2Signature,
+        message: &Fr,
+        check: SigCheck,
+    ) -> Result<(), StateError> {
+        if expected_pkh == Fr::from(0u64) {
+            return Err(StateError::PubKeyNotSet(id));
+        }
+        if sig.pubkey_hash() != expected_pkh {
+            return Err(StateError::WrongSigner(id));
+        }
+        let result = match check {
+            SigCheck::Verify => sig.verify(message),
+            SigCheck::Done(r) => r,
+        };
+        result.map_err(StateError::InvalidSignature)
+    }
+
+    fn fresh_account_id(&self) -> Result<AccountId, StateError> {
+        if u64::from(self.next_account_id) >= MAX_ACCOUNTS {
+            return Err(StateError::TreeFull);
+        }
+        Ok(AccountId(self.next_account_id))
+    }
+
+    /// Changes one account (and one token's balance leaf), recording the witness in witness mode.
+    fn update(
+        &mut self,
+        id: AccountId,
+        token: TokenId,
+        f: impl FnOnce(&mut Account),
+    ) -> Result<Option<AccountUpdate>, StateError> {
+        let mut account = self.load(id)?;
+        let leaf_state = |a: &Account| LeafState {
+            owner: a.owner,
+            pubkey_hash: a.pubkey_hash,
+            nonce: a.nonce,
+            balance: a.balance(token),
+        };
+        let before = self.witness_mode.then(|| leaf_state(&account));
+        let paths = if self.witness_mode {
+            let account_path = self.tree.path(&self.storage, id)?;
+            Some((account.balance_path(token), account_path, self.root()?))
+        } else {
+            None
+        };
+        f(&mut account);
+        self.tree.set_leaf(id, account.leaf_hash());
+        let after = leaf_state(&account);
+        if account.owner != Address::ZERO && self.account_id_of(&account.owner)?.is_none() {
+            self.new_owners.insert(account.owner, id);
+        }
+        self.accounts.insert(id, account);
+        match (before, paths) {
+            (Some(before), Some((balance_path, account_path, root_before))) => Ok(Some(AccountUpdate {
+                account_id: id,
+                token,
+                before,
+                after,
+                balance_path,
+                account_path,
+                root_before,
+                root_after: self.root()?,
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Validates and applies one operation. On error nothing changes.
+    pub fn apply(&mut self, request: &OpRequest) -> Result<Applied, StateError> {
+        self.apply_checked(request, SigCheck::Verify)
+    }
+
+    /// Applies a block's operations in order, verifying their signatures in parallel first.
+    /// Returns one result per request; rejected requests change nothing.
+    pub fn apply_block(&mut self, requests: &[OpRequest]) -> Vec<Result<Applied, StateError>> {
+        let chain = self.config.chain_id;
+        let checks: Vec<SigCheck> = requests
+            .par_iter()
+            .map(|r| match r {
+                OpRequest::Tx(tx) => match tx.message(chain) {
+                    Ok(m) => SigCheck::Done(tx.signature().verify(&m)),
+                    Err(_) => SigCheck::Verify,
+                },
+                _ => SigCheck::Verify,
+            })
+            .collect();
+        requests.iter().zip(checks).map(|(r, c)| self.apply_checked(r, c)).collect()
+    }
+
+    fn apply_checked(&mut self, request: &OpRequest, sig: SigCheck) -> Result<Applied, StateError> {
+        let (op, witness) = match request {
+            OpRequest::Noop => (Op::Noop, OpWitness::default()),
+            OpRequest::Deposit(d) => self.deposit(d)?,
+            OpRequest::FullExit(f) => self.full_exit(f)?,
+            OpRequest::Tx(L2Tx::Transfer(t)) => self.transfer(t, sig)?,
+            OpRequest::Tx(L2Tx::Withdraw(w)) => self.withdraw(w, sig)?,
+            OpRequest::Tx(L2Tx::ChangePubKey(c)) => self.change_pubkey(c, sig)?,
+        };
+        let pubdata = op.pubdata().map_err(StateError::Types)?;
+        Ok(Applied { op, pubdata, witness: self.witness_mode.then_some(witness) })
+    }
+
+    fn deposit(&mut self, d: &DepositRequest) -> Result<(Op, OpWitness), StateError> {
+        self.check_token(d.token)?;
+        if d.amount.0 == 0 {
+            return Err(StateError::ZeroAmount);
+        }
+        if d.owner == Address::ZERO {
+            return Err(StateError::ZeroAddress);
+        }
+        let id = match self.account_id_of(&d.owner)? {
+            Some(id) => id,
+            None => self.fresh_account_id()?,
+        };
+        let account = self.load(id)?;
+        let new_balance = account.balance(d.token).checked_add(d.amount.0).ok_or(StateError::Overflow)?;
+        if id.0 == self.next_account_id {
+            self.next_account_id += 1;
+        }
+        let (owner, token) = (d.owner, d.token);
+        let u = self.update(id, token, |a| {
+            a.owner = owner;
+            a.set_balance(token, new_balance);
+        })?;
+        let op = Op::Deposit(DepositOp { account_id: id, owner, token, amount: d.amount });
+        Ok((op, OpWitness { updates: u.into_iter().collect(), ..Default::default() }))
+    }
+
+    fn full_exit(&mut self, f: &FullExitRequest) -> Result<(Op, OpWitness), StateError> {
+        if !f.account_id.is_valid() {
+            return Err(zkr_types::TypesError::AccountIdOutOfRange(f.account_id.0.into()).into());
+        }
+        self.check_token(f.token)?;
+        let account = self.load(f.account_id)?;
+        let amount = if account.owner == f.owner && f.owner != Address::ZERO { account.balance(f.token) } else { 0 };
+        let token = f.token;
+        let u = if amount > 0 {
+            self.update(f.account_id, token, |a| a.set_balance(token, 0))?
+        } else if self.witness_mode {
+            // Nothing changes, but the circuit still sees the leaf to check the owner.
+            let before = self.account(f.account_id)?.is_some();
+            let u = self.update(f.account_id, token, |_| {})?;
+            if !before {
+                self.accounts.remove(&f.account_id);
+            }
+            u
+        } else {
+            None
+        };
+        let op = Op::FullExit(FullExitOp { account_id: f.account_id, owner: f.owner, token, amount: Amount(amount) });
+        Ok((op, OpWitness { updates: u.into_iter().collect(), ..Default::default() }))
+    }
+
+    fn transfer(&mut self, t: &Transfer, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
+        let message = t.message(self.config.chain_id)?;
+        let from = self.existing(t.from)?;
+        self.check_signer(t.from, from.pubkey_hash, &t.signature, &message, sig)?;
+        check_nonce(t.from, &from, t.nonce)?;
+        self.check_token(t.token)?;
+        if t.to == Address::ZERO {
+            return Err(StateError::ZeroAddress);
+        }
+        let needed = check_funds(t.from, &from, t.token, t.amount.0, t.fee.0)?;
+        if !self.fees.accepts(t.token, t.fee.0) {
+            return Err(StateError::TooManyFeeTokens);
+        }
+        let to_id = self.account_id_of(&t.to)?;
+        let to_id = match to_id {
+            Some(id) => {
+                let receiver_balance = if id == t.from { from.balance(t.token) - needed } else { self.load(id)?.balance(t.token) };
+                receiver_balance.checked_add(t.amount.0).ok_or(StateError::Overflow)?;
+                Some(id)
+            }
+            None => {
+                self.fresh_account_id()?;
+                None
+            }
+        };
+        // Validated: apply.
+        let token = t.token;
+        let sender_balance = from.balance(token) - needed;
+        let mut updates = Vec::new();
+        updates.extend(self.update(t.from, token, |a| {
+            a.set_balance(token, sender_balance);
+            a.nonce = Nonce(a.nonce.0 + 1);
+        })?);
+        let amount = t.amount.0;
+        let op = match to_id {
+            Some(id) => {
+                updates.extend(self.update(id, token, |a| {
+                    let b = a.balance(token) + amount;
+                    a.set_balance(token, b);
+                })?);
+                Op::Transfer(TransferOp { from: t.from, to_id: id, token, amount: t.amount, fee: t.fee })
+            }
+            None => {
+                let id = AccountId(self.next_account_id);
+                self.next_account_id += 1;
+                let owner = t.to;
+                updates.extend(self.update(id, token, |a| {
+                    a.owner = owner;
+                    a.set_balance(token, amount);
+                })?);
+                Op::TransferToNew(TransferToNewOp { from: t.from, to_id: id, to: t.to, token, amount: t.amount, fee: t.fee })
+            }
+        };
+        self.fees.add(token, t.fee.0);
+        Ok((op, OpWitness { updates, signature: Some(t.signature), message: Some(message) }))
+    }
+
+    fn withdraw(&mut self, w: &Withdraw, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
+        let message = w.message(self.config.chain_id)?;
+        let account = self.existing(w.account_id)?;
+        self.check_signer(w.account_id, account.pubkey_hash, &w.signature, &message, sig)?;
+        check_nonce(w.account_id, &account, w.nonce)?;
+        self.check_token(w.token)?;
+        if w.to == Address::ZERO {
+            return Err(StateError::ZeroAddress);
+        }
+        let needed = check_funds(w.account_id, &account, w.token, w.amount.0, w.fee.0)?;
+        if !self.fees.accepts(w.token, w.fee.0) {
+            return Err(StateError::TooManyFeeTokens);
+        }
+        let token = w.token;
+        let new_balance = account.balance(token) - needed;
+        let u = self.update(w.account_id, token, |a| {
+            a.set_balance(token, new_balance);
+            a.nonce = Nonce(a.nonce.0 + 1);
+        })?;
+        self.fees.add(token, w.fee.0);
+        let op = Op::Withdraw(WithdrawOp { account_id: w.account_id, token, amount: w.amount, fee: w.fee, to: w.to });
+        Ok((op, OpWitness { updates: u.into_iter().collect(), signature: Some(w.signature), message: Some(message) }))
+    }
+
+    fn change_pubkey(&mut self, c: &ChangePubKey, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
+        let message = c.message(self.config.chain_id)?;
+        let account = self.existing(c.account_id)?;
+        if account.owner != c.owner {
+            return Err(StateError::OwnerMismatch(c.account_id));
+        }
+        // Signed by the new key: proves possession and authorizes the fee.
+        self.check_signer(c.account_id, c.new_pub_key_hash, &c.signature, &message, sig)?;
+        let digest = change_pubkey_digest(&self.config.eip712, &fr_to_be_bytes(&c.new_pub_key_hash), c.nonce.0, c.account_id.0);
+        match recover_signer(&digest, &c.eth_signature) {
+            Ok(signer) if signer == c.owner => {}
+            Ok(signer) => return Err(StateError::InvalidEthSignature(format!("signed by {signer}, not the owner {}", c.owner))),
+            Err(e) => return Err(StateError::InvalidEthSignature(e.to_string())),
+        }
+        check_nonce(c.account_id, &account, c.nonce)?;
+        self.check_token(c.fee_token)?;
+        let needed = check_funds(c.account_id, &account, c.fee_token, 0, c.fee.0)?;
+        if !self.fees.accepts(c.fee_token, c.fee.0) {
+            return Err(StateError::TooManyFeeTokens);
+        }
+        let (token, pkh) = (c.fee_token, c.new_pub_key_hash);
+        let new_balance = account.balance(token) - needed;
+        let u = self.update(c.account_id, token, |a| {
+            a.set_balance(token, new_balance);
+            a.pubkey_hash = pkh;
+            a.nonce = Nonce(a.nonce.0 + 1);
+        })?;
+        self.fees.add(token, c.fee.0);
+        let op = Op::ChangePubKey(ChangePubKeyOp {
+            account_id: c.account_id,
+            owner: c.owner,
+            new_pub_key_hash: pkh,
+            nonce: c.nonce,
+            fee_token: token,
+            fee: c.fee,
+        });
+        Ok((op, OpWitness { updates: u.into_iter().collect(), signature: Some(c.signature), message: Some(message) }))
+    }
+
+    /// Credits the batch's fees to its fee account and starts the next batch. The changes are
+    /// committed with the next sealed block.
+    pub fn seal_batch(&mut self) -> Result<BatchSealed, StateError> {
+        let fees: Vec<(TokenId, u128)> = self.fees.iter().collect();
+        let fee_account = self.fee_account;
+        let account = self.load(fee_account)?;
+        for (token, total) in &fees {
+            account.balance(*token).checked_add(*total).ok_or(StateError::Overflow)?;
+        }
+        let mut fee_updates = Vec::new();
+        for (token, total) in fees.iter().copied() {
+            fee_updates.extend(self.update(fee_account, token, |a| {
+                let b = a.balance(token) + total;
+                a.set_balance(token, b);
+            })?);
+        }
+        self.fees.clear();
+        let number = BatchNumber(self.batch_number);
+        self.batch_number += 1;
+        Ok(BatchSealed { number, fee_account, fees, fee_updates, root: self.root()? })
+    }
+
+    /// Rehashes the tree once and commits the block's changes atomically.
+    pub fn seal_block(&mut self) -> Result<BlockSealed, StateError> {
+        let hashed_nodes = self.tree.flush(&self.storage)?;
+        let root = self.root()?;
+        let meta = StateMeta {
+            block_number: self.block_number + 1,
+            root,
+            next_account_id: self.next_account_id,
+            num_tokens: self.num_tokens,
+            batch_number: self.batch_number,
+            fee_account: self.fee_account.0,
+            pending_fees: self.fees.to_meta(),
+        };
+        let changes = ChangeSet {
+            accounts: self.accounts.drain().collect(),
+            nodes: self.tree.take_changes(),
+            owners: self.new_owners.drain().collect(),
+            meta,
+        };
+        self.storage.commit(changes)?;
+        self.block_number += 1;
+        Ok(BlockSealed { number: L2BlockNumber(self.block_number), root, hashed_nodes })
+    }
+}

@@ -1,0 +1,60 @@
+//! In-memory storage, for tests and benchmarks.
+
+use super::{ChangeSet, StateMeta, Storage, StorageError};
+use crate::account::Account;
+use crate::tree::NodeKey;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use zkr_types::{AccountId, Address, Fr};
+
+#[derive(Debug, Default)]
+struct Inner {
+    nodes: HashMap<u64, Fr>,
+    accounts: HashMap<u32, Account>,
+    owners: HashMap<Address, AccountId>,
+    meta: Option<StateMeta>,
+}
+
+/// Storage in a `HashMap`, lost when dropped.
+#[derive(Debug, Default)]
+pub struct MemoryStorage(RwLock<Inner>);
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Storage for MemoryStorage {
+    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError> {
+        Ok(self.read().nodes.get(&key.0).copied())
+    }
+
+    fn account(&self, id: AccountId) -> Result<Option<Account>, StorageError> {
+        Ok(self.read().accounts.get(&id.0).cloned())
+    }
+
+    fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError> {
+        Ok(self.read().owners.get(owner).copied())
+    }
+
+    fn meta(&self) -> Result<Option<StateMeta>, StorageError> {
+        Ok(self.read().meta.clone())
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
+        let mut inner = self.0.write().unwrap_or_else(|e| e.into_inner());
+        inner.nodes.extend(changes.nodes.into_iter().map(|(k, v)| (k.0, v)));
+        inner.accounts.extend(changes.accounts.into_iter().map(|(k, v)| (k.0, v)));
+        for (owner, id) in changes.owners {
+            inner.owners.entry(owner).or_insert(id);
+        }
+        inner.meta = Some(changes.meta);
+        Ok(())
+    }
+}

@@ -1,0 +1,96 @@
+//! Where the state lives: a small trait, a persistent redb implementation and an in-memory one.
+//!
+//! Writes happen only through [`Storage::commit`], which applies one block's [`ChangeSet`]
+//! atomically: after a crash the store holds the state after some whole block, never part of one.
+
+mod memory;
+mod redb_store;
+
+pub use memory::MemoryStorage;
+pub use redb_store::RedbStorage;
+
+use crate::account::Account;
+use crate::tree::NodeKey;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use zkr_types::{AccountId, Address, Fr};
+
+/// A storage failure.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// The backend failed.
+    #[error("storage backend: {0}")]
+    Backend(String),
+    /// Stored bytes that do not decode.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Everything about the state besides accounts and nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateMeta {
+    /// Last sealed L2 block.
+    pub block_number: u64,
+    /// State root after it.
+    #[serde(with = "fr_dec")]
+    pub root: Fr,
+    /// Next free account id.
+    pub next_account_id: u32,
+    /// Number of registered tokens.
+    pub num_tokens: u16,
+    /// Number of the batch being built.
+    pub batch_number: u64,
+    /// Fee account of the batch being built.
+    pub fee_account: u32,
+    /// Fees accumulated in the batch being built.
+    pub pending_fees: Vec<(u16, String)>,
+}
+
+mod fr_dec {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use zkr_crypto::field::{fr_from_decimal, fr_to_decimal};
+    use zkr_types::Fr;
+    pub fn serialize<S: Serializer>(x: &Fr, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&fr_to_decimal(x))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Fr, D::Error> {
+        fr_from_decimal(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl StateMeta {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("meta serializes")
+    }
+
+    pub(crate) fn from_bytes(b: &[u8]) -> Result<Self, StorageError> {
+        serde_json::from_slice(b).map_err(|e| StorageError::Corrupt(format!("state meta: {e}")))
+    }
+}
+
+/// One block's changes.
+#[derive(Debug, Clone)]
+pub struct ChangeSet {
+    /// Changed accounts.
+    pub accounts: Vec<(AccountId, Account)>,
+    /// Changed tree nodes.
+    pub nodes: Vec<(NodeKey, Fr)>,
+    /// New owner -> first account id entries.
+    pub owners: Vec<(Address, AccountId)>,
+    /// The new meta.
+    pub meta: StateMeta,
+}
+
+/// Storage of the state. Reads see the last committed block.
+pub trait Storage: Send + Sync {
+    /// A tree node, `None` if it was never written (empty subtree).
+    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError>;
+    /// An account, `None` if empty.
+    fn account(&self, id: AccountId) -> Result<Option<Account>, StorageError>;
+    /// The first account owned by an address.
+    fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError>;
+    /// The meta, `None` for a fresh store.
+    fn meta(&self) -> Result<Option<StateMeta>, StorageError>;
+    /// Applies a block's changes atomically.
+    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError>;
+}

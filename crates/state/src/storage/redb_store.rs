@@ -1,0 +1,111 @@
+//! Persistent storage in a redb file. Each block is one redb write transaction, so a crash
+//! leaves the state of the last committed block.
+
+use super::{ChangeSet, StateMeta, Storage, StorageError};
+use crate::account::Account;
+use crate::tree::NodeKey;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+use zkr_crypto::field::fr_from_le_bytes_canonical;
+use zkr_types::{AccountId, Address, Fr};
+
+const NODES: TableDefinition<u64, [u8; 32]> = TableDefinition::new("nodes");
+const ACCOUNTS: TableDefinition<u32, &[u8]> = TableDefinition::new("accounts");
+const OWNERS: TableDefinition<[u8; 20], u32> = TableDefinition::new("owners");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+fn backend<E: std::fmt::Display>(e: E) -> StorageError {
+    StorageError::Backend(e.to_string())
+}
+
+/// State storage in a redb database file.
+pub struct RedbStorage {
+    db: Database,
+}
+
+impl std::fmt::Debug for RedbStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedbStorage")
+    }
+}
+
+impl RedbStorage {
+    /// Opens (or creates) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        let db = Database::create(path).map_err(backend)?;
+        let w = db.begin_write().map_err(backend)?;
+        {
+            w.open_table(NODES).map_err(backend)?;
+            w.open_table(ACCOUNTS).map_err(backend)?;
+            w.open_table(OWNERS).map_err(backend)?;
+            w.open_table(META).map_err(backend)?;
+        }
+        w.commit().map_err(backend)?;
+        Ok(RedbStorage { db })
+    }
+}
+
+impl Storage for RedbStorage {
+    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError> {
+        let r = self.db.begin_read().map_err(backend)?;
+        let t = r.open_table(NODES).map_err(backend)?;
+        match t.get(key.0).map_err(backend)? {
+            None => Ok(None),
+            Some(v) => fr_from_le_bytes_canonical(&v.value())
+                .map(Some)
+                .ok_or_else(|| StorageError::Corrupt(format!("node {key:?}"))),
+        }
+    }
+
+    fn account(&self, id: AccountId) -> Result<Option<Account>, StorageError> {
+        let r = self.db.begin_read().map_err(backend)?;
+        let t = r.open_table(ACCOUNTS).map_err(backend)?;
+        match t.get(id.0).map_err(backend)? {
+            None => Ok(None),
+            Some(v) => Account::from_bytes(v.value())
+                .map(Some)
+                .ok_or_else(|| StorageError::Corrupt(format!("account {id}"))),
+        }
+    }
+
+    fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError> {
+        let r = self.db.begin_read().map_err(backend)?;
+        let t = r.open_table(OWNERS).map_err(backend)?;
+        Ok(t.get(owner.0.0).map_err(backend)?.map(|v| AccountId(v.value())))
+    }
+
+    fn meta(&self) -> Result<Option<StateMeta>, StorageError> {
+        let r = self.db.begin_read().map_err(backend)?;
+        let t = r.open_table(META).map_err(backend)?;
+        match t.get("state").map_err(backend)? {
+            None => Ok(None),
+            Some(v) => StateMeta::from_bytes(v.value()).map(Some),
+        }
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
+        use ark_ff::{BigInteger, PrimeField};
+        let w = self.db.begin_write().map_err(backend)?;
+        {
+            let mut nodes = w.open_table(NODES).map_err(backend)?;
+            for (k, v) in &changes.nodes {
+                let mut b = [0u8; 32];
+                b.copy_from_slice(&v.into_bigint().to_bytes_le());
+                nodes.insert(k.0, b).map_err(backend)?;
+            }
+            let mut accounts = w.open_table(ACCOUNTS).map_err(backend)?;
+            for (id, a) in &changes.accounts {
+                accounts.insert(id.0, a.to_bytes().as_slice()).map_err(backend)?;
+            }
+            let mut owners = w.open_table(OWNERS).map_err(backend)?;
+            for (owner, id) in &changes.owners {
+                if owners.get(owner.0.0).map_err(backend)?.is_none() {
+                    owners.insert(owner.0.0, id.0).map_err(backend)?;
+                }
+            }
+            let mut meta = w.open_table(META).map_err(backend)?;
+            meta.insert("state", changes.meta.to_bytes().as_slice()).map_err(backend)?;
+        }
+        w.commit().map_err(backend)
+    }
+}
