@@ -70,6 +70,9 @@ pub enum StateError {
     /// A fifth distinct fee token in one batch.
     #[error("this batch already pays fees in {} tokens; seal it first", zkr_types::params::MAX_FEE_TOKENS_PER_BATCH)]
     TooManyFeeTokens,
+    /// The fee account of a batch that already holds fees cannot change.
+    #[error("the fee account can only change between batches")]
+    FeeAccountLocked,
     /// Zero address where an L1 receiver is needed.
     #[error("the zero address cannot receive funds")]
     ZeroAddress,

@@ -210,7 +210,7 @@ impl<S: Storage> State<S> {
             return Err(zkr_types::TypesError::AccountIdOutOfRange(id.0.into()).into());
         }
         if self.fees.iter().next().is_some() && id != self.fee_account {
-            return Err(StateError::Storage("fee account can only change between batches".into()));
+            return Err(StateError::FeeAccountLocked);
         }
         self.fee_account = id;
         Ok(())
