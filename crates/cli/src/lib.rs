@@ -1,1 +1,43 @@
-//! placeholder
+//! The `zkr` command line: argument parsing and the commands behind the `zkr` binary.
+//!
+//! Each subcommand lives in its own module under [`commands`]; this file only parses and
+//! dispatches. Errors reach the user as `error: ...` on stderr with a non-zero exit code.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// zkr: a zero-knowledge rollup for Ethereum.
+#[derive(Debug, Parser)]
+#[command(name = "zkr", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Hashes, keys and signatures compatible with circomlib/circomlibjs.
+    #[command(subcommand)]
+    Crypto(commands::crypto::CryptoCommand),
+    /// Benchmarks; each prints one JSON line of figures.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Crypto(c) => commands::crypto::run(c),
+        Command::Bench(b) => commands::bench::run(b),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -9,7 +9,10 @@ use zkr_types::tx::address_to_fr;
 use zkr_types::{Address, Fr, Nonce, TokenId};
 
 /// One account. The all-zero account is the empty leaf.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The balance root is cached and recomputed lazily: [`Account::set_balance`] only marks it
+/// stale, so a block's hashing can be done once per touched account, in parallel.
+#[derive(Debug, Clone)]
 pub struct Account {
     /// L1 owner; zero for an empty leaf.
     pub owner: Address,
@@ -19,7 +22,16 @@ pub struct Account {
     pub nonce: Nonce,
     balances: BTreeMap<u16, u128>,
     balance_root: Fr,
+    stale: bool,
 }
+
+impl PartialEq for Account {
+    fn eq(&self, o: &Self) -> bool {
+        self.owner == o.owner && self.pubkey_hash == o.pubkey_hash && self.nonce == o.nonce && self.balances == o.balances
+    }
+}
+
+impl Eq for Account {}
 
 impl Default for Account {
     fn default() -> Self {
@@ -29,6 +41,7 @@ impl Default for Account {
             nonce: Nonce(0),
             balances: BTreeMap::new(),
             balance_root: empty_balance_root(),
+            stale: false,
         }
     }
 }
@@ -79,14 +92,22 @@ impl Account {
         self.balances.iter().map(|(t, b)| (TokenId(*t), *b))
     }
 
-    /// Sets a balance and recomputes the balance root.
+    /// Sets a balance; the balance root is recomputed when next needed.
     pub fn set_balance(&mut self, token: TokenId, value: u128) {
         if value == 0 {
             self.balances.remove(&token.0);
         } else {
             self.balances.insert(token.0, value);
         }
-        self.balance_root = self.compute_balance_root();
+        self.stale = true;
+    }
+
+    /// Recomputes and caches the balance root if a balance changed.
+    pub fn refresh(&mut self) {
+        if self.stale {
+            self.balance_root = self.compute_balance_root();
+            self.stale = false;
+        }
     }
 
     fn entries(&self) -> Vec<(u16, u128)> {
@@ -97,9 +118,9 @@ impl Account {
         subtree_root(&self.entries(), 0)
     }
 
-    /// Root of the balance tree.
+    /// Root of the balance tree (computed on the fly if stale; see [`Account::refresh`]).
     pub fn balance_root(&self) -> Fr {
-        self.balance_root
+        if self.stale { self.compute_balance_root() } else { self.balance_root }
     }
 
     /// Siblings on the path to `token`'s leaf, from the root level down.
@@ -135,7 +156,7 @@ impl Account {
 
     /// The leaf: `Poseidon(owner, pubkey_hash, nonce, balance_root)`.
     pub fn leaf_hash(&self) -> Fr {
-        poseidon::hash([address_to_fr(&self.owner), self.pubkey_hash, Fr::from(self.nonce.0), self.balance_root])
+        poseidon::hash([address_to_fr(&self.owner), self.pubkey_hash, Fr::from(self.nonce.0), self.balance_root()])
     }
 
     /// Storage encoding: owner (20) | pubkey_hash (32, LE) | nonce (4) | balance_root (32, LE) |
@@ -146,7 +167,7 @@ impl Account {
         out.extend_from_slice(self.owner.as_slice());
         out.extend_from_slice(&self.pubkey_hash.into_bigint().to_bytes_le());
         out.extend_from_slice(&self.nonce.0.to_le_bytes());
-        out.extend_from_slice(&self.balance_root.into_bigint().to_bytes_le());
+        out.extend_from_slice(&self.balance_root().into_bigint().to_bytes_le());
         out.extend_from_slice(&(self.balances.len() as u16).to_le_bytes());
         for (t, b) in &self.balances {
             out.extend_from_slice(&t.to_le_bytes());
@@ -177,7 +198,7 @@ impl Account {
                 u128::from_le_bytes(b[o + 2..o + 18].try_into().ok()?),
             );
         }
-        Some(Account { owner, pubkey_hash, nonce, balances, balance_root })
+        Some(Account { owner, pubkey_hash, nonce, balances, balance_root, stale: false })
     }
 }
 

@@ -63,11 +63,33 @@ pub struct BatchSealed {
     pub root: Fr,
 }
 
+/// Work on a signed transaction that does not depend on the state, done in parallel for a block.
+#[derive(Debug, Clone)]
+struct Prechecked {
+    message: Fr,
+    signer_pkh: Fr,
+    verified: Result<(), CryptoError>,
+}
+
 /// Whether a signature still needs checking.
 #[derive(Debug, Clone)]
 enum SigCheck {
     Verify,
-    Done(Result<(), CryptoError>),
+    Done(Prechecked),
+}
+
+impl SigCheck {
+    /// The message, the signer's key hash, and the verification result if already known.
+    fn resolve(
+        self,
+        message: impl FnOnce() -> Result<Fr, zkr_types::TypesError>,
+        sig: &L2Signature,
+    ) -> Result<(Fr, Fr, Option<Result<(), CryptoError>>), StateError> {
+        match self {
+            SigCheck::Verify => Ok((message()?, sig.pubkey_hash(), None)),
+            SigCheck::Done(p) => Ok((p.message, p.signer_pkh, Some(p.verified))),
+        }
+    }
 }
 
 /// The state: storage plus the uncommitted changes of the current block.
@@ -77,6 +99,7 @@ pub struct State<S: Storage> {
     accounts: HashMap<AccountId, Account>,
     new_owners: HashMap<Address, AccountId>,
     tree: AccountTree,
+    dirty_accounts: Vec<AccountId>,
     block_number: u64,
     next_account_id: u32,
     num_tokens: u16,
@@ -129,6 +152,7 @@ impl<S: Storage> State<S> {
             accounts: HashMap::new(),
             new_owners: HashMap::new(),
             tree: AccountTree::new(),
+            dirty_accounts: Vec::new(),
             block_number: 0,
             next_account_id: 0,
             num_tokens: 1,
@@ -167,7 +191,32 @@ impl<S: Storage> State<S> {
 
     /// The current state root (including uncommitted operations).
     pub fn root(&mut self) -> Result<Fr, StateError> {
+        self.hash_dirty_accounts();
         Ok(self.tree.root(&self.storage)?)
+    }
+
+    /// Recomputes balance roots and leaves of the accounts changed since the last flush, in
+    /// parallel, and hands the leaves to the tree.
+    fn hash_dirty_accounts(&mut self) {
+        if self.dirty_accounts.is_empty() {
+            return;
+        }
+        let mut ids = std::mem::take(&mut self.dirty_accounts);
+        ids.sort_unstable();
+        ids.dedup();
+        let mut items: Vec<(AccountId, Account)> =
+            ids.into_iter().filter_map(|id| self.accounts.remove(&id).map(|a| (id, a))).collect();
+        let leaves: Vec<Fr> = items
+            .par_iter_mut()
+            .map(|(_, a)| {
+                a.refresh();
+                a.leaf_hash()
+            })
+            .collect();
+        for ((id, account), leaf) in items.into_iter().zip(leaves) {
+            self.tree.set_leaf(id, leaf);
+            self.accounts.insert(id, account);
+        }
     }
 
     /// Last sealed block number.
@@ -259,19 +308,16 @@ impl<S: Storage> State<S> {
         expected_pkh: Fr,
         sig: &L2Signature,
         message: &Fr,
-        check: SigCheck,
+        signer_pkh: Fr,
+        verified: Option<Result<(), CryptoError>>,
     ) -> Result<(), StateError> {
         if expected_pkh == Fr::from(0u64) {
             return Err(StateError::PubKeyNotSet(id));
         }
-        if sig.pubkey_hash() != expected_pkh {
+        if signer_pkh != expected_pkh {
             return Err(StateError::WrongSigner(id));
         }
-        let result = match check {
-            SigCheck::Verify => sig.verify(message),
-            SigCheck::Done(r) => r,
-        };
-        result.map_err(StateError::InvalidSignature)
+        verified.unwrap_or_else(|| sig.verify(message)).map_err(StateError::InvalidSignature)
     }
 
     fn fresh_account_id(&self) -> Result<AccountId, StateError> {
@@ -281,6 +327,36 @@ impl<S: Storage> State<S> {
         Ok(AccountId(self.next_account_id))
     }
 
+    /// Loads a genesis allocation into a fresh state: `accounts[i]` becomes account `i`. Only
+    /// valid before any operation was applied; used for devnet genesis and benchmarks. The
+    /// caller seals a block to commit it.
+    pub fn load_genesis(&mut self, accounts: Vec<Account>) -> Result<(), StateError> {
+        if self.next_account_id != 0 || self.block_number != 0 || !self.accounts.is_empty() {
+            return Err(StateError::Storage("genesis can only be loaded into an empty state".into()));
+        }
+        if accounts.len() as u64 > MAX_ACCOUNTS {
+            return Err(StateError::TreeFull);
+        }
+        let mut accounts = accounts;
+        let leaves: Vec<Fr> = accounts
+            .par_iter_mut()
+            .map(|a| {
+                a.refresh();
+                a.leaf_hash()
+            })
+            .collect();
+        for (i, (account, leaf)) in accounts.into_iter().zip(leaves).enumerate() {
+            let id = AccountId(i as u32);
+            self.tree.set_leaf(id, leaf);
+            if account.owner != Address::ZERO {
+                self.new_owners.entry(account.owner).or_insert(id);
+            }
+            self.accounts.insert(id, account);
+        }
+        self.next_account_id = self.accounts.len() as u32;
+        Ok(())
+    }
+
     /// Changes one account (and one token's balance leaf), recording the witness in witness mode.
     fn update(
         &mut self,
@@ -288,6 +364,9 @@ impl<S: Storage> State<S> {
         token: TokenId,
         f: impl FnOnce(&mut Account),
     ) -> Result<Option<AccountUpdate>, StateError> {
+        if self.witness_mode {
+            self.hash_dirty_accounts();
+        }
         let mut account = self.load(id)?;
         let leaf_state = |a: &Account| LeafState {
             owner: a.owner,
@@ -303,7 +382,12 @@ impl<S: Storage> State<S> {
             None
         };
         f(&mut account);
-        self.tree.set_leaf(id, account.leaf_hash());
+        if self.witness_mode {
+            account.refresh();
+            self.tree.set_leaf(id, account.leaf_hash());
+        } else {
+            self.dirty_accounts.push(id);
+        }
         let after = leaf_state(&account);
         if account.owner != Address::ZERO && self.account_id_of(&account.owner)?.is_none() {
             self.new_owners.insert(account.owner, id);
@@ -337,7 +421,11 @@ impl<S: Storage> State<S> {
             .par_iter()
             .map(|r| match r {
                 OpRequest::Tx(tx) => match tx.message(chain) {
-                    Ok(m) => SigCheck::Done(tx.signature().verify(&m)),
+                    Ok(message) => SigCheck::Done(Prechecked {
+                        message,
+                        signer_pkh: tx.signature().pubkey_hash(),
+                        verified: tx.signature().verify(&message),
+                    }),
                     Err(_) => SigCheck::Verify,
                 },
                 _ => SigCheck::Verify,
@@ -411,9 +499,9 @@ impl<S: Storage> State<S> {
     }
 
     fn transfer(&mut self, t: &Transfer, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let message = t.message(self.config.chain_id)?;
+        let (message, signer, verified) = sig.resolve(|| t.message(self.config.chain_id), &t.signature)?;
         let from = self.existing(t.from)?;
-        self.check_signer(t.from, from.pubkey_hash, &t.signature, &message, sig)?;
+        self.check_signer(t.from, from.pubkey_hash, &t.signature, &message, signer, verified)?;
         check_nonce(t.from, &from, t.nonce)?;
         self.check_token(t.token)?;
         if t.to == Address::ZERO {
@@ -468,9 +556,9 @@ impl<S: Storage> State<S> {
     }
 
     fn withdraw(&mut self, w: &Withdraw, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let message = w.message(self.config.chain_id)?;
+        let (message, signer, verified) = sig.resolve(|| w.message(self.config.chain_id), &w.signature)?;
         let account = self.existing(w.account_id)?;
-        self.check_signer(w.account_id, account.pubkey_hash, &w.signature, &message, sig)?;
+        self.check_signer(w.account_id, account.pubkey_hash, &w.signature, &message, signer, verified)?;
         check_nonce(w.account_id, &account, w.nonce)?;
         self.check_token(w.token)?;
         if w.to == Address::ZERO {
@@ -492,13 +580,13 @@ impl<S: Storage> State<S> {
     }
 
     fn change_pubkey(&mut self, c: &ChangePubKey, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let message = c.message(self.config.chain_id)?;
+        let (message, signer, verified) = sig.resolve(|| c.message(self.config.chain_id), &c.signature)?;
         let account = self.existing(c.account_id)?;
         if account.owner != c.owner {
             return Err(StateError::OwnerMismatch(c.account_id));
         }
         // Signed by the new key: proves possession and authorizes the fee.
-        self.check_signer(c.account_id, c.new_pub_key_hash, &c.signature, &message, sig)?;
+        self.check_signer(c.account_id, c.new_pub_key_hash, &c.signature, &message, signer, verified)?;
         let digest = change_pubkey_digest(&self.config.eip712, &fr_to_be_bytes(&c.new_pub_key_hash), c.nonce.0, c.account_id.0);
         match recover_signer(&digest, &c.eth_signature) {
             Ok(signer) if signer == c.owner => {}
@@ -554,6 +642,7 @@ impl<S: Storage> State<S> {
 
     /// Rehashes the tree once and commits the block's changes atomically.
     pub fn seal_block(&mut self) -> Result<BlockSealed, StateError> {
+        self.hash_dirty_accounts();
         let hashed_nodes = self.tree.flush(&self.storage)?;
         let root = self.root()?;
         let meta = StateMeta {

@@ -31,7 +31,7 @@ pub struct Params {
     pub c: Vec<Fr>,
     /// Sparse matrices of the partial rounds, `(2t - 1)` entries per round.
     pub s: Vec<Fr>,
-    /// The MDS matrix, `m[j * t + i]` is `M[j][i]`.
+    /// The MDS matrix, transposed: `m[i * t + j]` is circomlibjs `M[j][i]`.
     pub m: Vec<Fr>,
     /// The pre-sparse matrix applied before the partial rounds, same layout as `m`.
     pub p: Vec<Fr>,
@@ -50,8 +50,8 @@ fn all_params() -> &'static [Params] {
                     partial_rounds: rp,
                     c: take(t * FULL_ROUNDS + rp),
                     s: take((2 * t - 1) * rp),
-                    m: take(t * t),
-                    p: take(t * t),
+                    m: transpose(&take(t * t), t),
+                    p: transpose(&take(t * t), t),
                 }
             })
             .collect();
@@ -72,23 +72,24 @@ fn pow5(x: &mut Fr) {
     *x *= x4;
 }
 
+/// `state = state * M`, with `mt` the transposed matrix (`mt[i * t + j] = M[j][i]`), each output
+/// a sum of products with one lazy reduction.
 #[inline(always)]
-fn mix(state: &mut [Fr], m: &[Fr], t: usize) {
-    let mut out = [Fr::ZERO; MAX_INPUTS + 1];
-    for (i, o) in out.iter_mut().enumerate().take(t) {
-        let mut acc = Fr::ZERO;
-        for (j, s) in state.iter().enumerate() {
-            acc += m[j * t + i] * s;
-        }
-        *o = acc;
+fn mix<const T: usize>(state: &mut [Fr; T], mt: &[Fr]) {
+    let mut out = [Fr::ZERO; T];
+    for (i, o) in out.iter_mut().enumerate() {
+        let row: &[Fr; T] = mt[i * T..(i + 1) * T].try_into().expect("row of width T");
+        *o = Fr::sum_of_products(row, state);
     }
-    state.copy_from_slice(&out[..t]);
+    *state = out;
 }
 
-/// Applies the Poseidon permutation of width `state.len()` in place.
-pub fn permute(state: &mut [Fr]) {
-    let t = state.len();
-    let p = params(t);
+fn transpose(m: &[Fr], t: usize) -> Vec<Fr> {
+    (0..t * t).map(|k| m[(k % t) * t + k / t]).collect()
+}
+
+fn permute_const<const T: usize>(state: &mut [Fr; T]) {
+    let p = params(T);
     let (c, rf2) = (&p.c, FULL_ROUNDS / 2);
     for (s, k) in state.iter_mut().zip(c) {
         *s += k;
@@ -97,28 +98,26 @@ pub fn permute(state: &mut [Fr]) {
         state.iter_mut().for_each(pow5);
         if r < rf2 - 1 {
             for (i, s) in state.iter_mut().enumerate() {
-                *s += c[(r + 1) * t + i];
+                *s += c[(r + 1) * T + i];
             }
-            mix(state, &p.m, t);
+            mix(state, &p.m);
         } else {
             for (i, s) in state.iter_mut().enumerate() {
-                *s += c[rf2 * t + i];
+                *s += c[rf2 * T + i];
             }
-            mix(state, &p.p, t);
+            mix(state, &p.p);
         }
     }
-    let base = (rf2 + 1) * t;
+    let base = (rf2 + 1) * T;
     for r in 0..p.partial_rounds {
         pow5(&mut state[0]);
         state[0] += c[base + r];
-        let srow = &p.s[(2 * t - 1) * r..(2 * t - 1) * (r + 1)];
-        let mut s0 = Fr::ZERO;
-        for (j, s) in state.iter().enumerate() {
-            s0 += srow[j] * s;
-        }
+        let srow = &p.s[(2 * T - 1) * r..(2 * T - 1) * (r + 1)];
+        let first_row: &[Fr; T] = srow[..T].try_into().expect("row of width T");
+        let s0 = Fr::sum_of_products(first_row, state);
         let first = state[0];
-        for k in 1..t {
-            state[k] += first * srow[t + k - 1];
+        for k in 1..T {
+            state[k] += first * srow[T + k - 1];
         }
         state[0] = s0;
     }
@@ -127,11 +126,25 @@ pub fn permute(state: &mut [Fr]) {
         state.iter_mut().for_each(pow5);
         if r < rf2 - 1 {
             for (i, s) in state.iter_mut().enumerate() {
-                *s += c[base + r * t + i];
+                *s += c[base + r * T + i];
             }
         }
-        mix(state, &p.m, t);
+        mix(state, &p.m);
     }
+}
+
+macro_rules! dispatch {
+    ($state:ident, $($t:literal)*) => {
+        match $state.len() {
+            $($t => permute_const::<$t>($state.try_into().expect("length checked")),)*
+            n => panic!("poseidon width {n} is not in 2..=17"),
+        }
+    };
+}
+
+/// Applies the Poseidon permutation of width `state.len()` (2..=17) in place.
+pub fn permute(state: &mut [Fr]) {
+    dispatch!(state, 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
 }
 
 /// Poseidon hash of 1 to 16 field elements, as circomlib `Poseidon(n)`.

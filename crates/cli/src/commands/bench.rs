@@ -1,0 +1,201 @@
+//! `zkr bench`: performance programs. Each prints progress on stderr and one JSON line of
+//! figures on stdout.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
+use serde_json::json;
+use std::time::Instant;
+use zkr_crypto::eddsa::PrivateKey;
+use zkr_crypto::eth::Eip712Domain;
+use zkr_state::account::Account;
+use zkr_state::storage::{MemoryStorage, RedbStorage, Storage};
+use zkr_state::{ChainConfig, OpRequest, State};
+use zkr_types::tx::{L2Tx, Transfer, pubkey_hash};
+use zkr_types::{AccountId, Address, Amount, ChainId, Fr, Nonce, TokenId};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Native state transition: pre-populates the account tree, then applies blocks of signed
+    /// transfers (signatures verified, root computed per block).
+    State(StateBenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StorageKind {
+    /// In-memory maps.
+    Memory,
+    /// A redb file in a temporary directory (or --data-dir).
+    Redb,
+}
+
+#[derive(Debug, Args)]
+pub struct StateBenchArgs {
+    /// Accounts in the tree before the first block.
+    #[arg(long, default_value_t = 1_000_000)]
+    accounts: u32,
+    /// Signed transfers per block.
+    #[arg(long, default_value_t = 1_000)]
+    block_size: usize,
+    /// Blocks to apply and time.
+    #[arg(long, default_value_t = 10)]
+    blocks: usize,
+    /// Distinct sending accounts (with real L2 keys); receivers are drawn from all accounts.
+    #[arg(long, default_value_t = 1_000)]
+    senders: u32,
+    /// Where the state lives.
+    #[arg(long, value_enum, default_value_t = StorageKind::Memory)]
+    storage: StorageKind,
+    /// Directory for the redb file (default: a temporary directory, removed afterwards).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Seed of the random accounts and transfers.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+pub fn run(cmd: BenchCommand) -> Result<()> {
+    match cmd {
+        BenchCommand::State(args) => match args.storage {
+            StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
+            StorageKind::Redb => {
+                let tmp = tempfile::tempdir()?;
+                let dir = args.data_dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+                std::fs::create_dir_all(&dir)?;
+                let path = dir.join("bench-state.redb");
+                if path.exists() {
+                    bail!("{} already exists; remove it or choose another --data-dir", path.display());
+                }
+                let storage = RedbStorage::open(&path).context("opening redb")?;
+                bench_state(&args, storage, "redb")
+            }
+        },
+    }
+}
+
+const BENCH_CHAIN: ChainId = ChainId(270);
+const UNIT: u128 = 1_000_000_000;
+
+fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str) -> Result<()> {
+    if args.accounts == 0 || args.senders == 0 || args.senders > args.accounts {
+        bail!("need 0 < --senders <= --accounts");
+    }
+    let config = ChainConfig {
+        chain_id: BENCH_CHAIN,
+        eip712: Eip712Domain { l1_chain_id: 31337, verifying_contract: Address::ZERO },
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
+
+    // Sending accounts get real keys; the others a random key hash (they never sign).
+    let keys: Vec<PrivateKey> = (0..args.senders).map(|_| PrivateKey::from_bytes(rng.r#gen())).collect();
+    let owners: Vec<Address> = (0..args.accounts).map(|_| Address::from(rng.r#gen::<[u8; 20]>())).collect();
+    let key_hashes: Vec<Fr> = keys.par_iter().map(|k| pubkey_hash(&k.public())).collect();
+
+    eprintln!("populating {} accounts ({} with signing keys)...", args.accounts, args.senders);
+    let started = Instant::now();
+    let mut template = Account::default();
+    template.set_balance(TokenId::ETH, 1_000_000 * UNIT);
+    template.refresh();
+    let accounts: Vec<Account> = owners
+        .par_iter()
+        .enumerate()
+        .map(|(i, owner)| {
+            let mut a = template.clone();
+            a.owner = *owner;
+            a.pubkey_hash = key_hashes.get(i).copied().unwrap_or_else(|| Fr::from(i as u64 + 1));
+            a
+        })
+        .collect();
+    let mut state = State::open(storage, config)?;
+    state.load_genesis(accounts)?;
+    let genesis = state.seal_block()?;
+    let populate_secs = started.elapsed().as_secs_f64();
+    eprintln!("populated in {populate_secs:.1}s, root {}", zkr_crypto::field::fr_to_decimal(&genesis.root));
+
+    eprintln!("signing {} transfers...", args.blocks * args.block_size);
+    let started = Instant::now();
+    let mut nonces = vec![0u32; args.senders as usize];
+    let plan: Vec<Vec<(usize, u32, u32, u128)>> = (0..args.blocks)
+        .map(|_| {
+            (0..args.block_size)
+                .map(|_| {
+                    let from = rng.gen_range(0..args.senders as usize);
+                    let to = rng.gen_range(0..args.accounts);
+                    let nonce = nonces[from];
+                    nonces[from] += 1;
+                    (from, to, nonce, rng.gen_range(1..1000u128) * UNIT)
+                })
+                .collect()
+        })
+        .collect();
+    let blocks: Vec<Vec<OpRequest>> = plan
+        .par_iter()
+        .map(|block| {
+            block
+                .iter()
+                .map(|&(from, to, nonce, amount)| {
+                    let t = Transfer::signed(
+                        &keys[from],
+                        BENCH_CHAIN,
+                        AccountId(from as u32),
+                        owners[to as usize],
+                        TokenId::ETH,
+                        Amount(amount),
+                        Amount(UNIT),
+                        Nonce(nonce),
+                    )
+                    .expect("packable");
+                    OpRequest::Tx(L2Tx::Transfer(t))
+                })
+                .collect()
+        })
+        .collect();
+    let sign_secs = started.elapsed().as_secs_f64();
+
+    let (mut apply_secs, mut seal_secs, mut hashed) = (0.0, 0.0, 0usize);
+    for (i, block) in blocks.iter().enumerate() {
+        let t0 = Instant::now();
+        let results = state.apply_block(block);
+        let t1 = Instant::now();
+        let sealed = state.seal_block()?;
+        let t2 = Instant::now();
+        if let Some(e) = results.iter().find_map(|r| r.as_ref().err()) {
+            bail!("block {i}: a benchmark transfer was rejected: {e}");
+        }
+        apply_secs += (t1 - t0).as_secs_f64();
+        seal_secs += (t2 - t1).as_secs_f64();
+        hashed += sealed.hashed_nodes;
+        eprintln!(
+            "block {}/{}: {} transfers, apply {:.3}s, seal {:.3}s ({} nodes hashed)",
+            i + 1,
+            args.blocks,
+            block.len(),
+            (t1 - t0).as_secs_f64(),
+            (t2 - t1).as_secs_f64(),
+            sealed.hashed_nodes
+        );
+    }
+    let transfers = args.blocks * args.block_size;
+    let total = apply_secs + seal_secs;
+    println!(
+        "{}",
+        json!({
+            "bench": "state",
+            "accounts": args.accounts,
+            "block_size": args.block_size,
+            "blocks": args.blocks,
+            "transfers": transfers,
+            "transfers_per_sec": (transfers as f64 / total).round(),
+            "apply_secs": apply_secs,
+            "seal_secs": seal_secs,
+            "nodes_hashed_per_block": hashed / args.blocks.max(1),
+            "populate_secs": populate_secs,
+            "sign_secs": sign_secs,
+            "storage": storage_name,
+            "threads": rayon::current_num_threads(),
+        })
+    );
+    Ok(())
+}

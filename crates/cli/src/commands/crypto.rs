@@ -1,0 +1,64 @@
+//! `zkr crypto`: Poseidon, BabyJubjub public keys and EdDSA-Poseidon signatures, with the same
+//! results as circomlibjs.
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use serde_json::json;
+use zkr_crypto::eddsa::PrivateKey;
+use zkr_crypto::field::{fr_from_decimal, fr_to_decimal};
+use zkr_crypto::poseidon;
+
+#[derive(Debug, Subcommand)]
+pub enum CryptoCommand {
+    /// Poseidon hash of 1 to 16 field elements (decimal), as circomlib `Poseidon(n)`.
+    /// Prints the hash in decimal.
+    Poseidon {
+        /// Decimal field elements below the BN254 scalar field modulus.
+        #[arg(required = true, num_args = 1..=16, value_name = "INPUT")]
+        inputs: Vec<String>,
+    },
+    /// BabyJubjub public key of an EdDSA private key, as circomlibjs `prv2pub`.
+    /// Prints {"x":"<decimal>","y":"<decimal>"}.
+    Pubkey {
+        /// 32-byte private key as 64 hex characters (0x prefix optional).
+        #[arg(long, env = "ZKR_L2_PRIVATE_KEY", hide_env_values = true)]
+        private_key: String,
+    },
+    /// EdDSA-Poseidon signature of a field element, as circomlibjs `signPoseidon`.
+    /// Prints {"r8x":"<decimal>","r8y":"<decimal>","s":"<decimal>"}.
+    Sign {
+        /// 32-byte private key as 64 hex characters (0x prefix optional).
+        #[arg(long, env = "ZKR_L2_PRIVATE_KEY", hide_env_values = true)]
+        private_key: String,
+        /// The message: a decimal field element.
+        #[arg(long)]
+        message: String,
+    },
+}
+
+pub fn run(cmd: CryptoCommand) -> Result<()> {
+    match cmd {
+        CryptoCommand::Poseidon { inputs } => {
+            let elems = inputs
+                .iter()
+                .map(|s| fr_from_decimal(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            println!("{}", fr_to_decimal(&poseidon::poseidon(&elems)?));
+        }
+        CryptoCommand::Pubkey { private_key } => {
+            let key = PrivateKey::from_hex(&private_key).context("--private-key")?;
+            let a = key.public();
+            println!("{}", json!({"x": fr_to_decimal(&a.x), "y": fr_to_decimal(&a.y)}));
+        }
+        CryptoCommand::Sign { private_key, message } => {
+            let key = PrivateKey::from_hex(&private_key).context("--private-key")?;
+            let m = fr_from_decimal(&message).context("--message")?;
+            let sig = key.sign(&m);
+            println!(
+                "{}",
+                json!({"r8x": fr_to_decimal(&sig.r8.x), "r8y": fr_to_decimal(&sig.r8.y), "s": fr_to_decimal(&sig.s)})
+            );
+        }
+    }
+    Ok(())
+}
