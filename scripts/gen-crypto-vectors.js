@@ -3,7 +3,10 @@
 //   crates/crypto/src/poseidon/constants.bin   Poseidon constants (optimized form) for t = 2..17
 //   crates/crypto/tests/vectors/poseidon.json  Poseidon hashes of 1..16 inputs
 //   crates/crypto/tests/vectors/eddsa.json     BabyJubjub keys and EdDSA-Poseidon signatures
-// Usage (from the repository root, after `npm ci`): node scripts/gen-crypto-vectors.js
+// Usage (from the repository root, after `npm ci`):
+//   node scripts/gen-crypto-vectors.js           rewrite the files
+//   node scripts/gen-crypto-vectors.js --check   fail if the committed files differ from what
+//                                                circomlibjs produces now (run by scripts/test)
 // The vectors are deterministic: inputs come from a fixed seed, not from a random source.
 "use strict";
 const fs = require("fs");
@@ -14,6 +17,21 @@ const circomlibjs = require("circomlibjs");
 const constants = JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve("circomlibjs")), "..", "src", "poseidon_constants_opt.json"), "utf8"));
 
 const root = path.resolve(__dirname, "..");
+const CHECK = process.argv.includes("--check");
+let mismatches = 0;
+
+function emit(rel, content) {
+  const file = path.join(root, rel);
+  if (CHECK) {
+    const committed = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    const same = Buffer.compare(committed, Buffer.from(content)) === 0;
+    console.log(`${same ? "ok" : "MISMATCH"} ${rel}`);
+    if (!same) mismatches++;
+  } else {
+    fs.writeFileSync(file, content);
+    console.log(`wrote ${rel}`);
+  }
+}
 const P = BigInt("21888242871839275222246405745257275088548364400416034343698204186575808495617");
 
 // Deterministic byte stream: sha256(seed || counter).
@@ -48,9 +66,7 @@ function writeConstants() {
     for (const row of constants.M[ti]) for (const m of row) parts.push(fieldToLE32(m));
     for (const row of constants.P[ti]) for (const p of row) parts.push(fieldToLE32(p));
   }
-  const out = path.join(root, "crates/crypto/src/poseidon/constants.bin");
-  fs.writeFileSync(out, Buffer.concat(parts));
-  console.log(`wrote ${out} (${parts.length} field elements)`);
+  emit("crates/crypto/src/poseidon/constants.bin", Buffer.concat(parts));
 }
 
 async function main() {
@@ -69,7 +85,7 @@ async function main() {
       pvec.push({ inputs: inputs.map(String), hash: F.toString(poseidon(inputs)) });
     }
   }
-  fs.writeFileSync(path.join(root, "crates/crypto/tests/vectors/poseidon.json"), JSON.stringify(pvec, null, 1) + "\n");
+  emit("crates/crypto/tests/vectors/poseidon.json", JSON.stringify(pvec, null, 1) + "\n");
 
   const eddsa = await circomlibjs.buildEddsa();
   const bF = eddsa.babyJub.F;
@@ -88,8 +104,11 @@ async function main() {
     });
     evec.push({ private_key: prv.toString("hex"), x: bF.toString(pub[0]), y: bF.toString(pub[1]), signatures: sigs });
   }
-  fs.writeFileSync(path.join(root, "crates/crypto/tests/vectors/eddsa.json"), JSON.stringify(evec, null, 1) + "\n");
-  console.log(`wrote ${pvec.length} poseidon vectors and ${evec.length} eddsa keys`);
+  emit("crates/crypto/tests/vectors/eddsa.json", JSON.stringify(evec, null, 1) + "\n");
+  if (CHECK && mismatches > 0) {
+    console.error(`${mismatches} file(s) differ from circomlibjs output: run node scripts/gen-crypto-vectors.js`);
+    process.exit(1);
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

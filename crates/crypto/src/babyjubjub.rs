@@ -16,8 +16,10 @@ pub const D: u64 = 168696;
 /// Order of the prime subgroup (`subOrder` in circomlibjs).
 pub const SUBGROUP_ORDER: &str =
     "2736030358979909402780800718157159386076813972158567259200215660948447373041";
-const BASE8_X: &str = "5299619240641551281634865583518297030282874472190772894086521144482721001553";
-const BASE8_Y: &str = "16950150798460657717958625567821834550301663161624707787222815936182638968203";
+const BASE8_X: &str =
+    "5299619240641551281634865583518297030282874472190772894086521144482721001553";
+const BASE8_Y: &str =
+    "16950150798460657717958625567821834550301663161624707787222815936182638968203";
 
 /// The subgroup order as an integer.
 pub fn subgroup_order() -> &'static BigUint {
@@ -36,7 +38,10 @@ pub struct Point {
 
 impl Point {
     /// The neutral element (0, 1).
-    pub const IDENTITY: Point = Point { x: Fr::ZERO, y: Fr::ONE };
+    pub const IDENTITY: Point = Point {
+        x: Fr::ZERO,
+        y: Fr::ONE,
+    };
 
     /// circomlib's `Base8`, generator of the prime-order subgroup.
     pub fn base8() -> Point {
@@ -65,7 +70,9 @@ impl Point {
 
     /// Point addition.
     pub fn add(&self, other: &Point) -> Point {
-        Extended::from(*self).add(&Extended::from(*other)).to_affine()
+        Extended::from(*self)
+            .add(&Extended::from(*other))
+            .to_affine()
     }
 
     /// Scalar multiplication by a little-endian integer given as bytes.
@@ -95,13 +102,23 @@ pub struct Extended {
 
 impl From<Point> for Extended {
     fn from(p: Point) -> Self {
-        Extended { x: p.x, y: p.y, t: p.x * p.y, z: Fr::ONE }
+        Extended {
+            x: p.x,
+            y: p.y,
+            t: p.x * p.y,
+            z: Fr::ONE,
+        }
     }
 }
 
 impl Extended {
     /// The identity.
-    pub const IDENTITY: Extended = Extended { x: Fr::ZERO, y: Fr::ONE, t: Fr::ZERO, z: Fr::ONE };
+    pub const IDENTITY: Extended = Extended {
+        x: Fr::ZERO,
+        y: Fr::ONE,
+        t: Fr::ZERO,
+        z: Fr::ONE,
+    };
 
     /// Unified addition (add-2008-hwcd), complete on BabyJubjub.
     pub fn add(&self, o: &Extended) -> Extended {
@@ -113,7 +130,12 @@ impl Extended {
         let f = d - c;
         let g = d + c;
         let h = b - a * Fr::from(A);
-        Extended { x: e * f, y: g * h, t: e * h, z: f * g }
+        Extended {
+            x: e * f,
+            y: g * h,
+            t: e * h,
+            z: f * g,
+        }
     }
 
     /// Doubling (dbl-2008-hwcd).
@@ -126,7 +148,12 @@ impl Extended {
         let g = d + b;
         let f = g - c;
         let h = d - b;
-        Extended { x: e * f, y: g * h, t: e * h, z: f * g }
+        Extended {
+            x: e * f,
+            y: g * h,
+            t: e * h,
+            z: f * g,
+        }
     }
 
     /// Whether this is the identity.
@@ -158,8 +185,14 @@ impl Extended {
 
     /// Back to affine coordinates.
     pub fn to_affine(&self) -> Point {
-        let zinv = self.z.inverse().expect("complete formulas never produce Z = 0");
-        Point { x: self.x * zinv, y: self.y * zinv }
+        let zinv = self
+            .z
+            .inverse()
+            .expect("complete formulas never produce Z = 0");
+        Point {
+            x: self.x * zinv,
+            y: self.y * zinv,
+        }
     }
 
     /// Equality of the represented points.
@@ -193,7 +226,10 @@ fn base8_table() -> &'static Base8Table {
 
 /// `scalar * Base8` for a little-endian scalar of at most 32 bytes, using a precomputed table.
 pub fn mul_base8_le_bytes(scalar_le: &[u8]) -> Extended {
-    assert!(scalar_le.len() <= 32, "fixed-base scalars are at most 256 bits");
+    assert!(
+        scalar_le.len() <= 32,
+        "fixed-base scalars are at most 256 bits"
+    );
     let table = &base8_table().0;
     let mut acc = Extended::IDENTITY;
     for (i, byte) in scalar_le.iter().enumerate() {
@@ -233,15 +269,22 @@ mod tests {
 
     #[test]
     fn fixed_base_table_matches_generic_multiplication() {
-        let k = BigUint::parse_bytes(b"1234567890123456789012345678901234567890123456789", 10).unwrap();
+        let k =
+            BigUint::parse_bytes(b"1234567890123456789012345678901234567890123456789", 10).unwrap();
         let bytes = k.to_bytes_le();
-        assert_eq!(mul_base8_le_bytes(&bytes).to_affine(), Point::base8().mul(&k));
+        assert_eq!(
+            mul_base8_le_bytes(&bytes).to_affine(),
+            Point::base8().mul(&k)
+        );
     }
 
     #[test]
     fn small_order_points_are_detected() {
         // (0, -1) has order 2.
-        let p = Point { x: Fr::ZERO, y: -Fr::ONE };
+        let p = Point {
+            x: Fr::ZERO,
+            y: -Fr::ONE,
+        };
         assert!(p.is_on_curve());
         assert!(p.has_small_order());
         assert!(Point::IDENTITY.has_small_order());

@@ -11,7 +11,7 @@
 //! `S` must be below the subgroup order `l`, so a signature has exactly one valid encoding.
 
 use crate::babyjubjub::{Extended, Point, mul_base8_le_bytes, subgroup_order};
-use crate::field::{fr_to_biguint, fr_from_biguint};
+use crate::field::{fr_from_biguint, fr_to_biguint};
 use crate::poseidon;
 use crate::{CryptoError, Fr};
 use ark_ff::{BigInteger, PrimeField};
@@ -100,7 +100,8 @@ impl PrivateKey {
         let s_sig = (r + fr_to_biguint(&hm) * s) % subgroup_order();
         Signature {
             r8,
-            s: fr_from_biguint(&s_sig).expect("below the subgroup order, so below the field modulus"),
+            s: fr_from_biguint(&s_sig)
+                .expect("below the subgroup order, so below the field modulus"),
         }
     }
 }
@@ -120,8 +121,13 @@ pub fn verify(public: &PublicKey, message: &Fr, sig: &Signature) -> Result<(), C
     let hm = poseidon::hash([sig.r8.x, sig.r8.y, public.x, public.y, *message]);
     let left = mul_base8_le_bytes(&sig.s.into_bigint().to_bytes_le());
     let eight_hm: BigUint = fr_to_biguint(&hm) << 3u32;
-    let right = Extended::from(sig.r8).add(&Extended::from(*public).mul_le_bytes(&eight_hm.to_bytes_le()));
-    if left.eq_point(&right) { Ok(()) } else { Err(CryptoError::BadSignature) }
+    let right =
+        Extended::from(sig.r8).add(&Extended::from(*public).mul_le_bytes(&eight_hm.to_bytes_le()));
+    if left.eq_point(&right) {
+        Ok(())
+    } else {
+        Err(CryptoError::BadSignature)
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +141,10 @@ mod tests {
         let msg = Fr::from(42u64);
         let sig = key.sign(&msg);
         assert_eq!(verify(&public, &msg, &sig), Ok(()));
-        assert_eq!(verify(&public, &Fr::from(43u64), &sig), Err(CryptoError::BadSignature));
+        assert_eq!(
+            verify(&public, &Fr::from(43u64), &sig),
+            Err(CryptoError::BadSignature)
+        );
         let mut bad = sig;
         bad.s += Fr::from(1u64);
         assert_eq!(verify(&public, &msg, &bad), Err(CryptoError::BadSignature));

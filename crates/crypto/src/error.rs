@@ -4,7 +4,9 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum CryptoError {
     /// A decimal or hex string that is not a canonical field element.
-    #[error("invalid field element {0:?}: expected a decimal integer below the BN254 scalar field modulus")]
+    #[error(
+        "invalid field element {0:?}: expected a decimal integer below the BN254 scalar field modulus"
+    )]
     InvalidFieldElement(String),
     /// Poseidon takes between 1 and 16 inputs.
     #[error("poseidon takes 1 to 16 inputs, got {0}")]

@@ -77,9 +77,15 @@ impl EthPrivateKey {
 pub fn recover_signer(digest: &B256, sig: &[u8; 65]) -> Result<Address, CryptoError> {
     let s = U256::from_be_slice(&sig[32..64]);
     // secp256k1 n / 2
-    let half_n = U256::from_str_radix("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", 16).expect("constant");
+    let half_n = U256::from_str_radix(
+        "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0",
+        16,
+    )
+    .expect("constant");
     if s > half_n {
-        return Err(CryptoError::Ecdsa("signature s is in the upper half of the order".into()));
+        return Err(CryptoError::Ecdsa(
+            "signature s is in the upper half of the order".into(),
+        ));
     }
     let parity = match sig[64] {
         27 | 0 => false,
@@ -125,7 +131,9 @@ impl Eip712Domain {
         buf.extend_from_slice(keccak256(b"zkr").as_slice());
         buf.extend_from_slice(keccak256(b"1").as_slice());
         buf.extend_from_slice(&U256::from(self.l1_chain_id).to_be_bytes::<32>());
-        buf.extend_from_slice(B256::left_padding_from(self.verifying_contract.as_slice()).as_slice());
+        buf.extend_from_slice(
+            B256::left_padding_from(self.verifying_contract.as_slice()).as_slice(),
+        );
         keccak256(buf)
     }
 }
@@ -137,7 +145,12 @@ pub fn change_pubkey_typehash() -> B256 {
 
 /// The digest the owner signs to authorize L2 key `pubkey_hash` on account `account_id` at
 /// `nonce`: `keccak256(0x1901 || domainSeparator || keccak256(abi.encode(typehash, pubKeyHash, nonce, accountId)))`.
-pub fn change_pubkey_digest(domain: &Eip712Domain, pubkey_hash: &[u8; 32], nonce: u32, account_id: u32) -> B256 {
+pub fn change_pubkey_digest(
+    domain: &Eip712Domain,
+    pubkey_hash: &[u8; 32],
+    nonce: u32,
+    account_id: u32,
+) -> B256 {
     let mut s = Vec::with_capacity(4 * 32);
     s.extend_from_slice(change_pubkey_typehash().as_slice());
     s.extend_from_slice(pubkey_hash);
@@ -163,7 +176,9 @@ mod tests {
         let k = EthPrivateKey::from_hex(DEV_KEY).unwrap();
         assert_eq!(
             k.address(),
-            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse::<Address>().unwrap()
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+                .parse::<Address>()
+                .unwrap()
         );
     }
 

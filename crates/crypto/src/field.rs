@@ -61,7 +61,8 @@ mod tests {
 
     #[test]
     fn decimal_round_trip_and_rejections() {
-        let p_minus_1 = "21888242871839275222246405745257275088548364400416034343698204186575808495616";
+        let p_minus_1 =
+            "21888242871839275222246405745257275088548364400416034343698204186575808495616";
         let x = fr_from_decimal(p_minus_1).unwrap();
         assert_eq!(fr_to_decimal(&x), p_minus_1);
         assert_eq!(fr_from_decimal("0").unwrap(), Fr::from(0u64));

@@ -26,7 +26,12 @@ fn poseidon_matches_circomlibjs_for_1_to_16_inputs() {
         let inputs: Vec<Fr> = v["inputs"].as_array().unwrap().iter().map(fr).collect();
         arities.insert(inputs.len());
         let got = poseidon::poseidon(&inputs).unwrap();
-        assert_eq!(fr_to_decimal(&got), v["hash"].as_str().unwrap(), "inputs {:?}", v["inputs"]);
+        assert_eq!(
+            fr_to_decimal(&got),
+            v["hash"].as_str().unwrap(),
+            "inputs {:?}",
+            v["inputs"]
+        );
     }
     assert_eq!(arities, (1..=16).collect());
 }
@@ -38,13 +43,28 @@ fn eddsa_keys_and_signatures_match_circomlibjs() {
     for v in &vectors {
         let key = PrivateKey::from_hex(v["private_key"].as_str().unwrap()).unwrap();
         let public = key.public();
-        assert_eq!(public, Point { x: fr(&v["x"]), y: fr(&v["y"]) });
+        assert_eq!(
+            public,
+            Point {
+                x: fr(&v["x"]),
+                y: fr(&v["y"])
+            }
+        );
         for s in v["signatures"].as_array().unwrap() {
             let msg = fr(&s["message"]);
-            let expected = Signature { r8: Point { x: fr(&s["r8x"]), y: fr(&s["r8y"]) }, s: fr(&s["s"]) };
+            let expected = Signature {
+                r8: Point {
+                    x: fr(&s["r8x"]),
+                    y: fr(&s["r8y"]),
+                },
+                s: fr(&s["s"]),
+            };
             assert_eq!(key.sign(&msg), expected);
             assert_eq!(verify(&public, &msg, &expected), Ok(()));
-            assert_eq!(verify(&public, &(msg + Fr::from(1u64)), &expected), Err(CryptoError::BadSignature));
+            assert_eq!(
+                verify(&public, &(msg + Fr::from(1u64)), &expected),
+                Err(CryptoError::BadSignature)
+            );
         }
     }
 }
@@ -58,17 +78,41 @@ fn verification_rejects_malleable_and_malformed_signatures() {
     let sig = key.sign(&msg);
     // S + l is the same scalar mod l: circomlib rejects it, and so must we.
     let l = fr_from_decimal(zkr_crypto::babyjubjub::SUBGROUP_ORDER).unwrap();
-    let malleated = Signature { r8: sig.r8, s: sig.s + l };
-    assert_eq!(verify(&public, &msg, &malleated), Err(CryptoError::NonCanonicalS));
+    let malleated = Signature {
+        r8: sig.r8,
+        s: sig.s + l,
+    };
+    assert_eq!(
+        verify(&public, &msg, &malleated),
+        Err(CryptoError::NonCanonicalS)
+    );
     // R8 off the curve.
-    let off = Signature { r8: Point { x: sig.r8.x + Fr::from(1u64), y: sig.r8.y }, s: sig.s };
+    let off = Signature {
+        r8: Point {
+            x: sig.r8.x + Fr::from(1u64),
+            y: sig.r8.y,
+        },
+        s: sig.s,
+    };
     assert_eq!(verify(&public, &msg, &off), Err(CryptoError::NotOnCurve));
     // Public key off the curve.
-    let bad_pub = Point { x: public.x, y: public.y + Fr::from(1u64) };
+    let bad_pub = Point {
+        x: public.x,
+        y: public.y + Fr::from(1u64),
+    };
     assert_eq!(verify(&bad_pub, &msg, &sig), Err(CryptoError::NotOnCurve));
     // Small-order public keys: identity and the order-2 point (0, -1).
-    for small in [Point::IDENTITY, Point { x: Fr::from(0u64), y: -Fr::from(1u64) }] {
-        let forged = Signature { r8: Point::IDENTITY, s: Fr::from(0u64) };
+    for small in [
+        Point::IDENTITY,
+        Point {
+            x: Fr::from(0u64),
+            y: -Fr::from(1u64),
+        },
+    ] {
+        let forged = Signature {
+            r8: Point::IDENTITY,
+            s: Fr::from(0u64),
+        };
         assert_eq!(verify(&small, &msg, &forged), Err(CryptoError::SmallOrder));
     }
 }

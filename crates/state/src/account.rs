@@ -27,7 +27,10 @@ pub struct Account {
 
 impl PartialEq for Account {
     fn eq(&self, o: &Self) -> bool {
-        self.owner == o.owner && self.pubkey_hash == o.pubkey_hash && self.nonce == o.nonce && self.balances == o.balances
+        self.owner == o.owner
+            && self.pubkey_hash == o.pubkey_hash
+            && self.nonce == o.nonce
+            && self.balances == o.balances
     }
 }
 
@@ -61,8 +64,11 @@ fn subtree_root(entries: &[(u16, u128)], level: usize) -> Fr {
     }
     let mut children = [Fr::from(0u64); ARITY];
     for (pos, child) in children.iter_mut().enumerate() {
-        let part: Vec<(u16, u128)> =
-            entries.iter().copied().filter(|(t, _)| balance_position(*t, level) as usize == pos).collect();
+        let part: Vec<(u16, u128)> = entries
+            .iter()
+            .copied()
+            .filter(|(t, _)| balance_position(*t, level) as usize == pos)
+            .collect();
         *child = subtree_root(&part, level + 1);
     }
     poseidon::hash(children)
@@ -71,7 +77,10 @@ fn subtree_root(entries: &[(u16, u128)], level: usize) -> Fr {
 impl Account {
     /// A fresh account owned by `owner`.
     pub fn new(owner: Address) -> Self {
-        Account { owner, ..Account::default() }
+        Account {
+            owner,
+            ..Account::default()
+        }
     }
 
     /// Whether this is the empty leaf.
@@ -120,7 +129,11 @@ impl Account {
 
     /// Root of the balance tree (computed on the fly if stale; see [`Account::refresh`]).
     pub fn balance_root(&self) -> Fr {
-        if self.stale { self.compute_balance_root() } else { self.balance_root }
+        if self.stale {
+            self.compute_balance_root()
+        } else {
+            self.balance_root
+        }
     }
 
     /// Siblings on the path to `token`'s leaf, from the root level down.
@@ -132,7 +145,8 @@ impl Account {
             let prefix_bits = 2 * level;
             let same_prefix = |t: u16| {
                 prefix_bits == 0
-                    || (t >> (2 * BALANCE_TREE_DEPTH - prefix_bits)) == (token.0 >> (2 * BALANCE_TREE_DEPTH - prefix_bits))
+                    || (t >> (2 * BALANCE_TREE_DEPTH - prefix_bits))
+                        == (token.0 >> (2 * BALANCE_TREE_DEPTH - prefix_bits))
             };
             let mine = balance_position(token.0, level);
             let mut sib = [Fr::from(0u64); ARITY - 1];
@@ -156,7 +170,12 @@ impl Account {
 
     /// The leaf: `Poseidon(owner, pubkey_hash, nonce, balance_root)`.
     pub fn leaf_hash(&self) -> Fr {
-        poseidon::hash([address_to_fr(&self.owner), self.pubkey_hash, Fr::from(self.nonce.0), self.balance_root()])
+        poseidon::hash([
+            address_to_fr(&self.owner),
+            self.pubkey_hash,
+            Fr::from(self.nonce.0),
+            self.balance_root(),
+        ])
     }
 
     /// Storage encoding: owner (20) | pubkey_hash (32, LE) | nonce (4) | balance_root (32, LE) |
@@ -198,7 +217,14 @@ impl Account {
                 u128::from_le_bytes(b[o + 2..o + 18].try_into().ok()?),
             );
         }
-        Some(Account { owner, pubkey_hash, nonce, balances, balance_root, stale: false })
+        Some(Account {
+            owner,
+            pubkey_hash,
+            nonce,
+            balances,
+            balance_root,
+            stale: false,
+        })
     }
 }
 
@@ -206,7 +232,11 @@ impl Account {
 pub fn balance_root_from_path(token: TokenId, leaf: Fr, path: &[Siblings]) -> Fr {
     let mut cur = leaf;
     for level in (0..BALANCE_TREE_DEPTH).rev() {
-        cur = crate::tree::hash_with_siblings(cur, balance_position(token.0, level) as usize, &path[level]);
+        cur = crate::tree::hash_with_siblings(
+            cur,
+            balance_position(token.0, level) as usize,
+            &path[level],
+        );
     }
     cur
 }
@@ -220,7 +250,10 @@ mod tests {
         let a = Account::default();
         assert!(a.is_empty());
         assert_eq!(a.balance_root(), empty_balance_root());
-        assert_eq!(a.leaf_hash(), crate::tree::defaults::account_default(zkr_types::params::ACCOUNT_TREE_DEPTH));
+        assert_eq!(
+            a.leaf_hash(),
+            crate::tree::defaults::account_default(zkr_types::params::ACCOUNT_TREE_DEPTH)
+        );
     }
 
     #[test]
@@ -232,7 +265,11 @@ mod tests {
         for t in [0u16, 1, 2, 17, 64, 128, 255] {
             let path = a.balance_path(TokenId(t));
             let leaf = Fr::from(a.balance(TokenId(t)));
-            assert_eq!(balance_root_from_path(TokenId(t), leaf, &path), a.balance_root(), "token {t}");
+            assert_eq!(
+                balance_root_from_path(TokenId(t), leaf, &path),
+                a.balance_root(),
+                "token {t}"
+            );
         }
         a.set_balance(TokenId(17), 0);
         let mut b = Account::new(Address::repeat_byte(1));

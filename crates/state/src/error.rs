@@ -41,7 +41,9 @@ pub enum StateError {
     #[error("account {0} has reached the largest nonce")]
     NonceExhausted(AccountId),
     /// Balance below amount + fee.
-    #[error("insufficient balance: account {account} has {balance} of token {token}, needs {needed}")]
+    #[error(
+        "insufficient balance: account {account} has {balance} of token {token}, needs {needed}"
+    )]
     InsufficientBalance {
         /// Account.
         account: AccountId,
@@ -68,7 +70,10 @@ pub enum StateError {
     #[error("the account tree is full")]
     TreeFull,
     /// A fifth distinct fee token in one batch.
-    #[error("this batch already pays fees in {} tokens; seal it first", zkr_types::params::MAX_FEE_TOKENS_PER_BATCH)]
+    #[error(
+        "this batch already pays fees in {} tokens; seal it first",
+        zkr_types::params::MAX_FEE_TOKENS_PER_BATCH
+    )]
     TooManyFeeTokens,
     /// The fee account of a batch that already holds fees cannot change.
     #[error("the fee account can only change between batches")]

@@ -29,6 +29,8 @@ pub struct FullExitRequest {
 }
 
 /// One operation to apply.
+// Almost every request is a transaction, so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "request")]
 pub enum OpRequest {

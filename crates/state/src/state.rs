@@ -12,10 +12,14 @@ use std::collections::HashMap;
 use zkr_crypto::CryptoError;
 use zkr_crypto::eth::{Eip712Domain, change_pubkey_digest, recover_signer};
 use zkr_crypto::field::fr_to_be_bytes;
-use zkr_types::op::{ChangePubKeyOp, DepositOp, FullExitOp, Op, TransferOp, TransferToNewOp, WithdrawOp};
+use zkr_types::op::{
+    ChangePubKeyOp, DepositOp, FullExitOp, Op, TransferOp, TransferToNewOp, WithdrawOp,
+};
 use zkr_types::params::{MAX_ACCOUNTS, MAX_NONCE, MAX_TOKENS};
 use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw};
-use zkr_types::{AccountId, Address, Amount, BatchNumber, ChainId, Fr, L2BlockNumber, Nonce, TokenId};
+use zkr_types::{
+    AccountId, Address, Amount, BatchNumber, ChainId, Fr, L2BlockNumber, Nonce, TokenId,
+};
 
 /// What the state needs to know about its chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +75,9 @@ struct Prechecked {
     verified: Result<(), CryptoError>,
 }
 
+/// The message, the signer's key hash, and the verification result if already known.
+type Resolved = (Fr, Fr, Option<Result<(), CryptoError>>);
+
 /// Whether a signature still needs checking.
 #[derive(Debug, Clone)]
 enum SigCheck {
@@ -84,7 +91,7 @@ impl SigCheck {
         self,
         message: impl FnOnce() -> Result<Fr, zkr_types::TypesError>,
         sig: &L2Signature,
-    ) -> Result<(Fr, Fr, Option<Result<(), CryptoError>>), StateError> {
+    ) -> Result<Resolved, StateError> {
         match self {
             SigCheck::Verify => Ok((message()?, sig.pubkey_hash(), None)),
             SigCheck::Done(p) => Ok((p.message, p.signer_pkh, Some(p.verified))),
@@ -122,10 +129,18 @@ impl<S: Storage> std::fmt::Debug for State<S> {
 fn check_nonce(id: AccountId, account: &Account, got: Nonce) -> Result<(), StateError> {
     let expected = account.nonce;
     if got < expected {
-        return Err(StateError::StaleNonce { account: id, expected, got });
+        return Err(StateError::StaleNonce {
+            account: id,
+            expected,
+            got,
+        });
     }
     if got > expected {
-        return Err(StateError::FutureNonce { account: id, expected, got });
+        return Err(StateError::FutureNonce {
+            account: id,
+            expected,
+            got,
+        });
     }
     if expected.0 == MAX_NONCE {
         return Err(StateError::NonceExhausted(id));
@@ -133,11 +148,22 @@ fn check_nonce(id: AccountId, account: &Account, got: Nonce) -> Result<(), State
     Ok(())
 }
 
-fn check_funds(id: AccountId, account: &Account, token: TokenId, amount: u128, fee: u128) -> Result<u128, StateError> {
+fn check_funds(
+    id: AccountId,
+    account: &Account,
+    token: TokenId,
+    amount: u128,
+    fee: u128,
+) -> Result<u128, StateError> {
     let needed = amount.checked_add(fee).ok_or(StateError::Overflow)?;
     let balance = account.balance(token);
     if balance < needed {
-        return Err(StateError::InsufficientBalance { account: id, token, balance, needed });
+        return Err(StateError::InsufficientBalance {
+            account: id,
+            token,
+            balance,
+            needed,
+        });
     }
     Ok(needed)
 }
@@ -204,8 +230,10 @@ impl<S: Storage> State<S> {
         let mut ids = std::mem::take(&mut self.dirty_accounts);
         ids.sort_unstable();
         ids.dedup();
-        let mut items: Vec<(AccountId, Account)> =
-            ids.into_iter().filter_map(|id| self.accounts.remove(&id).map(|a| (id, a))).collect();
+        let mut items: Vec<(AccountId, Account)> = ids
+            .into_iter()
+            .filter_map(|id| self.accounts.remove(&id).map(|a| (id, a)))
+            .collect();
         let leaves: Vec<Fr> = items
             .par_iter_mut()
             .map(|(_, a)| {
@@ -317,7 +345,9 @@ impl<S: Storage> State<S> {
         if signer_pkh != expected_pkh {
             return Err(StateError::WrongSigner(id));
         }
-        verified.unwrap_or_else(|| sig.verify(message)).map_err(StateError::InvalidSignature)
+        verified
+            .unwrap_or_else(|| sig.verify(message))
+            .map_err(StateError::InvalidSignature)
     }
 
     fn fresh_account_id(&self) -> Result<AccountId, StateError> {
@@ -332,7 +362,9 @@ impl<S: Storage> State<S> {
     /// caller seals a block to commit it.
     pub fn load_genesis(&mut self, accounts: Vec<Account>) -> Result<(), StateError> {
         if self.next_account_id != 0 || self.block_number != 0 || !self.accounts.is_empty() {
-            return Err(StateError::Storage("genesis can only be loaded into an empty state".into()));
+            return Err(StateError::Storage(
+                "genesis can only be loaded into an empty state".into(),
+            ));
         }
         if accounts.len() as u64 > MAX_ACCOUNTS {
             return Err(StateError::TreeFull);
@@ -394,16 +426,18 @@ impl<S: Storage> State<S> {
         }
         self.accounts.insert(id, account);
         match (before, paths) {
-            (Some(before), Some((balance_path, account_path, root_before))) => Ok(Some(AccountUpdate {
-                account_id: id,
-                token,
-                before,
-                after,
-                balance_path,
-                account_path,
-                root_before,
-                root_after: self.root()?,
-            })),
+            (Some(before), Some((balance_path, account_path, root_before))) => {
+                Ok(Some(AccountUpdate {
+                    account_id: id,
+                    token,
+                    before,
+                    after,
+                    balance_path,
+                    account_path,
+                    root_before,
+                    root_after: self.root()?,
+                }))
+            }
             _ => Ok(None),
         }
     }
@@ -431,7 +465,11 @@ impl<S: Storage> State<S> {
                 _ => SigCheck::Verify,
             })
             .collect();
-        requests.iter().zip(checks).map(|(r, c)| self.apply_checked(r, c)).collect()
+        requests
+            .iter()
+            .zip(checks)
+            .map(|(r, c)| self.apply_checked(r, c))
+            .collect()
     }
 
     fn apply_checked(&mut self, request: &OpRequest, sig: SigCheck) -> Result<Applied, StateError> {
@@ -444,7 +482,11 @@ impl<S: Storage> State<S> {
             OpRequest::Tx(L2Tx::ChangePubKey(c)) => self.change_pubkey(c, sig)?,
         };
         let pubdata = op.pubdata().map_err(StateError::Types)?;
-        Ok(Applied { op, pubdata, witness: self.witness_mode.then_some(witness) })
+        Ok(Applied {
+            op,
+            pubdata,
+            witness: self.witness_mode.then_some(witness),
+        })
     }
 
     fn deposit(&mut self, d: &DepositRequest) -> Result<(Op, OpWitness), StateError> {
@@ -460,7 +502,10 @@ impl<S: Storage> State<S> {
             None => self.fresh_account_id()?,
         };
         let account = self.load(id)?;
-        let new_balance = account.balance(d.token).checked_add(d.amount.0).ok_or(StateError::Overflow)?;
+        let new_balance = account
+            .balance(d.token)
+            .checked_add(d.amount.0)
+            .ok_or(StateError::Overflow)?;
         if id.0 == self.next_account_id {
             self.next_account_id += 1;
         }
@@ -469,8 +514,19 @@ impl<S: Storage> State<S> {
             a.owner = owner;
             a.set_balance(token, new_balance);
         })?;
-        let op = Op::Deposit(DepositOp { account_id: id, owner, token, amount: d.amount });
-        Ok((op, OpWitness { updates: u.into_iter().collect(), ..Default::default() }))
+        let op = Op::Deposit(DepositOp {
+            account_id: id,
+            owner,
+            token,
+            amount: d.amount,
+        });
+        Ok((
+            op,
+            OpWitness {
+                updates: u.into_iter().collect(),
+                ..Default::default()
+            },
+        ))
     }
 
     fn full_exit(&mut self, f: &FullExitRequest) -> Result<(Op, OpWitness), StateError> {
@@ -479,7 +535,11 @@ impl<S: Storage> State<S> {
         }
         self.check_token(f.token)?;
         let account = self.load(f.account_id)?;
-        let amount = if account.owner == f.owner && f.owner != Address::ZERO { account.balance(f.token) } else { 0 };
+        let amount = if account.owner == f.owner && f.owner != Address::ZERO {
+            account.balance(f.token)
+        } else {
+            0
+        };
         let token = f.token;
         let u = if amount > 0 {
             self.update(f.account_id, token, |a| a.set_balance(token, 0))?
@@ -494,14 +554,33 @@ impl<S: Storage> State<S> {
         } else {
             None
         };
-        let op = Op::FullExit(FullExitOp { account_id: f.account_id, owner: f.owner, token, amount: Amount(amount) });
-        Ok((op, OpWitness { updates: u.into_iter().collect(), ..Default::default() }))
+        let op = Op::FullExit(FullExitOp {
+            account_id: f.account_id,
+            owner: f.owner,
+            token,
+            amount: Amount(amount),
+        });
+        Ok((
+            op,
+            OpWitness {
+                updates: u.into_iter().collect(),
+                ..Default::default()
+            },
+        ))
     }
 
     fn transfer(&mut self, t: &Transfer, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let (message, signer, verified) = sig.resolve(|| t.message(self.config.chain_id), &t.signature)?;
+        let (message, signer, verified) =
+            sig.resolve(|| t.message(self.config.chain_id), &t.signature)?;
         let from = self.existing(t.from)?;
-        self.check_signer(t.from, from.pubkey_hash, &t.signature, &message, signer, verified)?;
+        self.check_signer(
+            t.from,
+            from.pubkey_hash,
+            &t.signature,
+            &message,
+            signer,
+            verified,
+        )?;
         check_nonce(t.from, &from, t.nonce)?;
         self.check_token(t.token)?;
         if t.to == Address::ZERO {
@@ -514,8 +593,14 @@ impl<S: Storage> State<S> {
         let to_id = self.account_id_of(&t.to)?;
         let to_id = match to_id {
             Some(id) => {
-                let receiver_balance = if id == t.from { from.balance(t.token) - needed } else { self.load(id)?.balance(t.token) };
-                receiver_balance.checked_add(t.amount.0).ok_or(StateError::Overflow)?;
+                let receiver_balance = if id == t.from {
+                    from.balance(t.token) - needed
+                } else {
+                    self.load(id)?.balance(t.token)
+                };
+                receiver_balance
+                    .checked_add(t.amount.0)
+                    .ok_or(StateError::Overflow)?;
                 Some(id)
             }
             None => {
@@ -538,7 +623,13 @@ impl<S: Storage> State<S> {
                     let b = a.balance(token) + amount;
                     a.set_balance(token, b);
                 })?);
-                Op::Transfer(TransferOp { from: t.from, to_id: id, token, amount: t.amount, fee: t.fee })
+                Op::Transfer(TransferOp {
+                    from: t.from,
+                    to_id: id,
+                    token,
+                    amount: t.amount,
+                    fee: t.fee,
+                })
             }
             None => {
                 let id = AccountId(self.next_account_id);
@@ -548,17 +639,39 @@ impl<S: Storage> State<S> {
                     a.owner = owner;
                     a.set_balance(token, amount);
                 })?);
-                Op::TransferToNew(TransferToNewOp { from: t.from, to_id: id, to: t.to, token, amount: t.amount, fee: t.fee })
+                Op::TransferToNew(TransferToNewOp {
+                    from: t.from,
+                    to_id: id,
+                    to: t.to,
+                    token,
+                    amount: t.amount,
+                    fee: t.fee,
+                })
             }
         };
         self.fees.add(token, t.fee.0);
-        Ok((op, OpWitness { updates, signature: Some(t.signature), message: Some(message) }))
+        Ok((
+            op,
+            OpWitness {
+                updates,
+                signature: Some(t.signature),
+                message: Some(message),
+            },
+        ))
     }
 
     fn withdraw(&mut self, w: &Withdraw, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let (message, signer, verified) = sig.resolve(|| w.message(self.config.chain_id), &w.signature)?;
+        let (message, signer, verified) =
+            sig.resolve(|| w.message(self.config.chain_id), &w.signature)?;
         let account = self.existing(w.account_id)?;
-        self.check_signer(w.account_id, account.pubkey_hash, &w.signature, &message, signer, verified)?;
+        self.check_signer(
+            w.account_id,
+            account.pubkey_hash,
+            &w.signature,
+            &message,
+            signer,
+            verified,
+        )?;
         check_nonce(w.account_id, &account, w.nonce)?;
         self.check_token(w.token)?;
         if w.to == Address::ZERO {
@@ -575,22 +688,57 @@ impl<S: Storage> State<S> {
             a.nonce = Nonce(a.nonce.0 + 1);
         })?;
         self.fees.add(token, w.fee.0);
-        let op = Op::Withdraw(WithdrawOp { account_id: w.account_id, token, amount: w.amount, fee: w.fee, to: w.to });
-        Ok((op, OpWitness { updates: u.into_iter().collect(), signature: Some(w.signature), message: Some(message) }))
+        let op = Op::Withdraw(WithdrawOp {
+            account_id: w.account_id,
+            token,
+            amount: w.amount,
+            fee: w.fee,
+            to: w.to,
+        });
+        Ok((
+            op,
+            OpWitness {
+                updates: u.into_iter().collect(),
+                signature: Some(w.signature),
+                message: Some(message),
+            },
+        ))
     }
 
-    fn change_pubkey(&mut self, c: &ChangePubKey, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let (message, signer, verified) = sig.resolve(|| c.message(self.config.chain_id), &c.signature)?;
+    fn change_pubkey(
+        &mut self,
+        c: &ChangePubKey,
+        sig: SigCheck,
+    ) -> Result<(Op, OpWitness), StateError> {
+        let (message, signer, verified) =
+            sig.resolve(|| c.message(self.config.chain_id), &c.signature)?;
         let account = self.existing(c.account_id)?;
         if account.owner != c.owner {
             return Err(StateError::OwnerMismatch(c.account_id));
         }
         // Signed by the new key: proves possession and authorizes the fee.
-        self.check_signer(c.account_id, c.new_pub_key_hash, &c.signature, &message, signer, verified)?;
-        let digest = change_pubkey_digest(&self.config.eip712, &fr_to_be_bytes(&c.new_pub_key_hash), c.nonce.0, c.account_id.0);
+        self.check_signer(
+            c.account_id,
+            c.new_pub_key_hash,
+            &c.signature,
+            &message,
+            signer,
+            verified,
+        )?;
+        let digest = change_pubkey_digest(
+            &self.config.eip712,
+            &fr_to_be_bytes(&c.new_pub_key_hash),
+            c.nonce.0,
+            c.account_id.0,
+        );
         match recover_signer(&digest, &c.eth_signature) {
             Ok(signer) if signer == c.owner => {}
-            Ok(signer) => return Err(StateError::InvalidEthSignature(format!("signed by {signer}, not the owner {}", c.owner))),
+            Ok(signer) => {
+                return Err(StateError::InvalidEthSignature(format!(
+                    "signed by {signer}, not the owner {}",
+                    c.owner
+                )));
+            }
             Err(e) => return Err(StateError::InvalidEthSignature(e.to_string())),
         }
         check_nonce(c.account_id, &account, c.nonce)?;
@@ -615,7 +763,14 @@ impl<S: Storage> State<S> {
             fee_token: token,
             fee: c.fee,
         });
-        Ok((op, OpWitness { updates: u.into_iter().collect(), signature: Some(c.signature), message: Some(message) }))
+        Ok((
+            op,
+            OpWitness {
+                updates: u.into_iter().collect(),
+                signature: Some(c.signature),
+                message: Some(message),
+            },
+        ))
     }
 
     /// Credits the batch's fees to its fee account and starts the next batch. The changes are
@@ -625,7 +780,10 @@ impl<S: Storage> State<S> {
         let fee_account = self.fee_account;
         let account = self.load(fee_account)?;
         for (token, total) in &fees {
-            account.balance(*token).checked_add(*total).ok_or(StateError::Overflow)?;
+            account
+                .balance(*token)
+                .checked_add(*total)
+                .ok_or(StateError::Overflow)?;
         }
         let mut fee_updates = Vec::new();
         for (token, total) in fees.iter().copied() {
@@ -637,7 +795,13 @@ impl<S: Storage> State<S> {
         self.fees.clear();
         let number = BatchNumber(self.batch_number);
         self.batch_number += 1;
-        Ok(BatchSealed { number, fee_account, fees, fee_updates, root: self.root()? })
+        Ok(BatchSealed {
+            number,
+            fee_account,
+            fees,
+            fee_updates,
+            root: self.root()?,
+        })
     }
 
     /// Rehashes the tree once and commits the block's changes atomically.
@@ -662,6 +826,10 @@ impl<S: Storage> State<S> {
         };
         self.storage.commit(changes)?;
         self.block_number += 1;
-        Ok(BlockSealed { number: L2BlockNumber(self.block_number), root, hashed_nodes })
+        Ok(BlockSealed {
+            number: L2BlockNumber(self.block_number),
+            root,
+            hashed_nodes,
+        })
     }
 }

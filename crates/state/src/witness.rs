@@ -43,14 +43,21 @@ pub struct AccountUpdate {
 
 impl AccountUpdate {
     fn root_of(&self, leaf: &LeafState) -> Fr {
-        let balance_root = balance_root_from_path(self.token, Fr::from(leaf.balance), &self.balance_path);
-        let hash = poseidon::hash([address_to_fr(&leaf.owner), leaf.pubkey_hash, Fr::from(leaf.nonce.0), balance_root]);
+        let balance_root =
+            balance_root_from_path(self.token, Fr::from(leaf.balance), &self.balance_path);
+        let hash = poseidon::hash([
+            address_to_fr(&leaf.owner),
+            leaf.pubkey_hash,
+            Fr::from(leaf.nonce.0),
+            balance_root,
+        ]);
         root_from_path(self.account_id, hash, &self.account_path)
     }
 
     /// Whether the paths take `before` to `root_before` and `after` to `root_after`.
     pub fn is_consistent(&self) -> bool {
-        self.root_of(&self.before) == self.root_before && self.root_of(&self.after) == self.root_after
+        self.root_of(&self.before) == self.root_before
+            && self.root_of(&self.after) == self.root_after
     }
 }
 

@@ -25,12 +25,39 @@ fn users() -> &'static [User] {
 
 #[derive(Debug, Clone)]
 enum Action {
-    Deposit { user: usize, token: u16, amount: u128 },
-    ChangePubKey { user: usize, fee: u128 },
-    Transfer { user: usize, to: usize, token: u16, amount: u128, fee: u128, nonce_delta: i8, tamper: bool },
-    Withdraw { user: usize, token: u16, amount: u128, fee: u128, nonce_delta: i8 },
-    FullExit { user: usize, account: u32, token: u16 },
-    SealBatch { fee_user: usize },
+    Deposit {
+        user: usize,
+        token: u16,
+        amount: u128,
+    },
+    ChangePubKey {
+        user: usize,
+        fee: u128,
+    },
+    Transfer {
+        user: usize,
+        to: usize,
+        token: u16,
+        amount: u128,
+        fee: u128,
+        nonce_delta: i8,
+        tamper: bool,
+    },
+    Withdraw {
+        user: usize,
+        token: u16,
+        amount: u128,
+        fee: u128,
+        nonce_delta: i8,
+    },
+    FullExit {
+        user: usize,
+        account: u32,
+        token: u16,
+    },
+    SealBatch {
+        fee_user: usize,
+    },
     SealBlock,
 }
 
@@ -56,6 +83,7 @@ fn action() -> impl Strategy<Value = Action> {
 
 /// A step that the replay repeats: an accepted request, or a seal.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 enum Step {
     Apply(OpRequest),
     SealBatch(AccountId),
@@ -63,11 +91,16 @@ enum Step {
 }
 
 fn account_of(s: &State<MemoryStorage>, user: usize) -> Option<u32> {
-    s.account_id_of(&users()[user].address()).unwrap().map(|a| a.0)
+    s.account_id_of(&users()[user].address())
+        .unwrap()
+        .map(|a| a.0)
 }
 
 fn nonce_of(s: &State<MemoryStorage>, id: u32) -> u32 {
-    s.account(AccountId(id)).unwrap().map(|a| a.nonce.0).unwrap_or(0)
+    s.account(AccountId(id))
+        .unwrap()
+        .map(|a| a.nonce.0)
+        .unwrap_or(0)
 }
 
 fn shift(n: u32, d: i8) -> u32 {
@@ -77,25 +110,65 @@ fn shift(n: u32, d: i8) -> u32 {
 fn request(s: &State<MemoryStorage>, a: &Action) -> Option<OpRequest> {
     let u = &users();
     Some(match a.clone() {
-        Action::Deposit { user, token, amount } => u[user].deposit(token, amount),
+        Action::Deposit {
+            user,
+            token,
+            amount,
+        } => u[user].deposit(token, amount),
         Action::ChangePubKey { user, fee } => {
             let id = account_of(s, user).unwrap_or(1000);
             u[user].change_pubkey(id, 0, fee, nonce_of(s, id))
         }
-        Action::Transfer { user, to, token, amount, fee, nonce_delta, tamper } => {
+        Action::Transfer {
+            user,
+            to,
+            token,
+            amount,
+            fee,
+            nonce_delta,
+            tamper,
+        } => {
             let id = account_of(s, user).unwrap_or(1000);
-            let to_addr = if to < USERS { u[to].address() } else { Address::repeat_byte(0xE0 + to as u8) };
-            let mut t = u[user].transfer_tx(id, to_addr, token, amount, fee, shift(nonce_of(s, id), nonce_delta));
+            let to_addr = if to < USERS {
+                u[to].address()
+            } else {
+                Address::repeat_byte(0xE0 + to as u8)
+            };
+            let mut t = u[user].transfer_tx(
+                id,
+                to_addr,
+                token,
+                amount,
+                fee,
+                shift(nonce_of(s, id), nonce_delta),
+            );
             if tamper {
                 t.signature.s += Fr::from(1u64);
             }
             OpRequest::Tx(L2Tx::Transfer(t))
         }
-        Action::Withdraw { user, token, amount, fee, nonce_delta } => {
+        Action::Withdraw {
+            user,
+            token,
+            amount,
+            fee,
+            nonce_delta,
+        } => {
             let id = account_of(s, user).unwrap_or(1000);
-            u[user].withdraw(id, u[user].address(), token, amount, fee, shift(nonce_of(s, id), nonce_delta))
+            u[user].withdraw(
+                id,
+                u[user].address(),
+                token,
+                amount,
+                fee,
+                shift(nonce_of(s, id), nonce_delta),
+            )
         }
-        Action::FullExit { user, account, token } => u[user].full_exit(account, token),
+        Action::FullExit {
+            user,
+            account,
+            token,
+        } => u[user].full_exit(account, token),
         Action::SealBatch { .. } | Action::SealBlock => return None,
     })
 }

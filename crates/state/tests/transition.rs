@@ -32,7 +32,9 @@ fn deposit_creates_then_credits_the_same_account() {
     let a = s.apply(&u.deposit(0, 500)).unwrap();
     assert_eq!(a.pubdata.len(), 41);
     let b = s.apply(&u.deposit(0, 700)).unwrap();
-    let (Op::Deposit(d1), Op::Deposit(d2)) = (a.op, b.op) else { panic!() };
+    let (Op::Deposit(d1), Op::Deposit(d2)) = (a.op, b.op) else {
+        panic!()
+    };
     assert_eq!(d1.account_id, d2.account_id);
     let acc = s.account(d1.account_id).unwrap().unwrap();
     assert_eq!(acc.owner, u.address());
@@ -45,20 +47,30 @@ fn deposit_creates_then_credits_the_same_account() {
 fn transfers_move_funds_and_create_accounts() {
     let (mut s, a, b, ia, ib) = setup();
     // to an existing account
-    let t = s.apply(&a.transfer(ia, b.address(), 0, 1000, 10, 1)).unwrap();
+    let t = s
+        .apply(&a.transfer(ia, b.address(), 0, 1000, 10, 1))
+        .unwrap();
     assert!(matches!(t.op, Op::Transfer(ref op) if op.to_id == AccountId(ib)));
     assert_eq!(t.pubdata.len(), 15);
     // to a new address
     let fresh = Address::repeat_byte(0x77);
     let t2 = s.apply(&a.transfer(ia, fresh, 1, 5000, 0, 2)).unwrap();
-    let Op::TransferToNew(op) = t2.op else { panic!("expected TransferToNew") };
+    let Op::TransferToNew(op) = t2.op else {
+        panic!("expected TransferToNew")
+    };
     assert_eq!(t2.pubdata.len(), 35);
     assert_eq!(op.to_id, AccountId(2));
     let acc_a = s.account(AccountId(ia)).unwrap().unwrap();
     assert_eq!(acc_a.balance(TokenId(0)), 1_000_000 - 1010);
     assert_eq!(acc_a.balance(TokenId(1)), 1_000_000 - 5000);
     assert_eq!(acc_a.nonce, Nonce(3));
-    assert_eq!(s.account(AccountId(ib)).unwrap().unwrap().balance(TokenId(0)), 1_001_000);
+    assert_eq!(
+        s.account(AccountId(ib))
+            .unwrap()
+            .unwrap()
+            .balance(TokenId(0)),
+        1_001_000
+    );
     let new = s.account(op.to_id).unwrap().unwrap();
     assert_eq!(new.owner, fresh);
     assert_eq!(new.balance(TokenId(1)), 5000);
@@ -69,22 +81,43 @@ fn transfers_move_funds_and_create_accounts() {
 #[test]
 fn self_transfer_only_pays_the_fee() {
     let (mut s, a, _, ia, _) = setup();
-    s.apply(&a.transfer(ia, a.address(), 0, 1000, 7, 1)).unwrap();
-    assert_eq!(s.account(AccountId(ia)).unwrap().unwrap().balance(TokenId(0)), 1_000_000 - 7);
+    s.apply(&a.transfer(ia, a.address(), 0, 1000, 7, 1))
+        .unwrap();
+    assert_eq!(
+        s.account(AccountId(ia))
+            .unwrap()
+            .unwrap()
+            .balance(TokenId(0)),
+        1_000_000 - 7
+    );
 }
 
 #[test]
 fn withdraw_and_full_exit() {
     let (mut s, a, b, ia, ib) = setup();
-    let w = s.apply(&a.withdraw(ia, Address::repeat_byte(5), 0, 123_457, 20, 1)).unwrap();
+    let w = s
+        .apply(&a.withdraw(ia, Address::repeat_byte(5), 0, 123_457, 20, 1))
+        .unwrap();
     assert_eq!(w.pubdata.len(), 43);
-    assert_eq!(s.account(AccountId(ia)).unwrap().unwrap().balance(TokenId(0)), 1_000_000 - 123_477);
+    assert_eq!(
+        s.account(AccountId(ia))
+            .unwrap()
+            .unwrap()
+            .balance(TokenId(0)),
+        1_000_000 - 123_477
+    );
     assert_eq!(s.pending_fees().get(TokenId(0)), 20);
     // The owner exits token 1 in full.
     let f = s.apply(&b.full_exit(ib, 1)).unwrap();
     let Op::FullExit(op) = f.op else { panic!() };
     assert_eq!(op.amount, Amount(1_000_000));
-    assert_eq!(s.account(AccountId(ib)).unwrap().unwrap().balance(TokenId(1)), 0);
+    assert_eq!(
+        s.account(AccountId(ib))
+            .unwrap()
+            .unwrap()
+            .balance(TokenId(1)),
+        0
+    );
     // Someone else's exit request pays nothing and changes nothing.
     let root = s.root().unwrap();
     let f = s.apply(&b.full_exit(ia, 0)).unwrap();
@@ -93,13 +126,21 @@ fn withdraw_and_full_exit() {
     assert_eq!(s.root().unwrap(), root);
 }
 
-fn assert_rejected(s: &mut State<MemoryStorage>, req: &OpRequest, check: impl Fn(&StateError) -> bool) {
+fn assert_rejected(
+    s: &mut State<MemoryStorage>,
+    req: &OpRequest,
+    check: impl Fn(&StateError) -> bool,
+) {
     let root = s.root().unwrap();
     let next = s.next_account_id();
     let fees = s.pending_fees().clone();
     let err = s.apply(req).expect_err("must be rejected");
     assert!(check(&err), "unexpected error {err:?}");
-    assert_eq!(s.root().unwrap(), root, "a rejected operation changed the root");
+    assert_eq!(
+        s.root().unwrap(),
+        root,
+        "a rejected operation changed the root"
+    );
     assert_eq!(s.next_account_id(), next);
     assert_eq!(s.pending_fees(), &fees);
 }
@@ -111,45 +152,116 @@ fn every_rule_rejects_and_changes_nothing() {
     // bad signature: a valid signature over other fields
     let mut t = a.transfer_tx(ia, b.address(), 0, 1000, 0, 1);
     t.amount = Amount(2000);
-    assert_rejected(&mut s, &OpRequest::Tx(L2Tx::Transfer(t)), |e| matches!(e, StateError::InvalidSignature(_)));
+    assert_rejected(&mut s, &OpRequest::Tx(L2Tx::Transfer(t)), |e| {
+        matches!(e, StateError::InvalidSignature(_))
+    });
     // signed by another key
-    assert_rejected(&mut s, &b.transfer(ia, b.address(), 0, 1, 0, 1), |e| matches!(e, StateError::WrongSigner(_)));
+    assert_rejected(&mut s, &b.transfer(ia, b.address(), 0, 1, 0, 1), |e| {
+        matches!(e, StateError::WrongSigner(_))
+    });
     // stale and future nonce
-    assert_rejected(&mut s, &a.transfer(ia, b.address(), 0, 1, 0, 0), |e| matches!(e, StateError::StaleNonce { .. }));
-    assert_rejected(&mut s, &a.transfer(ia, b.address(), 0, 1, 0, 5), |e| matches!(e, StateError::FutureNonce { .. }));
+    assert_rejected(&mut s, &a.transfer(ia, b.address(), 0, 1, 0, 0), |e| {
+        matches!(e, StateError::StaleNonce { .. })
+    });
+    assert_rejected(&mut s, &a.transfer(ia, b.address(), 0, 1, 0, 5), |e| {
+        matches!(e, StateError::FutureNonce { .. })
+    });
     // overdraft, including the fee
-    assert_rejected(&mut s, &a.transfer(ia, b.address(), 0, 1_000_000, 1, 1), |e| matches!(e, StateError::InsufficientBalance { needed: 1_000_001, .. }));
-    assert_rejected(&mut s, &a.withdraw(ia, b.address(), 0, 999_999, 2, 1), |e| matches!(e, StateError::InsufficientBalance { .. }));
+    assert_rejected(
+        &mut s,
+        &a.transfer(ia, b.address(), 0, 1_000_000, 1, 1),
+        |e| {
+            matches!(
+                e,
+                StateError::InsufficientBalance {
+                    needed: 1_000_001,
+                    ..
+                }
+            )
+        },
+    );
+    assert_rejected(
+        &mut s,
+        &a.withdraw(ia, b.address(), 0, 999_999, 2, 1),
+        |e| matches!(e, StateError::InsufficientBalance { .. }),
+    );
     // unknown account, unknown token
-    assert_rejected(&mut s, &a.transfer(99, b.address(), 0, 1, 0, 0), |e| matches!(e, StateError::UnknownAccount(AccountId(99))));
-    assert_rejected(&mut s, &a.transfer(ia, b.address(), 7, 1, 0, 1), |e| matches!(e, StateError::UnknownToken(TokenId(7))));
-    assert_rejected(&mut s, &a.deposit(9, 1), |e| matches!(e, StateError::UnknownToken(_)));
+    assert_rejected(&mut s, &a.transfer(99, b.address(), 0, 1, 0, 0), |e| {
+        matches!(e, StateError::UnknownAccount(AccountId(99)))
+    });
+    assert_rejected(&mut s, &a.transfer(ia, b.address(), 7, 1, 0, 1), |e| {
+        matches!(e, StateError::UnknownToken(TokenId(7)))
+    });
+    assert_rejected(&mut s, &a.deposit(9, 1), |e| {
+        matches!(e, StateError::UnknownToken(_))
+    });
     // zero deposit, zero address
-    assert_rejected(&mut s, &a.deposit(0, 0), |e| matches!(e, StateError::ZeroAmount));
-    assert_rejected(&mut s, &a.transfer(ia, Address::ZERO, 0, 1, 0, 1), |e| matches!(e, StateError::ZeroAddress));
-    assert_rejected(&mut s, &a.withdraw(ia, Address::ZERO, 0, 1, 0, 1), |e| matches!(e, StateError::ZeroAddress));
+    assert_rejected(&mut s, &a.deposit(0, 0), |e| {
+        matches!(e, StateError::ZeroAmount)
+    });
+    assert_rejected(&mut s, &a.transfer(ia, Address::ZERO, 0, 1, 0, 1), |e| {
+        matches!(e, StateError::ZeroAddress)
+    });
+    assert_rejected(&mut s, &a.withdraw(ia, Address::ZERO, 0, 1, 0, 1), |e| {
+        matches!(e, StateError::ZeroAddress)
+    });
     // no key registered yet
-    let ic = s.apply(&c.deposit(0, 10)).map(|x| match x.op { Op::Deposit(d) => d.account_id.0, _ => unreachable!() }).unwrap();
-    assert_rejected(&mut s, &c.transfer(ic, a.address(), 0, 1, 0, 0), |e| matches!(e, StateError::PubKeyNotSet(_)));
+    let ic = s
+        .apply(&c.deposit(0, 10))
+        .map(|x| match x.op {
+            Op::Deposit(d) => d.account_id.0,
+            _ => unreachable!(),
+        })
+        .unwrap();
+    assert_rejected(&mut s, &c.transfer(ic, a.address(), 0, 1, 0, 0), |e| {
+        matches!(e, StateError::PubKeyNotSet(_))
+    });
     // ChangePubKey: for an account the signer does not own, and with a forged Ethereum signature
-    assert_rejected(&mut s, &c.change_pubkey(ia, 0, 0, 1), |e| matches!(e, StateError::OwnerMismatch(_)));
-    let OpRequest::Tx(L2Tx::ChangePubKey(mut cpk)) = c.change_pubkey(ic, 0, 0, 0) else { panic!() };
+    assert_rejected(&mut s, &c.change_pubkey(ia, 0, 0, 1), |e| {
+        matches!(e, StateError::OwnerMismatch(_))
+    });
+    let OpRequest::Tx(L2Tx::ChangePubKey(mut cpk)) = c.change_pubkey(ic, 0, 0, 0) else {
+        panic!()
+    };
     cpk.eth_signature[10] ^= 0xff;
-    assert_rejected(&mut s, &OpRequest::Tx(L2Tx::ChangePubKey(cpk)), |e| matches!(e, StateError::InvalidEthSignature(_)));
+    assert_rejected(&mut s, &OpRequest::Tx(L2Tx::ChangePubKey(cpk)), |e| {
+        matches!(e, StateError::InvalidEthSignature(_))
+    });
     // ChangePubKey signed by a different L2 key than the one registered
-    let OpRequest::Tx(L2Tx::ChangePubKey(mut cpk)) = c.change_pubkey(ic, 0, 0, 0) else { panic!() };
+    let OpRequest::Tx(L2Tx::ChangePubKey(mut cpk)) = c.change_pubkey(ic, 0, 0, 0) else {
+        panic!()
+    };
     cpk.new_pub_key_hash = zkr_types::Fr::from(12345u64);
-    assert_rejected(&mut s, &OpRequest::Tx(L2Tx::ChangePubKey(cpk)), |e| matches!(e, StateError::WrongSigner(_)));
+    assert_rejected(&mut s, &OpRequest::Tx(L2Tx::ChangePubKey(cpk)), |e| {
+        matches!(e, StateError::WrongSigner(_))
+    });
     // ChangePubKey fee above balance
-    assert_rejected(&mut s, &c.change_pubkey(ic, 0, 20, 0), |e| matches!(e, StateError::InsufficientBalance { .. }));
+    assert_rejected(&mut s, &c.change_pubkey(ic, 0, 20, 0), |e| {
+        matches!(e, StateError::InsufficientBalance { .. })
+    });
     // amount that is not packable never gets a message
-    let err = zkr_types::tx::Transfer::signed(&a.l2, CHAIN, AccountId(ia), b.address(), TokenId(0), Amount(123_456_789_012_345_678), Amount(0), Nonce(1));
+    let err = zkr_types::tx::Transfer::signed(
+        &a.l2,
+        CHAIN,
+        AccountId(ia),
+        b.address(),
+        TokenId(0),
+        Amount(123_456_789_012_345_678),
+        Amount(0),
+        Nonce(1),
+    );
     assert!(err.is_err());
     // overflow of the receiver's balance
     s.apply(&a.deposit(2, 10u128.pow(38))).unwrap();
     s.apply(&b.deposit(2, u128::MAX - 10u128.pow(37))).unwrap();
-    assert_rejected(&mut s, &a.transfer(ia, b.address(), 2, 10u128.pow(38), 0, 1), |e| matches!(e, StateError::Overflow));
-    assert_rejected(&mut s, &b.deposit(2, u128::MAX), |e| matches!(e, StateError::Overflow));
+    assert_rejected(
+        &mut s,
+        &a.transfer(ia, b.address(), 2, 10u128.pow(38), 0, 1),
+        |e| matches!(e, StateError::Overflow),
+    );
+    assert_rejected(&mut s, &b.deposit(2, u128::MAX), |e| {
+        matches!(e, StateError::Overflow)
+    });
 }
 
 #[test]
@@ -162,9 +274,12 @@ fn a_batch_pays_fees_in_at_most_four_tokens() {
         s.apply(&a.deposit(t, 1000)).unwrap();
     }
     for (n, t) in (0u16..4).enumerate() {
-        s.apply(&a.transfer(ia, b.address(), t, 10, 1, n as u32 + 1)).unwrap();
+        s.apply(&a.transfer(ia, b.address(), t, 10, 1, n as u32 + 1))
+            .unwrap();
     }
-    assert_rejected(&mut s, &a.transfer(ia, b.address(), 4, 10, 1, 5), |e| matches!(e, StateError::TooManyFeeTokens));
+    assert_rejected(&mut s, &a.transfer(ia, b.address(), 4, 10, 1, 5), |e| {
+        matches!(e, StateError::TooManyFeeTokens)
+    });
     // Zero fee in a fifth token is fine.
     s.apply(&a.transfer(ia, b.address(), 4, 10, 0, 5)).unwrap();
     // After sealing, fees are credited to the fee account and a new token is accepted.
@@ -202,7 +317,10 @@ fn witnesses_chain_roots_for_every_operation_type() {
         let mut cur = before;
         for u in &w.updates {
             assert_eq!(u.root_before, cur, "{r:?}");
-            assert!(u.is_consistent(), "paths do not reproduce the roots for {r:?}");
+            assert!(
+                u.is_consistent(),
+                "paths do not reproduce the roots for {r:?}"
+            );
             cur = u.root_after;
         }
         assert_eq!(cur, s.root().unwrap());
@@ -212,7 +330,11 @@ fn witnesses_chain_roots_for_every_operation_type() {
     }
     s.set_fee_account(AccountId(ia)).unwrap();
     let sealed = s.seal_batch().unwrap();
-    assert_eq!(sealed.fee_updates.len(), 2, "fees were paid in tokens 0 and 1");
+    assert_eq!(
+        sealed.fee_updates.len(),
+        2,
+        "fees were paid in tokens 0 and 1"
+    );
     assert!(sealed.fee_updates.iter().all(|u| u.is_consistent()));
 }
 
@@ -227,7 +349,8 @@ fn witness_mode_and_block_mode_reach_the_same_roots() {
         for round in 0..3u32 {
             for (i, u) in users.iter().enumerate() {
                 let to = users[(i + 1) % users.len()].address();
-                s.apply(&u.transfer(ids[i], to, 0, 10 + u128::from(round), 1, round + 1)).unwrap();
+                s.apply(&u.transfer(ids[i], to, 0, 10 + u128::from(round), 1, round + 1))
+                    .unwrap();
             }
             roots.push(s.seal_block().unwrap().root);
         }
@@ -240,7 +363,9 @@ fn witness_mode_and_block_mode_reach_the_same_roots() {
 fn apply_block_matches_one_by_one_application() {
     let (mut s1, a, b, ia, _) = setup();
     let (mut s2, _, _, _, _) = setup();
-    let mut reqs: Vec<OpRequest> = (1..=5).map(|n| a.transfer(ia, b.address(), 0, 10, 1, n)).collect();
+    let mut reqs: Vec<OpRequest> = (1..=5)
+        .map(|n| a.transfer(ia, b.address(), 0, 10, 1, n))
+        .collect();
     let mut bad = a.transfer_tx(ia, b.address(), 0, 10, 1, 6);
     bad.fee = Amount(2);
     reqs.push(OpRequest::Tx(L2Tx::Transfer(bad)));
@@ -280,7 +405,9 @@ fn redb_state_survives_reopen_and_loses_only_unsealed_work() {
     // An in-memory replay of the same operations reaches the same root.
     let mut m = state_with_tokens(MemoryStorage::new(), 2);
     let ia2 = onboard(&mut m, &a, 5000);
-    m.apply(&a.transfer(ia2, b.address(), 0, 100, 1, 1)).unwrap();
-    m.apply(&a.transfer(ia2, b.address(), 0, 100, 1, 2)).unwrap();
+    m.apply(&a.transfer(ia2, b.address(), 0, 100, 1, 1))
+        .unwrap();
+    m.apply(&a.transfer(ia2, b.address(), 0, 100, 1, 2))
+        .unwrap();
     assert_eq!(m.root().unwrap(), s.root().unwrap());
 }

@@ -16,7 +16,10 @@ pub fn pubdata_hash(ops_pubdata: &[Vec<u8>]) -> Result<Fr, TypesError> {
     for p in ops_pubdata.iter().filter(|p| !p.is_empty()) {
         let e = op_elements(p);
         if e.len() > MAX_ELEMENTS_PER_OP {
-            return Err(TypesError::Invalid(format!("operation pubdata of {} bytes is too long", p.len())));
+            return Err(TypesError::Invalid(format!(
+                "operation pubdata of {} bytes is too long",
+                p.len()
+            )));
         }
         let get = |i: usize| e.get(i).copied().unwrap_or(Fr::ZERO);
         h = poseidon::hash([h, get(0), get(1), get(2)]);
@@ -93,13 +96,22 @@ impl BatchCommitment {
 
     /// `meta = batch_number + chain_id * 2^64 + fee_account * 2^96`.
     pub fn meta(&self) -> Fr {
-        let low = u128::from(self.batch_number.0) | u128::from(self.chain_id.0) << 64 | u128::from(self.fee_account.0) << 96;
+        let low = u128::from(self.batch_number.0)
+            | u128::from(self.chain_id.0) << 64
+            | u128::from(self.fee_account.0) << 96;
         Fr::from(low)
     }
 
     /// `Poseidon(meta, old_root, new_root, H, z, y)`: the public input.
     pub fn commitment(&self) -> Fr {
-        poseidon::hash([self.meta(), self.old_root, self.new_root, self.pubdata_hash, self.challenge, self.evaluation])
+        poseidon::hash([
+            self.meta(),
+            self.old_root,
+            self.new_root,
+            self.pubdata_hash,
+            self.challenge,
+            self.evaluation,
+        ])
     }
 }
 
@@ -110,18 +122,82 @@ mod tests {
     #[test]
     fn commitment_binds_every_part() {
         let pubdata = vec![vec![3u8; 15], vec![1u8; 41]];
-        let base = BatchCommitment::new(BatchNumber(1), ChainId(9), AccountId(0), Fr::from(1u64), Fr::from(2u64), &pubdata).unwrap();
+        let base = BatchCommitment::new(
+            BatchNumber(1),
+            ChainId(9),
+            AccountId(0),
+            Fr::from(1u64),
+            Fr::from(2u64),
+            &pubdata,
+        )
+        .unwrap();
         let c = base.commitment();
         let mut other = pubdata.clone();
         other[0][14] ^= 1;
         let variants = [
-            BatchCommitment::new(BatchNumber(2), ChainId(9), AccountId(0), Fr::from(1u64), Fr::from(2u64), &pubdata).unwrap(),
-            BatchCommitment::new(BatchNumber(1), ChainId(8), AccountId(0), Fr::from(1u64), Fr::from(2u64), &pubdata).unwrap(),
-            BatchCommitment::new(BatchNumber(1), ChainId(9), AccountId(1), Fr::from(1u64), Fr::from(2u64), &pubdata).unwrap(),
-            BatchCommitment::new(BatchNumber(1), ChainId(9), AccountId(0), Fr::from(3u64), Fr::from(2u64), &pubdata).unwrap(),
-            BatchCommitment::new(BatchNumber(1), ChainId(9), AccountId(0), Fr::from(1u64), Fr::from(3u64), &pubdata).unwrap(),
-            BatchCommitment::new(BatchNumber(1), ChainId(9), AccountId(0), Fr::from(1u64), Fr::from(2u64), &other).unwrap(),
-            BatchCommitment::new(BatchNumber(1), ChainId(9), AccountId(0), Fr::from(1u64), Fr::from(2u64), &pubdata[..1]).unwrap(),
+            BatchCommitment::new(
+                BatchNumber(2),
+                ChainId(9),
+                AccountId(0),
+                Fr::from(1u64),
+                Fr::from(2u64),
+                &pubdata,
+            )
+            .unwrap(),
+            BatchCommitment::new(
+                BatchNumber(1),
+                ChainId(8),
+                AccountId(0),
+                Fr::from(1u64),
+                Fr::from(2u64),
+                &pubdata,
+            )
+            .unwrap(),
+            BatchCommitment::new(
+                BatchNumber(1),
+                ChainId(9),
+                AccountId(1),
+                Fr::from(1u64),
+                Fr::from(2u64),
+                &pubdata,
+            )
+            .unwrap(),
+            BatchCommitment::new(
+                BatchNumber(1),
+                ChainId(9),
+                AccountId(0),
+                Fr::from(3u64),
+                Fr::from(2u64),
+                &pubdata,
+            )
+            .unwrap(),
+            BatchCommitment::new(
+                BatchNumber(1),
+                ChainId(9),
+                AccountId(0),
+                Fr::from(1u64),
+                Fr::from(3u64),
+                &pubdata,
+            )
+            .unwrap(),
+            BatchCommitment::new(
+                BatchNumber(1),
+                ChainId(9),
+                AccountId(0),
+                Fr::from(1u64),
+                Fr::from(2u64),
+                &other,
+            )
+            .unwrap(),
+            BatchCommitment::new(
+                BatchNumber(1),
+                ChainId(9),
+                AccountId(0),
+                Fr::from(1u64),
+                Fr::from(2u64),
+                &pubdata[..1],
+            )
+            .unwrap(),
         ];
         for v in variants {
             assert_ne!(v.commitment(), c, "{v:?}");
@@ -145,7 +221,15 @@ mod tests {
 
     #[test]
     fn empty_batch() {
-        let c = BatchCommitment::new(BatchNumber(1), ChainId(1), AccountId(0), Fr::from(5u64), Fr::from(5u64), &[]).unwrap();
+        let c = BatchCommitment::new(
+            BatchNumber(1),
+            ChainId(1),
+            AccountId(0),
+            Fr::from(5u64),
+            Fr::from(5u64),
+            &[],
+        )
+        .unwrap();
         assert_eq!(c.pubdata_hash, Fr::ZERO);
         assert_eq!(c.evaluation, Fr::ZERO);
     }

@@ -17,7 +17,7 @@ fn pack(value: u128, mantissa_bits: u32) -> Option<u64> {
     let max_mantissa = (1u128 << mantissa_bits) - 1;
     let max_exp = (1u32 << EXPONENT_BITS) - 1;
     let (mut m, mut e) = (value, 0u32);
-    while m > 0 && m % 10 == 0 && e < max_exp {
+    while m > 0 && m.is_multiple_of(10) && e < max_exp {
         m /= 10;
         e += 1;
     }
@@ -28,7 +28,10 @@ fn unpack(packed: u64, mantissa_bits: u32) -> Result<u128, TypesError> {
     debug_assert!(packed >> (mantissa_bits + EXPONENT_BITS) == 0);
     let e = (packed & ((1 << EXPONENT_BITS) - 1)) as u32;
     let m = u128::from(packed >> EXPONENT_BITS);
-    10u128.checked_pow(e).and_then(|p| m.checked_mul(p)).ok_or(TypesError::PackedOverflow)
+    10u128
+        .checked_pow(e)
+        .and_then(|p| m.checked_mul(p))
+        .ok_or(TypesError::PackedOverflow)
 }
 
 /// Packs an amount (40 bits), canonically.
@@ -39,14 +42,18 @@ pub fn pack_amount(value: u128) -> Result<u64, TypesError> {
 /// Unpacks a 40-bit amount.
 pub fn unpack_amount(packed: u64) -> Result<u128, TypesError> {
     if packed >> (AMOUNT_MANTISSA_BITS + EXPONENT_BITS) != 0 {
-        return Err(TypesError::Invalid(format!("packed amount {packed:#x} wider than 40 bits")));
+        return Err(TypesError::Invalid(format!(
+            "packed amount {packed:#x} wider than 40 bits"
+        )));
     }
     unpack(packed, AMOUNT_MANTISSA_BITS)
 }
 
 /// Packs a fee (16 bits), canonically.
 pub fn pack_fee(value: u128) -> Result<u16, TypesError> {
-    pack(value, FEE_MANTISSA_BITS).map(|p| p as u16).ok_or(TypesError::FeeNotPackable(value))
+    pack(value, FEE_MANTISSA_BITS)
+        .map(|p| p as u16)
+        .ok_or(TypesError::FeeNotPackable(value))
 }
 
 /// Unpacks a 16-bit fee.
@@ -81,7 +88,7 @@ pub fn round_up_fee(value: u128) -> u128 {
     while value / scale > max {
         scale *= 10;
     }
-    if value % scale == 0 {
+    if value.is_multiple_of(scale) {
         return value;
     }
     let mut m = value / scale + 1;
@@ -129,7 +136,10 @@ mod tests {
 
     #[test]
     fn rounding() {
-        assert_eq!(round_down_amount(123_456_789_012_345_678), 123_456_789_010_000_000);
+        assert_eq!(
+            round_down_amount(123_456_789_012_345_678),
+            123_456_789_010_000_000
+        );
         assert!(is_amount_packable(round_down_amount(u128::MAX)));
         assert_eq!(round_up_fee(2049), 2050);
         assert_eq!(round_up_fee(123_456), 123_500);

@@ -58,7 +58,9 @@ impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(serde::de::Error::custom(format!("amount {s:?} is not a decimal integer")));
+            return Err(serde::de::Error::custom(format!(
+                "amount {s:?} is not a decimal integer"
+            )));
         }
         s.parse::<u128>()
             .map(Amount)
@@ -81,7 +83,11 @@ newtype!(
 impl AccountId {
     /// Checks the id is below 2^24.
     pub fn checked(v: u64) -> Result<Self, TypesError> {
-        if v < MAX_ACCOUNTS { Ok(AccountId(v as u32)) } else { Err(TypesError::AccountIdOutOfRange(v)) }
+        if v < MAX_ACCOUNTS {
+            Ok(AccountId(v as u32))
+        } else {
+            Err(TypesError::AccountIdOutOfRange(v))
+        }
     }
 
     /// Whether the id fits the tree.
@@ -96,7 +102,11 @@ impl TokenId {
 
     /// Checks the id is below `MAX_TOKENS`.
     pub fn checked(v: u64) -> Result<Self, TypesError> {
-        if v < MAX_TOKENS { Ok(TokenId(v as u16)) } else { Err(TypesError::TokenIdOutOfRange(v)) }
+        if v < MAX_TOKENS {
+            Ok(TokenId(v as u16))
+        } else {
+            Err(TypesError::TokenIdOutOfRange(v))
+        }
     }
 
     /// Whether the id fits the balance tree.

@@ -14,7 +14,7 @@ pub mod params;
 mod serde_fr;
 pub mod tx;
 
+pub use alloy_primitives::Address;
 pub use error::TypesError;
 pub use ids::{AccountId, Amount, BatchNumber, ChainId, L2BlockNumber, Nonce, TokenId};
 pub use zkr_crypto::Fr;
-pub use alloy_primitives::Address;

@@ -261,11 +261,14 @@ impl Op {
 /// The field elements of one operation's pubdata: right-padded to a multiple of 31 bytes and
 /// cut into 31-byte big-endian integers (§6).
 pub fn op_elements(pubdata: &[u8]) -> Vec<Fr> {
-    pubdata.chunks(CHUNK_BYTES).map(|c| {
-        let mut buf = [0u8; CHUNK_BYTES];
-        buf[..c.len()].copy_from_slice(c);
-        fr_from_be_bytes_short(&buf)
-    }).collect()
+    pubdata
+        .chunks(CHUNK_BYTES)
+        .map(|c| {
+            let mut buf = [0u8; CHUNK_BYTES];
+            buf[..c.len()].copy_from_slice(c);
+            fr_from_be_bytes_short(&buf)
+        })
+        .collect()
 }
 
 struct Reader<'a> {
@@ -290,7 +293,9 @@ impl<'a> Reader<'a> {
         TokenId(u16::from(self.take(1)[0]))
     }
     fn u128(&mut self) -> Amount {
-        Amount(u128::from_be_bytes(self.take(16).try_into().expect("16 bytes")))
+        Amount(u128::from_be_bytes(
+            self.take(16).try_into().expect("16 bytes"),
+        ))
     }
     fn packed_amount(&mut self) -> Result<Amount, TypesError> {
         let b = self.take(5);
@@ -308,7 +313,10 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
     let mut ops = Vec::new();
     let mut pos = 0;
     while pos < data.len() {
-        let malformed = |reason: &str| TypesError::MalformedPubdata { offset: pos, reason: reason.into() };
+        let malformed = |reason: &str| TypesError::MalformedPubdata {
+            offset: pos,
+            reason: reason.into(),
+        };
         let t = data[pos];
         let len = match pubdata_len(t) {
             Some(0) | None => return Err(malformed(&format!("unknown op type {t:#04x}"))),
@@ -317,7 +325,10 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
         if pos + len > data.len() {
             return Err(malformed("truncated operation"));
         }
-        let mut r = Reader { data: &data[pos + 1..pos + len], pos: 0 };
+        let mut r = Reader {
+            data: &data[pos + 1..pos + len],
+            pos: 0,
+        };
         let op = match t {
             op_type::DEPOSIT => Op::Deposit(DepositOp {
                 account_id: r.account(),
@@ -377,7 +388,12 @@ mod tests {
     fn samples() -> Vec<Op> {
         let a = Address::repeat_byte(0xAA);
         vec![
-            Op::Deposit(DepositOp { account_id: AccountId(1), owner: a, token: TokenId(0), amount: Amount(u128::MAX) }),
+            Op::Deposit(DepositOp {
+                account_id: AccountId(1),
+                owner: a,
+                token: TokenId(0),
+                amount: Amount(u128::MAX),
+            }),
             Op::ChangePubKey(ChangePubKeyOp {
                 account_id: AccountId(0xFFFFFF),
                 owner: a,
@@ -386,23 +402,56 @@ mod tests {
                 fee_token: TokenId(255),
                 fee: Amount(2047),
             }),
-            Op::Transfer(TransferOp { from: AccountId(2), to_id: AccountId(3), token: TokenId(4), amount: Amount(5 * 10u128.pow(17)), fee: Amount(10) }),
-            Op::TransferToNew(TransferToNewOp { from: AccountId(2), to_id: AccountId(9), to: a, token: TokenId(4), amount: Amount(1), fee: Amount(0) }),
-            Op::Withdraw(WithdrawOp { account_id: AccountId(2), token: TokenId(1), amount: Amount(123_456_789_012_345_678), fee: Amount(3), to: a }),
-            Op::FullExit(FullExitOp { account_id: AccountId(2), owner: a, token: TokenId(1), amount: Amount(0) }),
+            Op::Transfer(TransferOp {
+                from: AccountId(2),
+                to_id: AccountId(3),
+                token: TokenId(4),
+                amount: Amount(5 * 10u128.pow(17)),
+                fee: Amount(10),
+            }),
+            Op::TransferToNew(TransferToNewOp {
+                from: AccountId(2),
+                to_id: AccountId(9),
+                to: a,
+                token: TokenId(4),
+                amount: Amount(1),
+                fee: Amount(0),
+            }),
+            Op::Withdraw(WithdrawOp {
+                account_id: AccountId(2),
+                token: TokenId(1),
+                amount: Amount(123_456_789_012_345_678),
+                fee: Amount(3),
+                to: a,
+            }),
+            Op::FullExit(FullExitOp {
+                account_id: AccountId(2),
+                owner: a,
+                token: TokenId(1),
+                amount: Amount(0),
+            }),
         ]
     }
 
     #[test]
     fn pubdata_sizes_match_the_spec() {
-        let sizes: Vec<usize> = samples().iter().map(|o| o.pubdata().unwrap().len()).collect();
+        let sizes: Vec<usize> = samples()
+            .iter()
+            .map(|o| o.pubdata().unwrap().len())
+            .collect();
         assert_eq!(sizes, vec![41, 63, 15, 35, 43, 41]);
         assert!(Op::Noop.pubdata().unwrap().is_empty());
     }
 
     #[test]
     fn transfer_pubdata_bytes_exactly() {
-        let op = Op::Transfer(TransferOp { from: AccountId(0x010203), to_id: AccountId(0x040506), token: TokenId(7), amount: Amount(10u128.pow(18)), fee: Amount(2047) });
+        let op = Op::Transfer(TransferOp {
+            from: AccountId(0x010203),
+            to_id: AccountId(0x040506),
+            token: TokenId(7),
+            amount: Amount(10u128.pow(18)),
+            fee: Amount(2047),
+        });
         let expected = hex::decode("03010203040506070000000032ffe0").unwrap();
         assert_eq!(op.pubdata().unwrap(), expected);
     }
@@ -420,14 +469,29 @@ mod tests {
         assert!(parse_pubdata(&[0x09, 0, 0]).is_err());
         let mut t = samples()[2].pubdata().unwrap();
         t.pop();
-        assert!(matches!(parse_pubdata(&t), Err(TypesError::MalformedPubdata { offset: 0, .. })));
+        assert!(matches!(
+            parse_pubdata(&t),
+            Err(TypesError::MalformedPubdata { offset: 0, .. })
+        ));
     }
 
     #[test]
     fn out_of_range_ids_are_not_encoded() {
-        let op = Op::Transfer(TransferOp { from: AccountId(1 << 24), to_id: AccountId(0), token: TokenId(0), amount: Amount(0), fee: Amount(0) });
+        let op = Op::Transfer(TransferOp {
+            from: AccountId(1 << 24),
+            to_id: AccountId(0),
+            token: TokenId(0),
+            amount: Amount(0),
+            fee: Amount(0),
+        });
         assert_eq!(op.pubdata(), Err(TypesError::AccountIdOutOfRange(1 << 24)));
-        let op = Op::Transfer(TransferOp { from: AccountId(0), to_id: AccountId(0), token: TokenId(256), amount: Amount(0), fee: Amount(0) });
+        let op = Op::Transfer(TransferOp {
+            from: AccountId(0),
+            to_id: AccountId(0),
+            token: TokenId(256),
+            amount: Amount(0),
+            fee: Amount(0),
+        });
         assert_eq!(op.pubdata(), Err(TypesError::TokenIdOutOfRange(256)));
     }
 

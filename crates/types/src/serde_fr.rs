@@ -27,9 +27,10 @@ pub mod sig65 {
     /// Deserializes 65 bytes of hex.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 65], D::Error> {
         let s = String::deserialize(d)?;
-        let bytes = hex::decode(s.strip_prefix("0x").unwrap_or(&s)).map_err(serde::de::Error::custom)?;
-        bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| serde::de::Error::custom(format!("expected 65 bytes, got {}", b.len())))
+        let bytes =
+            hex::decode(s.strip_prefix("0x").unwrap_or(&s)).map_err(serde::de::Error::custom)?;
+        bytes.try_into().map_err(|b: Vec<u8>| {
+            serde::de::Error::custom(format!("expected 65 bytes, got {}", b.len()))
+        })
     }
 }

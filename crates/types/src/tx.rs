@@ -61,7 +61,10 @@ impl L2Signature {
 
     /// The public key as a curve point.
     pub fn public_key(&self) -> Point {
-        Point { x: self.pub_key.x, y: self.pub_key.y }
+        Point {
+            x: self.pub_key.x,
+            y: self.pub_key.y,
+        }
     }
 
     /// `pkh` of the signer (§2.2).
@@ -71,7 +74,13 @@ impl L2Signature {
 
     /// Verifies the signature over `message`.
     pub fn verify(&self, message: &Fr) -> Result<(), CryptoError> {
-        let sig = Signature { r8: Point { x: self.r8x, y: self.r8y }, s: self.s };
+        let sig = Signature {
+            r8: Point {
+                x: self.r8x,
+                y: self.r8y,
+            },
+            s: self.s,
+        };
         eddsa::verify(&self.public_key(), message, &sig)
     }
 }
@@ -204,12 +213,28 @@ impl Transfer {
         nonce: Nonce,
     ) -> Result<Self, TypesError> {
         let m = transfer_message(chain, from, to, token, amount, fee, nonce)?;
-        Ok(Transfer { from, to, token, amount, fee, nonce, signature: L2Signature::sign(key, &m) })
+        Ok(Transfer {
+            from,
+            to,
+            token,
+            amount,
+            fee,
+            nonce,
+            signature: L2Signature::sign(key, &m),
+        })
     }
 
     /// The signed message `M` (§5).
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
-        transfer_message(chain, self.from, self.to, self.token, self.amount, self.fee, self.nonce)
+        transfer_message(
+            chain,
+            self.from,
+            self.to,
+            self.token,
+            self.amount,
+            self.fee,
+            self.nonce,
+        )
     }
 }
 
@@ -223,8 +248,14 @@ pub fn transfer_message(
     fee: Amount,
     nonce: Nonce,
 ) -> Result<Fr, TypesError> {
-    let h = header(TX_TYPE_TRANSFER, chain, from, token, nonce, pack_fee(fee.0)?)?
-        | u128::from(pack_amount(amount.0)?) << 120;
+    let h = header(
+        TX_TYPE_TRANSFER,
+        chain,
+        from,
+        token,
+        nonce,
+        pack_fee(fee.0)?,
+    )? | u128::from(pack_amount(amount.0)?) << 120;
     let w0 = fr_from_u256_parts(h, u128::from(pack_amount(amount.0)?) >> 8);
     Ok(poseidon::hash([w0, address_to_fr(&to)]))
 }
@@ -243,14 +274,29 @@ impl Withdraw {
         nonce: Nonce,
     ) -> Result<Self, TypesError> {
         let placeholder = L2Signature::sign(key, &Fr::from(0u64));
-        let mut w = Withdraw { account_id, to, token, amount, fee, nonce, signature: placeholder };
+        let mut w = Withdraw {
+            account_id,
+            to,
+            token,
+            amount,
+            fee,
+            nonce,
+            signature: placeholder,
+        };
         w.signature = L2Signature::sign(key, &w.message(chain)?);
         Ok(w)
     }
 
     /// The signed message `M` (§5).
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
-        let h = header(TX_TYPE_WITHDRAW, chain, self.account_id, self.token, self.nonce, pack_fee(self.fee.0)?)?;
+        let h = header(
+            TX_TYPE_WITHDRAW,
+            chain,
+            self.account_id,
+            self.token,
+            self.nonce,
+            pack_fee(self.fee.0)?,
+        )?;
         // amount occupies bits 120..248: low 8 bits in the first u128, the rest above 2^128.
         let low = h | (self.amount.0 & 0xff) << 120;
         let w0 = fr_from_u256_parts(low, self.amount.0 >> 8);
@@ -272,8 +318,15 @@ impl ChangePubKey {
         nonce: Nonce,
     ) -> Result<Self, TypesError> {
         let new_pub_key_hash = pubkey_hash(&l2_key.public());
-        let digest = change_pubkey_digest(domain, &fr_to_be_bytes(&new_pub_key_hash), nonce.0, account_id.0);
-        let eth_signature = eth_key.sign_digest(&digest).map_err(|e| TypesError::Invalid(e.to_string()))?;
+        let digest = change_pubkey_digest(
+            domain,
+            &fr_to_be_bytes(&new_pub_key_hash),
+            nonce.0,
+            account_id.0,
+        );
+        let eth_signature = eth_key
+            .sign_digest(&digest)
+            .map_err(|e| TypesError::Invalid(e.to_string()))?;
         let mut c = ChangePubKey {
             account_id,
             owner: eth_key.address(),
@@ -290,7 +343,14 @@ impl ChangePubKey {
 
     /// The signed message `M` (§5).
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
-        let h = header(TX_TYPE_CHANGE_PUBKEY, chain, self.account_id, self.fee_token, self.nonce, pack_fee(self.fee.0)?)?;
+        let h = header(
+            TX_TYPE_CHANGE_PUBKEY,
+            chain,
+            self.account_id,
+            self.fee_token,
+            self.nonce,
+            pack_fee(self.fee.0)?,
+        )?;
         Ok(poseidon::hash([Fr::from(h), self.new_pub_key_hash]))
     }
 }
@@ -375,12 +435,30 @@ mod tests {
         let m = t.message(ChainId(9)).unwrap();
         assert_ne!(m, t.message(ChainId(10)).unwrap());
         let variants = [
-            Transfer { from: AccountId(6), ..t.clone() },
-            Transfer { to: Address::repeat_byte(0x12), ..t.clone() },
-            Transfer { token: TokenId(2), ..t.clone() },
-            Transfer { amount: Amount(2 * 10u128.pow(18)), ..t.clone() },
-            Transfer { fee: Amount(1001), ..t.clone() },
-            Transfer { nonce: Nonce(4), ..t.clone() },
+            Transfer {
+                from: AccountId(6),
+                ..t.clone()
+            },
+            Transfer {
+                to: Address::repeat_byte(0x12),
+                ..t.clone()
+            },
+            Transfer {
+                token: TokenId(2),
+                ..t.clone()
+            },
+            Transfer {
+                amount: Amount(2 * 10u128.pow(18)),
+                ..t.clone()
+            },
+            Transfer {
+                fee: Amount(1001),
+                ..t.clone()
+            },
+            Transfer {
+                nonce: Nonce(4),
+                ..t.clone()
+            },
         ];
         for v in variants {
             assert_ne!(v.message(ChainId(9)).unwrap(), m, "{v:?}");
@@ -400,9 +478,15 @@ mod tests {
             signature: L2Signature::sign(&key(), &Fr::from(0u64)),
         };
         let m = w.message(ChainId(1)).unwrap();
-        let w2 = Withdraw { amount: Amount(u128::MAX - 1), ..w.clone() };
+        let w2 = Withdraw {
+            amount: Amount(u128::MAX - 1),
+            ..w.clone()
+        };
         assert_ne!(m, w2.message(ChainId(1)).unwrap());
-        let w3 = Withdraw { amount: Amount(u128::MAX - (1 << 100)), ..w.clone() };
+        let w3 = Withdraw {
+            amount: Amount(u128::MAX - (1 << 100)),
+            ..w.clone()
+        };
         assert_ne!(m, w3.message(ChainId(1)).unwrap());
     }
 
@@ -420,7 +504,13 @@ mod tests {
 
     #[test]
     fn unpackable_amount_has_no_message() {
-        let t = Transfer { amount: Amount(123_456_789_012_345_678), ..transfer() };
-        assert_eq!(t.message(ChainId(9)), Err(TypesError::AmountNotPackable(123_456_789_012_345_678)));
+        let t = Transfer {
+            amount: Amount(123_456_789_012_345_678),
+            ..transfer()
+        };
+        assert_eq!(
+            t.message(ChainId(9)),
+            Err(TypesError::AmountNotPackable(123_456_789_012_345_678))
+        );
     }
 }

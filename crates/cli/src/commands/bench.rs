@@ -62,11 +62,17 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {
                 let tmp = tempfile::tempdir()?;
-                let dir = args.data_dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+                let dir = args
+                    .data_dir
+                    .clone()
+                    .unwrap_or_else(|| tmp.path().to_path_buf());
                 std::fs::create_dir_all(&dir)?;
                 let path = dir.join("bench-state.redb");
                 if path.exists() {
-                    bail!("{} already exists; remove it or choose another --data-dir", path.display());
+                    bail!(
+                        "{} already exists; remove it or choose another --data-dir",
+                        path.display()
+                    );
                 }
                 let storage = RedbStorage::open(&path).context("opening redb")?;
                 bench_state(&args, storage, "redb")
@@ -84,16 +90,26 @@ fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str
     }
     let config = ChainConfig {
         chain_id: BENCH_CHAIN,
-        eip712: Eip712Domain { l1_chain_id: 31337, verifying_contract: Address::ZERO },
+        eip712: Eip712Domain {
+            l1_chain_id: 31337,
+            verifying_contract: Address::ZERO,
+        },
     };
     let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
 
     // Sending accounts get real keys; the others a random key hash (they never sign).
-    let keys: Vec<PrivateKey> = (0..args.senders).map(|_| PrivateKey::from_bytes(rng.r#gen())).collect();
-    let owners: Vec<Address> = (0..args.accounts).map(|_| Address::from(rng.r#gen::<[u8; 20]>())).collect();
+    let keys: Vec<PrivateKey> = (0..args.senders)
+        .map(|_| PrivateKey::from_bytes(rng.r#gen()))
+        .collect();
+    let owners: Vec<Address> = (0..args.accounts)
+        .map(|_| Address::from(rng.r#gen::<[u8; 20]>()))
+        .collect();
     let key_hashes: Vec<Fr> = keys.par_iter().map(|k| pubkey_hash(&k.public())).collect();
 
-    eprintln!("populating {} accounts ({} with signing keys)...", args.accounts, args.senders);
+    eprintln!(
+        "populating {} accounts ({} with signing keys)...",
+        args.accounts, args.senders
+    );
     let started = Instant::now();
     let mut template = Account::default();
     template.set_balance(TokenId::ETH, 1_000_000 * UNIT);
@@ -104,7 +120,10 @@ fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str
         .map(|(i, owner)| {
             let mut a = template.clone();
             a.owner = *owner;
-            a.pubkey_hash = key_hashes.get(i).copied().unwrap_or_else(|| Fr::from(i as u64 + 1));
+            a.pubkey_hash = key_hashes
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| Fr::from(i as u64 + 1));
             a
         })
         .collect();
@@ -112,7 +131,10 @@ fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str
     state.load_genesis(accounts)?;
     let genesis = state.seal_block()?;
     let populate_secs = started.elapsed().as_secs_f64();
-    eprintln!("populated in {populate_secs:.1}s, root {}", zkr_crypto::field::fr_to_decimal(&genesis.root));
+    eprintln!(
+        "populated in {populate_secs:.1}s, root {}",
+        zkr_crypto::field::fr_to_decimal(&genesis.root)
+    );
 
     eprintln!("signing {} transfers...", args.blocks * args.block_size);
     let started = Instant::now();

@@ -48,9 +48,15 @@ pub fn run(cmd: CryptoCommand) -> Result<()> {
         CryptoCommand::Pubkey { private_key } => {
             let key = PrivateKey::from_hex(&private_key).context("--private-key")?;
             let a = key.public();
-            println!("{}", json!({"x": fr_to_decimal(&a.x), "y": fr_to_decimal(&a.y)}));
+            println!(
+                "{}",
+                json!({"x": fr_to_decimal(&a.x), "y": fr_to_decimal(&a.y)})
+            );
         }
-        CryptoCommand::Sign { private_key, message } => {
+        CryptoCommand::Sign {
+            private_key,
+            message,
+        } => {
             let key = PrivateKey::from_hex(&private_key).context("--private-key")?;
             let m = fr_from_decimal(&message).context("--message")?;
             let sig = key.sign(&m);

@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 /// Number of full rounds (half before, half after the partial rounds).
 pub const FULL_ROUNDS: usize = 8;
 /// Partial rounds for width t = 2..17 (index t - 2).
-pub const PARTIAL_ROUNDS: [usize; 16] = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+pub const PARTIAL_ROUNDS: [usize; 16] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
 /// The largest number of inputs one Poseidon call takes.
 pub const MAX_INPUTS: usize = 16;
 
@@ -55,7 +57,10 @@ fn all_params() -> &'static [Params] {
                 }
             })
             .collect();
-        assert!(chunks.next().is_none(), "poseidon constants.bin has trailing data");
+        assert!(
+            chunks.next().is_none(),
+            "poseidon constants.bin has trailing data"
+        );
         params
     })
 }
@@ -180,7 +185,10 @@ mod tests {
         let h = poseidon(&[Fr::from(1u64), Fr::from(2u64)]).unwrap();
         assert_eq!(
             h,
-            fr_from_decimal("7853200120776062878684798364095072458815029376092732009249414926327459813530").unwrap()
+            fr_from_decimal(
+                "7853200120776062878684798364095072458815029376092732009249414926327459813530"
+            )
+            .unwrap()
         );
         assert_eq!(hash([Fr::from(1u64), Fr::from(2u64)]), h);
     }
@@ -188,6 +196,9 @@ mod tests {
     #[test]
     fn arity_is_checked() {
         assert_eq!(poseidon(&[]), Err(CryptoError::PoseidonArity(0)));
-        assert_eq!(poseidon(&[Fr::ZERO; 17]), Err(CryptoError::PoseidonArity(17)));
+        assert_eq!(
+            poseidon(&[Fr::ZERO; 17]),
+            Err(CryptoError::PoseidonArity(17))
+        );
     }
 }

@@ -49,8 +49,12 @@ impl Storage for MemoryStorage {
 
     fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
         let mut inner = self.0.write().unwrap_or_else(|e| e.into_inner());
-        inner.nodes.extend(changes.nodes.into_iter().map(|(k, v)| (k.0, v)));
-        inner.accounts.extend(changes.accounts.into_iter().map(|(k, v)| (k.0, v)));
+        inner
+            .nodes
+            .extend(changes.nodes.into_iter().map(|(k, v)| (k.0, v)));
+        inner
+            .accounts
+            .extend(changes.accounts.into_iter().map(|(k, v)| (k.0, v)));
         for (owner, id) in changes.owners {
             inner.owners.entry(owner).or_insert(id);
         }

@@ -71,7 +71,9 @@ impl Storage for RedbStorage {
     fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError> {
         let r = self.db.begin_read().map_err(backend)?;
         let t = r.open_table(OWNERS).map_err(backend)?;
-        Ok(t.get(owner.0.0).map_err(backend)?.map(|v| AccountId(v.value())))
+        Ok(t.get(owner.0.0)
+            .map_err(backend)?
+            .map(|v| AccountId(v.value())))
     }
 
     fn meta(&self) -> Result<Option<StateMeta>, StorageError> {
@@ -95,7 +97,9 @@ impl Storage for RedbStorage {
             }
             let mut accounts = w.open_table(ACCOUNTS).map_err(backend)?;
             for (id, a) in &changes.accounts {
-                accounts.insert(id.0, a.to_bytes().as_slice()).map_err(backend)?;
+                accounts
+                    .insert(id.0, a.to_bytes().as_slice())
+                    .map_err(backend)?;
             }
             let mut owners = w.open_table(OWNERS).map_err(backend)?;
             for (owner, id) in &changes.owners {
@@ -104,7 +108,8 @@ impl Storage for RedbStorage {
                 }
             }
             let mut meta = w.open_table(META).map_err(backend)?;
-            meta.insert("state", changes.meta.to_bytes().as_slice()).map_err(backend)?;
+            meta.insert("state", changes.meta.to_bytes().as_slice())
+                .map_err(backend)?;
         }
         w.commit().map_err(backend)
     }

@@ -45,11 +45,19 @@ pub struct AccountTree {
 impl AccountTree {
     /// A tree view with no uncommitted changes.
     pub fn new() -> Self {
-        AccountTree { overlay: HashMap::new(), dirty: vec![HashSet::new(); ACCOUNT_TREE_DEPTH] }
+        AccountTree {
+            overlay: HashMap::new(),
+            dirty: vec![HashSet::new(); ACCOUNT_TREE_DEPTH],
+        }
     }
 
     /// A node's current value (stale if dirty and not yet flushed).
-    pub fn node<S: Storage + ?Sized>(&self, storage: &S, level: usize, index: u64) -> Result<Fr, StorageError> {
+    pub fn node<S: Storage + ?Sized>(
+        &self,
+        storage: &S,
+        level: usize,
+        index: u64,
+    ) -> Result<Fr, StorageError> {
         let key = NodeKey::new(level, index);
         if let Some(v) = self.overlay.get(&key.0) {
             return Ok(*v);
@@ -59,7 +67,8 @@ impl AccountTree {
 
     /// Sets account `id`'s leaf and marks its ancestors dirty.
     pub fn set_leaf(&mut self, id: AccountId, leaf: Fr) {
-        self.overlay.insert(NodeKey::new(ACCOUNT_TREE_DEPTH, u64::from(id.0)).0, leaf);
+        self.overlay
+            .insert(NodeKey::new(ACCOUNT_TREE_DEPTH, u64::from(id.0)).0, leaf);
         let mut idx = u64::from(id.0);
         for level in (0..ACCOUNT_TREE_DEPTH).rev() {
             idx >>= 2;
@@ -106,7 +115,11 @@ impl AccountTree {
     }
 
     /// Siblings on the path to account `id`, from the root level down (flushes first).
-    pub fn path<S: Storage + ?Sized>(&mut self, storage: &S, id: AccountId) -> Result<Vec<Siblings>, StorageError> {
+    pub fn path<S: Storage + ?Sized>(
+        &mut self,
+        storage: &S,
+        id: AccountId,
+    ) -> Result<Vec<Siblings>, StorageError> {
         self.flush(storage)?;
         let mut path = Vec::with_capacity(ACCOUNT_TREE_DEPTH);
         for level in 0..ACCOUNT_TREE_DEPTH {

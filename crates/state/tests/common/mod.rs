@@ -13,7 +13,10 @@ pub const CHAIN: ChainId = ChainId(270);
 pub fn config() -> ChainConfig {
     ChainConfig {
         chain_id: CHAIN,
-        eip712: Eip712Domain { l1_chain_id: 31337, verifying_contract: Address::repeat_byte(0x42) },
+        eip712: Eip712Domain {
+            l1_chain_id: 31337,
+            verifying_contract: Address::repeat_byte(0x42),
+        },
     }
 }
 
@@ -38,28 +41,92 @@ impl User {
     }
 
     pub fn deposit(&self, token: u16, amount: u128) -> OpRequest {
-        OpRequest::Deposit(DepositRequest { owner: self.address(), token: TokenId(token), amount: Amount(amount) })
+        OpRequest::Deposit(DepositRequest {
+            owner: self.address(),
+            token: TokenId(token),
+            amount: Amount(amount),
+        })
     }
 
     pub fn full_exit(&self, id: u32, token: u16) -> OpRequest {
-        OpRequest::FullExit(FullExitRequest { account_id: AccountId(id), owner: self.address(), token: TokenId(token) })
+        OpRequest::FullExit(FullExitRequest {
+            account_id: AccountId(id),
+            owner: self.address(),
+            token: TokenId(token),
+        })
     }
 
     pub fn change_pubkey(&self, id: u32, fee_token: u16, fee: u128, nonce: u32) -> OpRequest {
-        let c = ChangePubKey::signed(&self.l2, &self.eth, &config().eip712, CHAIN, AccountId(id), TokenId(fee_token), Amount(fee), Nonce(nonce)).unwrap();
+        let c = ChangePubKey::signed(
+            &self.l2,
+            &self.eth,
+            &config().eip712,
+            CHAIN,
+            AccountId(id),
+            TokenId(fee_token),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap();
         OpRequest::Tx(L2Tx::ChangePubKey(c))
     }
 
-    pub fn transfer_tx(&self, from: u32, to: Address, token: u16, amount: u128, fee: u128, nonce: u32) -> Transfer {
-        Transfer::signed(&self.l2, CHAIN, AccountId(from), to, TokenId(token), Amount(amount), Amount(fee), Nonce(nonce)).unwrap()
+    pub fn transfer_tx(
+        &self,
+        from: u32,
+        to: Address,
+        token: u16,
+        amount: u128,
+        fee: u128,
+        nonce: u32,
+    ) -> Transfer {
+        Transfer::signed(
+            &self.l2,
+            CHAIN,
+            AccountId(from),
+            to,
+            TokenId(token),
+            Amount(amount),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap()
     }
 
-    pub fn transfer(&self, from: u32, to: Address, token: u16, amount: u128, fee: u128, nonce: u32) -> OpRequest {
-        OpRequest::Tx(L2Tx::Transfer(self.transfer_tx(from, to, token, amount, fee, nonce)))
+    pub fn transfer(
+        &self,
+        from: u32,
+        to: Address,
+        token: u16,
+        amount: u128,
+        fee: u128,
+        nonce: u32,
+    ) -> OpRequest {
+        OpRequest::Tx(L2Tx::Transfer(
+            self.transfer_tx(from, to, token, amount, fee, nonce),
+        ))
     }
 
-    pub fn withdraw(&self, id: u32, to: Address, token: u16, amount: u128, fee: u128, nonce: u32) -> OpRequest {
-        let w = Withdraw::signed(&self.l2, CHAIN, AccountId(id), to, TokenId(token), Amount(amount), Amount(fee), Nonce(nonce)).unwrap();
+    pub fn withdraw(
+        &self,
+        id: u32,
+        to: Address,
+        token: u16,
+        amount: u128,
+        fee: u128,
+        nonce: u32,
+    ) -> OpRequest {
+        let w = Withdraw::signed(
+            &self.l2,
+            CHAIN,
+            AccountId(id),
+            to,
+            TokenId(token),
+            Amount(amount),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap();
         OpRequest::Tx(L2Tx::Withdraw(w))
     }
 }
