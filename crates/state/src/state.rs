@@ -75,6 +75,17 @@ struct Prechecked {
     verified: Result<(), CryptoError>,
 }
 
+/// What a spending transaction asks for.
+struct Spend<'a> {
+    id: AccountId,
+    signature: &'a L2Signature,
+    nonce: Nonce,
+    token: TokenId,
+    to: Address,
+    amount: u128,
+    fee: u128,
+}
+
 /// The message, the signer's key hash, and the verification result if already known.
 type Resolved = (Fr, Fr, Option<Result<(), CryptoError>>);
 
@@ -569,27 +580,49 @@ impl<S: Storage> State<S> {
         ))
     }
 
-    fn transfer(&mut self, t: &Transfer, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let (message, signer, verified) =
-            sig.resolve(|| t.message(self.config.chain_id), &t.signature)?;
-        let from = self.existing(t.from)?;
+    /// The rules every signed transaction that spends `amount + fee` of one token shares:
+    /// account, key, signature, nonce, token, receiver address, funds, fee token. Returns the
+    /// account, the signed message and `amount + fee`.
+    fn check_spend(
+        &self,
+        s: &Spend<'_>,
+        sig: SigCheck,
+        message: impl FnOnce() -> Result<Fr, zkr_types::TypesError>,
+    ) -> Result<(Account, Fr, u128), StateError> {
+        let (message, signer, verified) = sig.resolve(message, s.signature)?;
+        let account = self.existing(s.id)?;
         self.check_signer(
-            t.from,
-            from.pubkey_hash,
-            &t.signature,
+            s.id,
+            account.pubkey_hash,
+            s.signature,
             &message,
             signer,
             verified,
         )?;
-        check_nonce(t.from, &from, t.nonce)?;
-        self.check_token(t.token)?;
-        if t.to == Address::ZERO {
+        check_nonce(s.id, &account, s.nonce)?;
+        self.check_token(s.token)?;
+        if s.to == Address::ZERO {
             return Err(StateError::ZeroAddress);
         }
-        let needed = check_funds(t.from, &from, t.token, t.amount.0, t.fee.0)?;
-        if !self.fees.accepts(t.token, t.fee.0) {
+        let needed = check_funds(s.id, &account, s.token, s.amount, s.fee)?;
+        if !self.fees.accepts(s.token, s.fee) {
             return Err(StateError::TooManyFeeTokens);
         }
+        Ok((account, message, needed))
+    }
+
+    fn transfer(&mut self, t: &Transfer, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
+        let spend = Spend {
+            id: t.from,
+            signature: &t.signature,
+            nonce: t.nonce,
+            token: t.token,
+            to: t.to,
+            amount: t.amount.0,
+            fee: t.fee.0,
+        };
+        let (from, message, needed) =
+            self.check_spend(&spend, sig, || t.message(self.config.chain_id))?;
         let to_id = self.account_id_of(&t.to)?;
         let to_id = match to_id {
             Some(id) => {
@@ -661,26 +694,17 @@ impl<S: Storage> State<S> {
     }
 
     fn withdraw(&mut self, w: &Withdraw, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
-        let (message, signer, verified) =
-            sig.resolve(|| w.message(self.config.chain_id), &w.signature)?;
-        let account = self.existing(w.account_id)?;
-        self.check_signer(
-            w.account_id,
-            account.pubkey_hash,
-            &w.signature,
-            &message,
-            signer,
-            verified,
-        )?;
-        check_nonce(w.account_id, &account, w.nonce)?;
-        self.check_token(w.token)?;
-        if w.to == Address::ZERO {
-            return Err(StateError::ZeroAddress);
-        }
-        let needed = check_funds(w.account_id, &account, w.token, w.amount.0, w.fee.0)?;
-        if !self.fees.accepts(w.token, w.fee.0) {
-            return Err(StateError::TooManyFeeTokens);
-        }
+        let spend = Spend {
+            id: w.account_id,
+            signature: &w.signature,
+            nonce: w.nonce,
+            token: w.token,
+            to: w.to,
+            amount: w.amount.0,
+            fee: w.fee.0,
+        };
+        let (account, message, needed) =
+            self.check_spend(&spend, sig, || w.message(self.config.chain_id))?;
         let token = w.token;
         let new_balance = account.balance(token) - needed;
         let u = self.update(w.account_id, token, |a| {

@@ -122,82 +122,29 @@ mod tests {
     #[test]
     fn commitment_binds_every_part() {
         let pubdata = vec![vec![3u8; 15], vec![1u8; 41]];
-        let base = BatchCommitment::new(
-            BatchNumber(1),
-            ChainId(9),
-            AccountId(0),
-            Fr::from(1u64),
-            Fr::from(2u64),
-            &pubdata,
-        )
-        .unwrap();
-        let c = base.commitment();
         let mut other = pubdata.clone();
         other[0][14] ^= 1;
+        let make = |batch: u64, chain: u32, fee: u32, old: u64, new: u64, data: &[Vec<u8>]| {
+            BatchCommitment::new(
+                BatchNumber(batch),
+                ChainId(chain),
+                AccountId(fee),
+                Fr::from(old),
+                Fr::from(new),
+                data,
+            )
+            .unwrap()
+        };
+        let base = make(1, 9, 0, 1, 2, &pubdata);
+        let c = base.commitment();
         let variants = [
-            BatchCommitment::new(
-                BatchNumber(2),
-                ChainId(9),
-                AccountId(0),
-                Fr::from(1u64),
-                Fr::from(2u64),
-                &pubdata,
-            )
-            .unwrap(),
-            BatchCommitment::new(
-                BatchNumber(1),
-                ChainId(8),
-                AccountId(0),
-                Fr::from(1u64),
-                Fr::from(2u64),
-                &pubdata,
-            )
-            .unwrap(),
-            BatchCommitment::new(
-                BatchNumber(1),
-                ChainId(9),
-                AccountId(1),
-                Fr::from(1u64),
-                Fr::from(2u64),
-                &pubdata,
-            )
-            .unwrap(),
-            BatchCommitment::new(
-                BatchNumber(1),
-                ChainId(9),
-                AccountId(0),
-                Fr::from(3u64),
-                Fr::from(2u64),
-                &pubdata,
-            )
-            .unwrap(),
-            BatchCommitment::new(
-                BatchNumber(1),
-                ChainId(9),
-                AccountId(0),
-                Fr::from(1u64),
-                Fr::from(3u64),
-                &pubdata,
-            )
-            .unwrap(),
-            BatchCommitment::new(
-                BatchNumber(1),
-                ChainId(9),
-                AccountId(0),
-                Fr::from(1u64),
-                Fr::from(2u64),
-                &other,
-            )
-            .unwrap(),
-            BatchCommitment::new(
-                BatchNumber(1),
-                ChainId(9),
-                AccountId(0),
-                Fr::from(1u64),
-                Fr::from(2u64),
-                &pubdata[..1],
-            )
-            .unwrap(),
+            make(2, 9, 0, 1, 2, &pubdata),
+            make(1, 8, 0, 1, 2, &pubdata),
+            make(1, 9, 1, 1, 2, &pubdata),
+            make(1, 9, 0, 3, 2, &pubdata),
+            make(1, 9, 0, 1, 3, &pubdata),
+            make(1, 9, 0, 1, 2, &other),
+            make(1, 9, 0, 1, 2, &pubdata[..1]),
         ];
         for v in variants {
             assert_ne!(v.commitment(), c, "{v:?}");
