@@ -1,0 +1,50 @@
+//! Timing of the crypto primitives on one core: `cargo run --release -p zkr-crypto --example primitives`.
+use std::time::Instant;
+use zkr_crypto::{
+    Fr,
+    eddsa::{PrivateKey, verify},
+    poseidon,
+};
+fn main() {
+    let n = 20000;
+    let mut x = Fr::from(1u64);
+    let t = Instant::now();
+    for _ in 0..n {
+        x = poseidon::hash([x, x, x, x]);
+    }
+    println!(
+        "poseidon4 {:.2}us {x}",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let t = Instant::now();
+    for _ in 0..n {
+        x = poseidon::hash([x, x]);
+    }
+    println!(
+        "poseidon2 {:.2}us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let t = Instant::now();
+    let mut y = x;
+    for _ in 0..n * 100 {
+        y *= x;
+    }
+    println!(
+        "mul {:.2}ns {}",
+        t.elapsed().as_secs_f64() * 1e9 / (n * 100) as f64,
+        y
+    );
+    let k = PrivateKey::from_bytes([1; 32]);
+    let p = k.public();
+    let s = k.sign(&x);
+    let t = Instant::now();
+    for _ in 0..2000 {
+        verify(&p, &x, &s).unwrap();
+    }
+    println!("verify {:.2}us", t.elapsed().as_secs_f64() * 1e6 / 2000.0);
+    let t = Instant::now();
+    for _ in 0..2000 {
+        k.sign(&x);
+    }
+    println!("sign {:.2}us", t.elapsed().as_secs_f64() * 1e6 / 2000.0);
+}
