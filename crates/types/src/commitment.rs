@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zkr_crypto::field::fr_to_be_bytes;
 use zkr_crypto::poseidon;
 
-/// `H`: the Poseidon chain over each operation's (up to three) elements.
+/// `H`: the Poseidon chain over each operation's (one or two) elements.
 pub fn pubdata_hash(ops_pubdata: &[Vec<u8>]) -> Result<Fr, TypesError> {
     let mut h = Fr::ZERO;
     for p in ops_pubdata.iter().filter(|p| !p.is_empty()) {
@@ -22,7 +22,7 @@ pub fn pubdata_hash(ops_pubdata: &[Vec<u8>]) -> Result<Fr, TypesError> {
             )));
         }
         let get = |i: usize| e.get(i).copied().unwrap_or(Fr::ZERO);
-        h = poseidon::hash([h, get(0), get(1), get(2)]);
+        h = poseidon::hash([h, get(0), get(1)]);
     }
     Ok(h)
 }

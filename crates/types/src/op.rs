@@ -4,6 +4,7 @@ use crate::float::{pack_amount, pack_fee, unpack_amount, unpack_fee};
 use crate::ids::{AccountId, Amount, Nonce, TokenId};
 use crate::params::CHUNK_BYTES;
 use crate::{Address, Fr, TypesError};
+use ark_ff::PrimeField;
 use serde::{Deserialize, Serialize};
 use zkr_crypto::field::{fr_from_be_bytes_short, fr_from_biguint, fr_to_be_bytes};
 
@@ -219,10 +220,10 @@ impl Op {
             Op::ChangePubKey(c) => {
                 push_account(&mut out, c.account_id)?;
                 out.extend_from_slice(c.owner.as_slice());
-                out.extend_from_slice(&fr_to_be_bytes(&c.new_pub_key_hash));
                 out.extend_from_slice(&c.nonce.0.to_be_bytes());
                 push_token(&mut out, c.fee_token)?;
                 push_packed_fee(&mut out, c.fee)?;
+                out.extend_from_slice(&fr_to_be_bytes(&c.new_pub_key_hash));
             }
             Op::Transfer(t) => {
                 push_account(&mut out, t.from)?;
@@ -258,17 +259,27 @@ impl Op {
     }
 }
 
-/// The field elements of one operation's pubdata: right-padded to a multiple of 31 bytes and
-/// cut into 31-byte big-endian integers (§6).
+/// The field elements of one operation's pubdata (§6): the first 31 bytes, then the rest
+/// (ChangePubKey's rest is its 32-byte key hash), each right-padded to 31 bytes and read
+/// big-endian. Empty pubdata has no elements.
 pub fn op_elements(pubdata: &[u8]) -> Vec<Fr> {
-    pubdata
-        .chunks(CHUNK_BYTES)
-        .map(|c| {
-            let mut buf = [0u8; CHUNK_BYTES];
-            buf[..c.len()].copy_from_slice(c);
-            fr_from_be_bytes_short(&buf)
-        })
-        .collect()
+    let piece = |c: &[u8]| {
+        let mut buf = [0u8; CHUNK_BYTES];
+        buf[..c.len()].copy_from_slice(c);
+        fr_from_be_bytes_short(&buf)
+    };
+    if pubdata.is_empty() {
+        return Vec::new();
+    }
+    let split = pubdata.len().min(CHUNK_BYTES);
+    let mut out = vec![piece(&pubdata[..split])];
+    let rest = &pubdata[split..];
+    if pubdata[0] == op_type::CHANGE_PUBKEY && rest.len() == 32 {
+        out.push(Fr::from_be_bytes_mod_order(rest));
+    } else if !rest.is_empty() {
+        out.push(piece(&rest[..rest.len().min(CHUNK_BYTES)]));
+    }
+    out
 }
 
 struct Reader<'a> {
@@ -336,15 +347,24 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                 token: r.token(),
                 amount: r.u128(),
             }),
-            op_type::CHANGE_PUBKEY => Op::ChangePubKey(ChangePubKeyOp {
-                account_id: r.account(),
-                owner: r.address(),
-                new_pub_key_hash: fr_from_biguint(&num_bigint::BigUint::from_bytes_be(r.take(32)))
-                    .ok_or_else(|| malformed("pubkey hash not below the field modulus"))?,
-                nonce: Nonce(u32::from_be_bytes(r.take(4).try_into().expect("4 bytes"))),
-                fee_token: r.token(),
-                fee: r.packed_fee(),
-            }),
+            op_type::CHANGE_PUBKEY => {
+                let account_id = r.account();
+                let owner = r.address();
+                let nonce = Nonce(u32::from_be_bytes(r.take(4).try_into().expect("4 bytes")));
+                let fee_token = r.token();
+                let fee = r.packed_fee();
+                let new_pub_key_hash =
+                    fr_from_biguint(&num_bigint::BigUint::from_bytes_be(r.take(32)))
+                        .ok_or_else(|| malformed("pubkey hash not below the field modulus"))?;
+                Op::ChangePubKey(ChangePubKeyOp {
+                    account_id,
+                    owner,
+                    new_pub_key_hash,
+                    nonce,
+                    fee_token,
+                    fee,
+                })
+            }
             op_type::TRANSFER => Op::Transfer(TransferOp {
                 from: r.account(),
                 to_id: r.account(),
@@ -496,13 +516,30 @@ mod tests {
     }
 
     #[test]
-    fn elements_are_31_byte_chunks() {
+    fn elements_follow_the_spec() {
+        // ChangePubKey: 31 bytes, then the 32-byte key hash as its own element.
         let d = samples()[1].pubdata().unwrap();
         let e = op_elements(&d);
-        assert_eq!(e.len(), 3);
+        assert_eq!(e.len(), 2);
         assert_eq!(fr_to_be_bytes(&e[0])[1..], d[..31]);
+        assert_eq!(e[1], -Fr::from(1u64));
+        // Withdraw: 31 bytes, then 12 right-padded.
+        let d = samples()[4].pubdata().unwrap();
+        let e = op_elements(&d);
         let mut last = [0u8; 31];
-        last[..1].copy_from_slice(&d[62..]);
-        assert_eq!(fr_to_be_bytes(&e[2])[1..], last);
+        last[..12].copy_from_slice(&d[31..]);
+        assert_eq!(fr_to_be_bytes(&e[1])[1..], last);
+        // Transfer: one element, right-padded.
+        let d = samples()[2].pubdata().unwrap();
+        let e = op_elements(&d);
+        assert_eq!(e.len(), 1);
+        let mut one = [0u8; 31];
+        one[..15].copy_from_slice(&d);
+        assert_eq!(fr_to_be_bytes(&e[0])[1..], one);
+        for op in samples() {
+            assert!(
+                op_elements(&op.pubdata().unwrap()).len() <= crate::params::MAX_ELEMENTS_PER_OP
+            );
+        }
     }
 }

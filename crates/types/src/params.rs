@@ -17,4 +17,4 @@ pub const MAX_FEE_TOKENS_PER_BATCH: usize = 4;
 /// Bytes of pubdata per field element.
 pub const CHUNK_BYTES: usize = 31;
 /// Largest number of field elements one operation's pubdata occupies.
-pub const MAX_ELEMENTS_PER_OP: usize = 3;
+pub const MAX_ELEMENTS_PER_OP: usize = 2;
