@@ -15,6 +15,7 @@
 pub mod account;
 mod error;
 mod fees;
+pub mod fixtures;
 mod request;
 mod state;
 pub mod storage;

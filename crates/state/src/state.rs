@@ -273,6 +273,11 @@ impl<S: Storage> State<S> {
         AccountId(self.next_account_id)
     }
 
+    /// The fee account of the batch being built.
+    pub fn pending_fee_account(&self) -> AccountId {
+        self.fee_account
+    }
+
     /// Fees accumulated by the batch being built.
     pub fn pending_fees(&self) -> &FeeAccumulator {
         &self.fees
@@ -451,6 +456,22 @@ impl<S: Storage> State<S> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// In witness mode: the witness of a no-change update of `token` in account `id` at the
+    /// current root (what the circuit uses for the unused update of a slot). Changes nothing.
+    pub fn probe(&mut self, id: AccountId, token: TokenId) -> Result<AccountUpdate, StateError> {
+        if !self.witness_mode {
+            return Err(StateError::Storage("probe needs witness mode".into()));
+        }
+        let existed = self.accounts.contains_key(&id);
+        let u = self
+            .update(id, token, |_| {})?
+            .expect("witness mode records updates");
+        if !existed {
+            self.accounts.remove(&id);
+        }
+        Ok(u)
     }
 
     /// Validates and applies one operation. On error nothing changes.
@@ -803,6 +824,9 @@ impl<S: Storage> State<S> {
         let fees: Vec<(TokenId, u128)> = self.fees.iter().collect();
         let fee_account = self.fee_account;
         let account = self.load(fee_account)?;
+        if !fees.is_empty() && account.owner == Address::ZERO {
+            return Err(StateError::UnknownAccount(fee_account));
+        }
         for (token, total) in &fees {
             account
                 .balance(*token)

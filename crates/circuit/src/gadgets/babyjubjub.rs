@@ -30,7 +30,10 @@ fn d() -> Fr {
 impl PointVar {
     /// A constant point.
     pub fn constant(p: &Point) -> Self {
-        PointVar { x: FrVar::constant(p.x), y: FrVar::constant(p.y) }
+        PointVar {
+            x: FrVar::constant(p.x),
+            y: FrVar::constant(p.y),
+        }
     }
 
     /// Enforces the curve equation (3 constraints).
@@ -48,7 +51,10 @@ impl PointVar {
         let den_x = &tau + Fr::ONE;
         let den_y = FrVar::one() - &tau;
         let val = |n: &FrVar, dn: &FrVar| -> Result<Fr, SynthesisError> {
-            let inv = dn.value()?.inverse().ok_or(SynthesisError::DivisionByZero)?;
+            let inv = dn
+                .value()?
+                .inverse()
+                .ok_or(SynthesisError::DivisionByZero)?;
             Ok(n.value()? * inv)
         };
         let x3 = FrVar::new_witness(cs.clone(), || val(&x_num, &den_x))?;
@@ -143,17 +149,26 @@ mod tests {
         pv.enforce_on_curve().unwrap();
         let r = pv.mul_bits(&bits).unwrap();
         let expected = p.mul_fr(&k);
-        assert_eq!((r.x.value().unwrap(), r.y.value().unwrap()), (expected.x, expected.y));
+        assert_eq!(
+            (r.x.value().unwrap(), r.y.value().unwrap()),
+            (expected.x, expected.y)
+        );
         let f = PointVar::mul_constant_bits(&base, &bits).unwrap();
         let expected = base.mul_fr(&k);
-        assert_eq!((f.x.value().unwrap(), f.y.value().unwrap()), (expected.x, expected.y));
+        assert_eq!(
+            (f.x.value().unwrap(), f.y.value().unwrap()),
+            (expected.x, expected.y)
+        );
         assert!(cs.is_satisfied().unwrap());
     }
 
     #[test]
     fn off_curve_points_are_rejected() {
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let p = Point { x: Fr::from(1u64), y: Fr::from(2u64) };
+        let p = Point {
+            x: Fr::from(1u64),
+            y: Fr::from(2u64),
+        };
         point_var(&cs, &p).enforce_on_curve().unwrap();
         assert!(!cs.is_satisfied().unwrap());
     }

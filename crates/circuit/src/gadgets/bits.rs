@@ -12,14 +12,20 @@ use zkr_crypto::Fr;
 /// The `n` low bits of `x`, little-endian, enforcing `x = sum b_i 2^i` (so `x < 2^n`).
 /// Costs `n + 1` constraints (`n` booleanity, one sum). `n` must be at most 253.
 pub fn to_bits_le(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
-    assert!(n <= 253, "decompositions above 253 bits could wrap around the modulus");
+    assert!(
+        n <= 253,
+        "decompositions above 253 bits could wrap around the modulus"
+    );
     let cs = x.cs();
     let value = x.value().ok();
     let bits_of = value.map(|v| v.into_bigint().to_bits_le());
     let bits: Vec<BoolVar> = (0..n)
         .map(|i| {
             BoolVar::new_witness(cs.clone(), || {
-                bits_of.as_ref().map(|b| b[i]).ok_or(SynthesisError::AssignmentMissing)
+                bits_of
+                    .as_ref()
+                    .map(|b| b[i])
+                    .ok_or(SynthesisError::AssignmentMissing)
             })
         })
         .collect::<GResult<_>>()?;
@@ -52,7 +58,10 @@ pub fn to_bits_le_full(x: &FrVar) -> GResult<Vec<BoolVar>> {
     let bits: Vec<BoolVar> = (0..254)
         .map(|i| {
             BoolVar::new_witness(cs.clone(), || {
-                bits_of.as_ref().map(|b| b[i]).ok_or(SynthesisError::AssignmentMissing)
+                bits_of
+                    .as_ref()
+                    .map(|b| b[i])
+                    .ok_or(SynthesisError::AssignmentMissing)
             })
         })
         .collect::<GResult<_>>()?;
@@ -87,6 +96,9 @@ mod tests {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let x = FrVar::new_witness(cs.clone(), || Ok(-Fr::from(1u64))).unwrap();
         range_check(&x, 128).unwrap();
-        assert!(!cs.is_satisfied().unwrap(), "a negative number is not below 2^128");
+        assert!(
+            !cs.is_satisfied().unwrap(),
+            "a negative number is not below 2^128"
+        );
     }
 }

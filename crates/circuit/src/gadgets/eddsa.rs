@@ -22,7 +22,13 @@ use zkr_crypto::field::fr_from_decimal;
 const S_BITS: usize = 251;
 
 /// Verifies a signature of `message` by `public` when `enabled`.
-pub fn verify(enabled: &BoolVar, public: &PointVar, r8: &PointVar, s: &FrVar, message: &FrVar) -> GResult<()> {
+pub fn verify(
+    enabled: &BoolVar,
+    public: &PointVar,
+    r8: &PointVar,
+    s: &FrVar,
+    message: &FrVar,
+) -> GResult<()> {
     public.enforce_on_curve()?;
     r8.enforce_on_curve()?;
     let a8 = public.double()?.double()?.double()?;
@@ -32,14 +38,26 @@ pub fn verify(enabled: &BoolVar, public: &PointVar, r8: &PointVar, s: &FrVar, me
     let inv = FrVar::new_witness(cs, || {
         let en = enabled.value()?;
         let x = a8.x.value()?;
-        Ok(if en { x.inverse().ok_or(SynthesisError::Unsatisfiable).unwrap_or(Fr::ZERO) } else { Fr::ZERO })
+        Ok(if en {
+            x.inverse()
+                .ok_or(SynthesisError::Unsatisfiable)
+                .unwrap_or(Fr::ZERO)
+        } else {
+            Fr::ZERO
+        })
     })?;
     a8.x.mul_equals(&inv, &FrVar::from(enabled.clone()))?;
     // S < l: S fits 251 bits and so does l - 1 - S.
     let s_bits = to_bits_le(s, S_BITS)?;
     let l_minus_1 = fr_from_decimal(SUBGROUP_ORDER).expect("constant") - Fr::ONE;
     to_bits_le(&(FrVar::constant(l_minus_1) - s), S_BITS)?;
-    let hm = poseidon(&[r8.x.clone(), r8.y.clone(), public.x.clone(), public.y.clone(), message.clone()])?;
+    let hm = poseidon(&[
+        r8.x.clone(),
+        r8.y.clone(),
+        public.x.clone(),
+        public.y.clone(),
+        message.clone(),
+    ])?;
     let hm_bits = to_bits_le_full(&hm)?;
     let left = PointVar::mul_constant_bits(&Point::base8(), &s_bits)?;
     let right = r8.add(&a8.mul_bits(&hm_bits)?)?;
@@ -57,7 +75,10 @@ mod tests {
     fn run(enabled: bool, public: Point, r8: Point, s: Fr, msg: Fr) -> (bool, usize) {
         let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
         let w = |v: Fr| FrVar::new_witness(cs.clone(), || Ok(v)).unwrap();
-        let pv = |p: Point| PointVar { x: w(p.x), y: w(p.y) };
+        let pv = |p: Point| PointVar {
+            x: w(p.x),
+            y: w(p.y),
+        };
         let en = BoolVar::new_witness(cs.clone(), || Ok(enabled)).unwrap();
         let (pa, pr, sv, mv) = (pv(public), pv(r8), w(s), w(msg));
         let before = cs.num_constraints();
@@ -74,18 +95,33 @@ mod tests {
         let (ok, n) = run(true, a, sig.r8, sig.s, msg);
         assert!(ok);
         println!("eddsa verify: {n} constraints");
-        assert!(!run(true, a, sig.r8, sig.s, msg + Fr::ONE).0, "wrong message");
+        assert!(
+            !run(true, a, sig.r8, sig.s, msg + Fr::ONE).0,
+            "wrong message"
+        );
         assert!(!run(true, a, sig.r8, sig.s + Fr::ONE, msg).0, "wrong S");
         let l = fr_from_decimal(SUBGROUP_ORDER).unwrap();
         assert!(!run(true, a, sig.r8, sig.s + l, msg).0, "non-canonical S");
         let other = PrivateKey::from_bytes([6u8; 32]).public();
         assert!(!run(true, other, sig.r8, sig.s, msg).0, "wrong key");
-        let bad_r = Point { x: sig.r8.x + Fr::ONE, y: sig.r8.y };
+        let bad_r = Point {
+            x: sig.r8.x + Fr::ONE,
+            y: sig.r8.y,
+        };
         assert!(!run(true, a, bad_r, sig.s, msg).0, "R8 off the curve");
         // small-order key with a "signature" that satisfies the equation trivially
-        let order2 = Point { x: Fr::ZERO, y: -Fr::ONE };
-        assert!(!run(true, order2, Point::IDENTITY, Fr::ZERO, msg).0, "small-order key");
-        assert!(!run(true, Point::IDENTITY, Point::IDENTITY, Fr::ZERO, msg).0, "identity key");
+        let order2 = Point {
+            x: Fr::ZERO,
+            y: -Fr::ONE,
+        };
+        assert!(
+            !run(true, order2, Point::IDENTITY, Fr::ZERO, msg).0,
+            "small-order key"
+        );
+        assert!(
+            !run(true, Point::IDENTITY, Point::IDENTITY, Fr::ZERO, msg).0,
+            "identity key"
+        );
         // disabled: a garbage (but on-curve) signature is fine
         assert!(run(false, Point::IDENTITY, Point::IDENTITY, Fr::ZERO, msg).0);
         assert!(run(false, a, sig.r8, sig.s + Fr::ONE, msg).0);

@@ -32,7 +32,11 @@ pub fn unpack(packed: &FrVar, mantissa_bits: usize) -> GResult<FloatVar> {
         ten_pow = ten_pow * ten_pow;
     }
     let value = from_bits_le(mant) * pow;
-    Ok(FloatVar { packed: packed.clone(), bits, value })
+    Ok(FloatVar {
+        packed: packed.clone(),
+        bits,
+        value,
+    })
 }
 
 #[cfg(test)]
@@ -45,18 +49,30 @@ mod tests {
 
     #[test]
     fn unpacks_like_native() {
-        for v in [0u128, 1, 10u128.pow(18), 123_456_789, 34_359_738_367 * 10u128.pow(20)] {
+        for v in [
+            0u128,
+            1,
+            10u128.pow(18),
+            123_456_789,
+            34_359_738_367 * 10u128.pow(20),
+        ] {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let p = pack_amount(v).unwrap();
             let pv = FrVar::new_witness(cs.clone(), || Ok(Fr::from(p))).unwrap();
             let f = unpack(&pv, 35).unwrap();
-            assert_eq!(f.value.value().unwrap(), Fr::from(unpack_amount(p).unwrap()));
+            assert_eq!(
+                f.value.value().unwrap(),
+                Fr::from(unpack_amount(p).unwrap())
+            );
             assert!(cs.is_satisfied().unwrap());
         }
         let cs = ConstraintSystem::<Fr>::new_ref();
         let p = pack_fee(1_230_000).unwrap();
         let pv = FrVar::new_witness(cs.clone(), || Ok(Fr::from(p))).unwrap();
-        assert_eq!(unpack(&pv, 11).unwrap().value.value().unwrap(), Fr::from(unpack_fee(p)));
+        assert_eq!(
+            unpack(&pv, 11).unwrap().value.value().unwrap(),
+            Fr::from(unpack_fee(p))
+        );
         // a 41-bit "packed amount" does not fit
         let cs = ConstraintSystem::<Fr>::new_ref();
         let pv = FrVar::new_witness(cs.clone(), || Ok(Fr::from(1u64 << 40))).unwrap();

@@ -68,8 +68,15 @@ mod tests {
         for id in [0u32, 1, 2, 3, 4, 0x123456, 0xFFFFFF] {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let leaf = Fr::from(99u64);
-            let path: Vec<[Fr; 3]> =
-                (0..ACCOUNT_TREE_DEPTH as u64).map(|l| [Fr::from(3 * l + 1), Fr::from(3 * l + 2), Fr::from(3 * l + 3)]).collect();
+            let path: Vec<[Fr; 3]> = (0..ACCOUNT_TREE_DEPTH as u64)
+                .map(|l| {
+                    [
+                        Fr::from(3 * l + 1),
+                        Fr::from(3 * l + 2),
+                        Fr::from(3 * l + 3),
+                    ]
+                })
+                .collect();
             let expected = root_from_path(AccountId(id), leaf, &path);
             let id_var = FrVar::new_witness(cs.clone(), || Ok(Fr::from(id))).unwrap();
             let bits = to_bits_le(&id_var, 24).unwrap();
@@ -81,7 +88,10 @@ mod tests {
             let before = cs.num_constraints();
             let pos = positions(&bits).unwrap();
             let r = root(&leaf_var, &pos, &sib).unwrap();
-            assert_eq!(cs.num_constraints() - before, ACCOUNT_TREE_DEPTH * (1 + 6 + 297));
+            assert_eq!(
+                cs.num_constraints() - before,
+                ACCOUNT_TREE_DEPTH * (1 + 6 + 297)
+            );
             assert_eq!(r.value().unwrap(), expected, "id {id}");
             assert!(cs.is_satisfied().unwrap());
         }

@@ -17,18 +17,29 @@ fn pow5(x: &FrVar) -> GResult<FrVar> {
 fn mix(state: &[FrVar], mt: &[zkr_crypto::Fr]) -> Vec<FrVar> {
     let t = state.len();
     (0..t)
-        .map(|i| state.iter().enumerate().map(|(j, s)| s * mt[i * t + j]).fold(FrVar::zero(), |acc, x| acc + x))
+        .map(|i| {
+            state
+                .iter()
+                .enumerate()
+                .map(|(j, s)| s * mt[i * t + j])
+                .fold(FrVar::zero(), |acc, x| acc + x)
+        })
         .collect()
 }
 
 /// Poseidon of 1 to 16 field variables.
 pub fn poseidon(inputs: &[FrVar]) -> GResult<FrVar> {
-    assert!(!inputs.is_empty() && inputs.len() <= 16, "poseidon takes 1 to 16 inputs");
+    assert!(
+        !inputs.is_empty() && inputs.len() <= 16,
+        "poseidon takes 1 to 16 inputs"
+    );
     let t = inputs.len() + 1;
     let p = params(t);
     let c = &p.c;
     let rf2 = FULL_ROUNDS / 2;
-    let mut state: Vec<FrVar> = std::iter::once(FrVar::zero()).chain(inputs.iter().cloned()).collect();
+    let mut state: Vec<FrVar> = std::iter::once(FrVar::zero())
+        .chain(inputs.iter().cloned())
+        .collect();
     for (i, s) in state.iter_mut().enumerate() {
         *s += c[i];
     }
@@ -44,7 +55,10 @@ pub fn poseidon(inputs: &[FrVar]) -> GResult<FrVar> {
     for r in 0..p.partial_rounds {
         state[0] = pow5(&state[0])? + c[base + r];
         let srow = &p.s[(2 * t - 1) * r..(2 * t - 1) * (r + 1)];
-        let s0 = state.iter().enumerate().fold(FrVar::zero(), |acc, (j, s)| acc + s * srow[j]);
+        let s0 = state
+            .iter()
+            .enumerate()
+            .fold(FrVar::zero(), |acc, (j, s)| acc + s * srow[j]);
         let first = state[0].clone();
         for k in 1..t {
             state[k] += &first * srow[t + k - 1];
@@ -67,21 +81,34 @@ pub fn poseidon(inputs: &[FrVar]) -> GResult<FrVar> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_r1cs_std::alloc::AllocVar;
     use ark_r1cs_std::GR1CSVar;
+    use ark_r1cs_std::alloc::AllocVar;
     use ark_relations::gr1cs::ConstraintSystem;
     use zkr_crypto::Fr;
 
     #[test]
     fn matches_native_with_documented_cost() {
-        for (n, cost) in [(2usize, 240usize), (3, 261), (4, 297), (5, 321), (6, 354), (16, 609)] {
+        for (n, cost) in [
+            (2usize, 240usize),
+            (3, 261),
+            (4, 297),
+            (5, 321),
+            (6, 354),
+            (16, 609),
+        ] {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let vals: Vec<Fr> = (0..n as u64).map(|i| Fr::from(i * 7 + 3)).collect();
-            let vars: Vec<FrVar> = vals.iter().map(|v| FrVar::new_witness(cs.clone(), || Ok(*v)).unwrap()).collect();
+            let vars: Vec<FrVar> = vals
+                .iter()
+                .map(|v| FrVar::new_witness(cs.clone(), || Ok(*v)).unwrap())
+                .collect();
             let before = cs.num_constraints();
             let h = poseidon(&vars).unwrap();
             assert_eq!(cs.num_constraints() - before, cost, "t = {}", n + 1);
-            assert_eq!(h.value().unwrap(), zkr_crypto::poseidon::poseidon(&vals).unwrap());
+            assert_eq!(
+                h.value().unwrap(),
+                zkr_crypto::poseidon::poseidon(&vals).unwrap()
+            );
             assert!(cs.is_satisfied().unwrap());
         }
     }

@@ -1,0 +1,418 @@
+//! One operation slot of the batch circuit: every rule of `docs/protocol.md` §4, for whichever
+//! operation the slot holds. Every slot has the same constraints; the operation type selects
+//! which of them bind (see `docs/soundness.md` for the rule -> test table).
+
+use crate::gadgets::babyjubjub::PointVar;
+use crate::gadgets::bits::{range_check, to_bits_le};
+use crate::gadgets::eddsa;
+use crate::gadgets::float::unpack;
+use crate::gadgets::poseidon::poseidon;
+use crate::gadgets::{BoolVar, FrVar, GResult};
+use crate::pubdata::{Field, elements};
+use crate::update::{LeafVars, PathIndex, PathVars, update, wit};
+use crate::witness::SlotWitness;
+use ark_ff::{AdditiveGroup, Field as _};
+use ark_r1cs_std::GR1CSVar;
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::eq::EqGadget;
+use ark_r1cs_std::fields::FieldVar;
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+use zkr_crypto::Fr;
+use zkr_types::float::{AMOUNT_MANTISSA_BITS, FEE_MANTISSA_BITS, pack_amount, pack_fee};
+use zkr_types::op::{Op, op_type};
+use zkr_types::params::{ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH, MAX_FEE_TOKENS_PER_BATCH};
+use zkr_types::tx::address_to_fr;
+
+/// Running values threaded through the slots of a batch.
+pub struct BatchCtx {
+    /// The constraint system.
+    pub cs: ConstraintSystemRef<Fr>,
+    /// The chain id (bound by the commitment).
+    pub chain_id: FrVar,
+    /// The current state root.
+    pub root: FrVar,
+    /// The pubdata hash chain `H`.
+    pub h: FrVar,
+    /// The challenge `z`.
+    pub z: FrVar,
+    /// The evaluation `y` so far.
+    pub y: FrVar,
+    /// The batch's fee tokens (as variables) and their values.
+    pub fee_tokens: Vec<(FrVar, u16)>,
+    /// Fee accumulated per fee token.
+    pub fee_totals: Vec<FrVar>,
+    /// Which constraints enforce which rule (for error messages and negative tests).
+    pub rules: Vec<RuleSpan>,
+}
+
+/// The constraints `start..end` enforce the rule `label` (in slot `slot`, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSpan {
+    /// The rule.
+    pub label: &'static str,
+    /// The slot, `None` for batch-level rules.
+    pub slot: Option<usize>,
+    /// First constraint index.
+    pub start: usize,
+    /// One past the last.
+    pub end: usize,
+}
+
+impl BatchCtx {
+    /// The index of the next constraint.
+    pub fn mark(&self) -> usize {
+        self.cs.num_constraints()
+    }
+
+    /// Records the constraints added since `start` as enforcing `label`.
+    pub fn close(&mut self, label: &'static str, slot: Option<usize>, start: usize) {
+        let end = self.cs.num_constraints();
+        self.rules.push(RuleSpan {
+            label,
+            slot,
+            start,
+            end,
+        });
+    }
+}
+
+/// The values of a slot's operation-dependent fields.
+struct OpFields {
+    code: u8,
+    address: Fr,
+    amount128: u128,
+    amount_packed: u64,
+    fee_packed: u16,
+    new_pkh: Fr,
+}
+
+fn op_fields(w: &SlotWitness) -> Result<OpFields, SynthesisError> {
+    let bad = |_| SynthesisError::Unsatisfiable;
+    let mut f = OpFields {
+        code: w.op.op_type(),
+        address: Fr::ZERO,
+        amount128: 0,
+        amount_packed: 0,
+        fee_packed: 0,
+        new_pkh: Fr::ZERO,
+    };
+    match &w.op {
+        Op::Noop => {}
+        Op::Deposit(d) => {
+            f.address = address_to_fr(&d.owner);
+            f.amount128 = d.amount.0;
+        }
+        Op::ChangePubKey(c) => {
+            f.address = address_to_fr(&c.owner);
+            f.fee_packed = pack_fee(c.fee.0).map_err(bad)?;
+            f.new_pkh = c.new_pub_key_hash;
+        }
+        Op::Transfer(t) => {
+            f.address = address_to_fr(&w.b.before.owner);
+            f.amount_packed = pack_amount(t.amount.0).map_err(bad)?;
+            f.fee_packed = pack_fee(t.fee.0).map_err(bad)?;
+        }
+        Op::TransferToNew(t) => {
+            f.address = address_to_fr(&t.to);
+            f.amount_packed = pack_amount(t.amount.0).map_err(bad)?;
+            f.fee_packed = pack_fee(t.fee.0).map_err(bad)?;
+        }
+        Op::Withdraw(wd) => {
+            f.address = address_to_fr(&wd.to);
+            f.amount128 = wd.amount.0;
+            f.fee_packed = pack_fee(wd.fee.0).map_err(bad)?;
+        }
+        Op::FullExit(e) => {
+            f.address = address_to_fr(&e.owner);
+            f.amount128 = e.amount.0;
+        }
+    }
+    Ok(f)
+}
+
+fn pow2(n: usize) -> Fr {
+    Fr::from(2u64).pow([n as u64])
+}
+
+/// Enforces `a * b == 0` (1 constraint).
+fn enforce_zero_product(a: &FrVar, b: &FrVar) -> GResult<()> {
+    a.mul_equals(b, &FrVar::zero())
+}
+
+/// Adds one slot's constraints.
+pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GResult<()> {
+    let at = Some(index);
+    let cs = ctx.cs.clone();
+    let v = op_fields(w)?;
+
+    // Operation type, one-hot over the seven types.
+    let m = ctx.mark();
+    let is: Vec<BoolVar> = (0..7u8)
+        .map(|t| BoolVar::new_witness(cs.clone(), || Ok(v.code == t)))
+        .collect::<GResult<_>>()?;
+    is.iter()
+        .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()))
+        .enforce_equal(&FrVar::one())?;
+    let f = |t: u8| FrVar::from(is[t as usize].clone());
+    let (noop, dep, cpk, tr, trn, wd, fe) = (
+        f(op_type::NOOP),
+        f(op_type::DEPOSIT),
+        f(op_type::CHANGE_PUBKEY),
+        f(op_type::TRANSFER),
+        f(op_type::TRANSFER_TO_NEW),
+        f(op_type::WITHDRAW),
+        f(op_type::FULL_EXIT),
+    );
+    let any_transfer = &tr + &trn;
+    let signed_value = matches!(
+        v.code,
+        op_type::CHANGE_PUBKEY | op_type::TRANSFER | op_type::TRANSFER_TO_NEW | op_type::WITHDRAW
+    );
+    let signed = BoolVar::new_witness(cs.clone(), || Ok(signed_value))?;
+    FrVar::from(signed.clone()).enforce_equal(&(&cpk + &any_transfer + &wd))?;
+    let signed_f = FrVar::from(signed.clone());
+    ctx.close("op_type", at, m);
+
+    // Fields, range-checked once and shared by every operation type.
+    let m = ctx.mark();
+    let token = PathIndex::new(wit(&cs, Fr::from(w.a.token.0))?, BALANCE_TREE_DEPTH)?;
+    let id_a = PathIndex::new(wit(&cs, Fr::from(w.a.account_id.0))?, ACCOUNT_TREE_DEPTH)?;
+    let id_b = PathIndex::new(wit(&cs, Fr::from(w.b.account_id.0))?, ACCOUNT_TREE_DEPTH)?;
+    let address = wit(&cs, v.address)?;
+    let address_bits = to_bits_le(&address, 160)?;
+    let amount128 = wit(&cs, Fr::from(v.amount128))?;
+    let amount128_bits = to_bits_le(&amount128, 128)?;
+    let amount = unpack(
+        &wit(&cs, Fr::from(v.amount_packed))?,
+        AMOUNT_MANTISSA_BITS as usize,
+    )?;
+    let fee = unpack(
+        &wit(&cs, Fr::from(v.fee_packed))?,
+        FEE_MANTISSA_BITS as usize,
+    )?;
+    let new_pkh = wit(&cs, v.new_pkh)?;
+    ctx.close("field_ranges", at, m);
+
+    // Update A: the account that signs, deposits or exits.
+    let a = LeafVars::alloc(&cs, &w.a.before)?;
+    let a_paths = PathVars::alloc(&cs, &w.a)?;
+    let spent = &fee.value + &amount.value;
+    let balance_a = &a.balance + &dep * &amount128
+        - &any_transfer * &spent
+        - &wd * (&amount128 + &fee.value)
+        - &cpk * &fee.value
+        - &fe * &amount128;
+    let a_after = LeafVars {
+        owner: &a.owner + &dep * (&address - &a.owner),
+        pubkey_hash: &a.pubkey_hash + &cpk * (&new_pkh - &a.pubkey_hash),
+        nonce: &a.nonce + &signed_f,
+        balance: balance_a,
+    };
+    // No overdraft, no overflow: the new balance is a 128-bit number.
+    let m = ctx.mark();
+    range_check(&a_after.balance, 128)?;
+    ctx.close("balance_a_range", at, m);
+    // The nonce stays below 2^32 (an exhausted account signs nothing).
+    let m = ctx.mark();
+    range_check(&a_after.nonce, 32)?;
+    ctx.close("nonce_range", at, m);
+    // Deposit: the account is empty or already the depositor's.
+    let m = ctx.mark();
+    enforce_zero_product(&dep, &(&a.owner * (&a.owner - &address)))?;
+    ctx.close("deposit_owner", at, m);
+    // ChangePubKey: the owner named in the pubdata (whose ECDSA signature L1 checks) owns it.
+    let m = ctx.mark();
+    a.owner
+        .conditional_enforce_equal(&address, &is[op_type::CHANGE_PUBKEY as usize])?;
+    ctx.close("change_pubkey_owner", at, m);
+    // FullExit: the whole balance if the requester owns the account, else nothing.
+    let m = ctx.mark();
+    let owns = a.owner.is_eq(&address)?;
+    let exit_amount = FrVar::from(owns) * &a.balance;
+    enforce_zero_product(&fe, &(&amount128 - exit_amount))?;
+    ctx.close("full_exit_amount", at, m);
+    let m = ctx.mark();
+    let root_mid = update(&ctx.root, &a, &a_after, &id_a, &token, &a_paths)?;
+    ctx.close("path_a", at, m);
+
+    // Signature of signed transactions by the key whose hash the account holds (ChangePubKey:
+    // by the new key), over the message of §5.
+    let sig = &w.signature;
+    let public = PointVar {
+        x: wit(&cs, sig.pub_key.x)?,
+        y: wit(&cs, sig.pub_key.y)?,
+    };
+    let r8 = PointVar {
+        x: wit(&cs, sig.r8x)?,
+        y: wit(&cs, sig.r8y)?,
+    };
+    let s = wit(&cs, sig.s)?;
+    let m = ctx.mark();
+    let signer_pkh = poseidon(&[public.x.clone(), public.y.clone()])?;
+    signer_pkh.conditional_enforce_equal(&a_after.pubkey_hash, &signed)?;
+    ctx.close("signer_key", at, m);
+    let type_code = &any_transfer * Fr::from(u64::from(op_type::TRANSFER))
+        + &wd * Fr::from(u64::from(op_type::WITHDRAW))
+        + &cpk * Fr::from(u64::from(op_type::CHANGE_PUBKEY));
+    let amount_field = &any_transfer * &amount.packed + &wd * &amount128;
+    let w0 = type_code
+        + &ctx.chain_id * pow2(8)
+        + &id_a.value * pow2(40)
+        + &token.value * pow2(64)
+        + &a.nonce * pow2(72)
+        + &fee.packed * pow2(104)
+        + amount_field * pow2(120);
+    let second = &address + &cpk * (&new_pkh - &address);
+    let m = ctx.mark();
+    let message = poseidon(&[w0, second])?;
+    eddsa::verify(&signed, &public, &r8, &s, &message)?;
+    ctx.close("signature", at, m);
+    // Transfers and withdrawals never pay to the zero address.
+    let m = ctx.mark();
+    let pays_out = &any_transfer + &wd;
+    let inv = FrVar::new_witness(cs.clone(), || {
+        Ok(address.value()?.inverse().unwrap_or(Fr::ZERO))
+    })?;
+    enforce_zero_product(&pays_out, &(&address * &inv - Fr::ONE))?;
+    ctx.close("receiver_not_zero", at, m);
+
+    // Update B: the receiver of a transfer (a no-change update otherwise).
+    let b = LeafVars::alloc(&cs, &w.b.before)?;
+    let b_paths = PathVars::alloc(&cs, &w.b)?;
+    let b_after = LeafVars {
+        owner: &b.owner + &trn * (&address - &b.owner),
+        pubkey_hash: b.pubkey_hash.clone(),
+        nonce: b.nonce.clone(),
+        balance: &b.balance + &any_transfer * &amount.value,
+    };
+    let m = ctx.mark();
+    range_check(&b_after.balance, 128)?;
+    ctx.close("balance_b_range", at, m);
+    let m = ctx.mark();
+    b.owner
+        .conditional_enforce_equal(&address, &is[op_type::TRANSFER as usize])?;
+    ctx.close("transfer_receiver_owner", at, m);
+    let m = ctx.mark();
+    b.owner
+        .conditional_enforce_equal(&FrVar::zero(), &is[op_type::TRANSFER_TO_NEW as usize])?;
+    ctx.close("transfer_to_new_empty", at, m);
+    let m = ctx.mark();
+    ctx.root = update(&root_mid, &b, &b_after, &id_b, &token, &b_paths)?;
+    ctx.close("path_b", at, m);
+
+    // Fees: added to the batch total of the fee token.
+    let m = ctx.mark();
+    let fee_paid = &signed_f * &fee.value;
+    let fee_slot = if signed_value {
+        ctx.fee_tokens
+            .iter()
+            .position(|(_, t)| *t == w.a.token.0)
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let sel: Vec<BoolVar> = (0..MAX_FEE_TOKENS_PER_BATCH)
+        .map(|k| BoolVar::new_witness(cs.clone(), || Ok(k == fee_slot)))
+        .collect::<GResult<_>>()?;
+    sel.iter()
+        .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()))
+        .enforce_equal(&FrVar::one())?;
+    let mut chosen = FrVar::zero();
+    for (k, b) in sel.iter().enumerate() {
+        let bf = FrVar::from(b.clone());
+        chosen += &bf * &ctx.fee_tokens[k].0;
+        ctx.fee_totals[k] += bf * &fee_paid;
+    }
+    enforce_zero_product(&(chosen - &token.value), &fee_paid)?;
+    ctx.close("fee_token", at, m);
+
+    // Pubdata elements (§4, §6), selected by the operation type.
+    let t8 = |c: u8| Field::constant(u64::from(c), 8);
+    let layouts: [(&FrVar, [FrVar; 2]); 6] = [
+        (
+            &dep,
+            elements(&[
+                t8(op_type::DEPOSIT),
+                Field::bits(&id_a.bits),
+                Field::bits(&address_bits),
+                Field::bits(&token.bits),
+                Field::bits(&amount128_bits),
+            ]),
+        ),
+        (&cpk, {
+            let [e0, _] = elements(&[
+                t8(op_type::CHANGE_PUBKEY),
+                Field::bits(&id_a.bits),
+                Field::bits(&address_bits),
+                Field::var(&a.nonce, 32),
+                Field::bits(&token.bits),
+                Field::bits(&fee.bits),
+            ]);
+            [e0, new_pkh.clone()]
+        }),
+        (
+            &tr,
+            elements(&[
+                t8(op_type::TRANSFER),
+                Field::bits(&id_a.bits),
+                Field::bits(&id_b.bits),
+                Field::bits(&token.bits),
+                Field::bits(&amount.bits),
+                Field::bits(&fee.bits),
+            ]),
+        ),
+        (
+            &trn,
+            elements(&[
+                t8(op_type::TRANSFER_TO_NEW),
+                Field::bits(&id_a.bits),
+                Field::bits(&id_b.bits),
+                Field::bits(&address_bits),
+                Field::bits(&token.bits),
+                Field::bits(&amount.bits),
+                Field::bits(&fee.bits),
+            ]),
+        ),
+        (
+            &wd,
+            elements(&[
+                t8(op_type::WITHDRAW),
+                Field::bits(&id_a.bits),
+                Field::bits(&token.bits),
+                Field::bits(&amount128_bits),
+                Field::bits(&fee.bits),
+                Field::bits(&address_bits),
+            ]),
+        ),
+        (
+            &fe,
+            elements(&[
+                t8(op_type::FULL_EXIT),
+                Field::bits(&id_a.bits),
+                Field::bits(&address_bits),
+                Field::bits(&token.bits),
+                Field::bits(&amount128_bits),
+            ]),
+        ),
+    ];
+    let m = ctx.mark();
+    let mut e0 = FrVar::zero();
+    let mut e1 = FrVar::zero();
+    for (sel, [x0, x1]) in &layouts {
+        e0 += *sel * x0;
+        if !x1.is_constant() {
+            e1 += *sel * x1;
+        }
+    }
+
+    // H = Poseidon(H, e0, e1) unless Noop; y = Horner over the elements present.
+    let h_next = poseidon(&[ctx.h.clone(), e0.clone(), e1.clone()])?;
+    ctx.h = &h_next + &noop * (&ctx.h - &h_next);
+    let has_e0 = FrVar::one() - &noop;
+    let has_e1 = FrVar::one() - &noop - &tr;
+    let y = ctx.y.clone();
+    let y1 = &y + has_e0 * (&y * &ctx.z + &e0 - &y);
+    ctx.y = &y1 + has_e1 * (&y1 * &ctx.z + &e1 - &y1);
+    ctx.close("pubdata", at, m);
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! One account-leaf update in R1CS (native twin: `zkr_state::witness::AccountUpdate`): the leaf
+//! before must hash, through the balance tree and the account tree, to the current root; the
+//! leaf after, through the same paths, gives the next root.
+
+use crate::gadgets::bits::to_bits_le;
+use crate::gadgets::merkle::{positions, root};
+use crate::gadgets::poseidon::poseidon;
+use crate::gadgets::{FrVar, GResult};
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::eq::EqGadget;
+use ark_relations::gr1cs::ConstraintSystemRef;
+use zkr_crypto::Fr;
+use zkr_state::witness::{AccountUpdate, LeafState};
+use zkr_types::params::{ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH};
+use zkr_types::tx::address_to_fr;
+
+/// Allocates a witness.
+pub fn wit(cs: &ConstraintSystemRef<Fr>, v: Fr) -> GResult<FrVar> {
+    FrVar::new_witness(cs.clone(), || Ok(v))
+}
+
+/// The fields of a leaf as variables.
+#[derive(Clone, Debug)]
+pub struct LeafVars {
+    /// Owner address.
+    pub owner: FrVar,
+    /// Key hash.
+    pub pubkey_hash: FrVar,
+    /// Nonce.
+    pub nonce: FrVar,
+    /// Balance of the update's token.
+    pub balance: FrVar,
+}
+
+impl LeafVars {
+    /// Allocates the fields of a leaf.
+    pub fn alloc(cs: &ConstraintSystemRef<Fr>, l: &LeafState) -> GResult<Self> {
+        Ok(LeafVars {
+            owner: wit(cs, address_to_fr(&l.owner))?,
+            pubkey_hash: wit(cs, l.pubkey_hash)?,
+            nonce: wit(cs, Fr::from(l.nonce.0))?,
+            balance: wit(cs, Fr::from(l.balance))?,
+        })
+    }
+}
+
+/// The position of a leaf: its index bits and one-hot positions per level.
+#[derive(Clone, Debug)]
+pub struct PathIndex {
+    /// The index as a variable.
+    pub value: FrVar,
+    /// Little-endian bits.
+    pub bits: Vec<crate::gadgets::BoolVar>,
+    /// One-hot positions, root level first.
+    pub positions: Vec<[FrVar; 4]>,
+}
+
+impl PathIndex {
+    /// Decomposes `value` into `2 * depth` bits and the positions along its path.
+    pub fn new(value: FrVar, depth: usize) -> GResult<Self> {
+        let bits = to_bits_le(&value, 2 * depth)?;
+        let positions = positions(&bits)?;
+        Ok(PathIndex {
+            value,
+            bits,
+            positions,
+        })
+    }
+}
+
+/// Merkle paths of an update, allocated.
+#[derive(Clone, Debug)]
+pub struct PathVars {
+    balance: Vec<[FrVar; 3]>,
+    account: Vec<[FrVar; 3]>,
+}
+
+impl PathVars {
+    /// Allocates the paths of an update.
+    pub fn alloc(cs: &ConstraintSystemRef<Fr>, u: &AccountUpdate) -> GResult<Self> {
+        assert_eq!(u.balance_path.len(), BALANCE_TREE_DEPTH);
+        assert_eq!(u.account_path.len(), ACCOUNT_TREE_DEPTH);
+        let alloc = |p: &Vec<[Fr; 3]>| -> GResult<Vec<[FrVar; 3]>> {
+            p.iter()
+                .map(|s| Ok([wit(cs, s[0])?, wit(cs, s[1])?, wit(cs, s[2])?]))
+                .collect()
+        };
+        Ok(PathVars {
+            balance: alloc(&u.balance_path)?,
+            account: alloc(&u.account_path)?,
+        })
+    }
+}
+
+/// The state root of `leaf` at `account`/`token` with `paths`.
+pub fn leaf_root(
+    leaf: &LeafVars,
+    account: &PathIndex,
+    token: &PathIndex,
+    paths: &PathVars,
+) -> GResult<FrVar> {
+    let balance_root = root(&leaf.balance, &token.positions, &paths.balance)?;
+    let hash = poseidon(&[
+        leaf.owner.clone(),
+        leaf.pubkey_hash.clone(),
+        leaf.nonce.clone(),
+        balance_root,
+    ])?;
+    root(&hash, &account.positions, &paths.account)
+}
+
+/// Enforces that `before` is in the tree of `root_before` and returns the root with `after`.
+pub fn update(
+    root_before: &FrVar,
+    before: &LeafVars,
+    after: &LeafVars,
+    account: &PathIndex,
+    token: &PathIndex,
+    paths: &PathVars,
+) -> GResult<FrVar> {
+    leaf_root(before, account, token, paths)?.enforce_equal(root_before)?;
+    leaf_root(after, account, token, paths)
+}
