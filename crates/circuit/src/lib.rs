@@ -15,4 +15,10 @@ pub mod update;
 pub mod witness;
 
 pub use batch::BatchCircuit;
+
+/// R1CS constraints of one operation slot, whatever operation it holds (measured by the test
+/// `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
+pub const SLOT_CONSTRAINTS: usize = 28_289;
+/// Constraints of a batch besides its slots: the four fee credits, meta ranges, commitment.
+pub const BATCH_OVERHEAD_CONSTRAINTS: usize = 42_226;
 pub use witness::{BatchBuilder, BatchWitness, SlotWitness, empty_batch};

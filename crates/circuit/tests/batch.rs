@@ -431,3 +431,18 @@ fn rejects_a_commitment_to_other_pubdata_or_order() {
         );
     }
 }
+
+#[test]
+fn every_slot_costs_the_same_and_the_batch_adds_fee_credits() {
+    use ark_relations::gr1cs::ConstraintSystem;
+    let size = |n: usize| {
+        let w = zkr_circuit::empty_batch(n, ChainId(1)).unwrap();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        BatchCircuit::new(w).unwrap().synthesize(cs.clone()).unwrap();
+        cs.num_constraints()
+    };
+    let (one, two, three) = (size(1), size(2), size(3));
+    assert_eq!(two - one, three - two, "slots are uniform");
+    assert_eq!(two - one, zkr_circuit::SLOT_CONSTRAINTS);
+    assert_eq!(one - (two - one), zkr_circuit::BATCH_OVERHEAD_CONSTRAINTS);
+}
