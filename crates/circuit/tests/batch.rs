@@ -438,7 +438,10 @@ fn every_slot_costs_the_same_and_the_batch_adds_fee_credits() {
     let size = |n: usize| {
         let w = zkr_circuit::empty_batch(n, ChainId(1)).unwrap();
         let cs = ConstraintSystem::<Fr>::new_ref();
-        BatchCircuit::new(w).unwrap().synthesize(cs.clone()).unwrap();
+        BatchCircuit::new(w)
+            .unwrap()
+            .synthesize(cs.clone())
+            .unwrap();
         cs.num_constraints()
     };
     let (one, two, three) = (size(1), size(2), size(3));

@@ -21,6 +21,9 @@ enum Command {
     /// Hashes, keys and signatures compatible with circomlib/circomlibjs.
     #[command(subcommand)]
     Crypto(commands::crypto::CryptoCommand),
+    /// The batch circuit: statistics, Solidity verifier, proof fixtures.
+    #[command(subcommand)]
+    Circuit(commands::circuit::CircuitCommand),
     /// Benchmarks; each prints one JSON line of figures.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -31,6 +34,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Crypto(c) => commands::crypto::run(c),
+        Command::Circuit(c) => commands::circuit::run(c),
         Command::Bench(b) => commands::bench::run(b),
     };
     match result {

@@ -28,8 +28,8 @@ pub fn unpack(packed: &FrVar, mantissa_bits: usize) -> GResult<FloatVar> {
     for b in exp {
         // pow *= b ? 10^(2^i) : 1
         let factor = FrVar::one() + FrVar::from(b.clone()) * (ten_pow - Fr::from(1u64));
-        pow = pow * factor;
-        ten_pow = ten_pow * ten_pow;
+        pow *= factor;
+        ten_pow *= ten_pow;
     }
     let value = from_bits_le(mant) * pow;
     Ok(FloatVar {

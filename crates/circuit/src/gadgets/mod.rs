@@ -16,3 +16,27 @@ pub type FrVar = ark_r1cs_std::fields::fp::FpVar<Fr>;
 pub type BoolVar = ark_r1cs_std::boolean::Boolean<Fr>;
 /// Result of gadget code.
 pub type GResult<T> = Result<T, SynthesisError>;
+
+/// `constant + sum coeff_i * var_i` as a single linear combination (no constraints, one
+/// symbolic variable, instead of one per addition and multiplication by a constant).
+pub fn lin(coeffs: &[Fr], vars: &[FrVar], constant: Fr) -> FrVar {
+    use ark_r1cs_std::fields::fp::AllocatedFp;
+    debug_assert_eq!(coeffs.len(), vars.len());
+    let mut k = constant;
+    let mut cs_coeffs = Vec::with_capacity(vars.len());
+    let mut cs_vars = Vec::with_capacity(vars.len());
+    for (c, v) in coeffs.iter().zip(vars) {
+        match v {
+            FrVar::Constant(x) => k += *c * x,
+            FrVar::Var(a) => {
+                cs_coeffs.push(*c);
+                cs_vars.push(a.clone());
+            }
+        }
+    }
+    match AllocatedFp::linear_combination(cs_coeffs.iter(), &cs_vars) {
+        None => FrVar::Constant(k),
+        Some(a) if k == Fr::from(0u64) => FrVar::Var(a),
+        Some(a) => FrVar::Var(a.add_constant(k)),
+    }
+}

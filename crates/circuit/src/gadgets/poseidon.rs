@@ -4,8 +4,10 @@
 //! `3 * (8 * t + partial_rounds) - 3` constraints per hash
 //! (t = 3: 240, t = 4: 261, t = 5: 297, t = 6: 321, t = 7: 354), as circomlib's templates.
 
-use super::{FrVar, GResult};
+use super::{FrVar, GResult, lin};
+use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::fields::FieldVar;
+use zkr_crypto::Fr;
 use zkr_crypto::poseidon::{FULL_ROUNDS, params};
 
 fn pow5(x: &FrVar) -> GResult<FrVar> {
@@ -14,15 +16,18 @@ fn pow5(x: &FrVar) -> GResult<FrVar> {
     Ok(x4 * x)
 }
 
-fn mix(state: &[FrVar], mt: &[zkr_crypto::Fr]) -> Vec<FrVar> {
+/// `(state + add) * M` with `mt` transposed (`mt[i * t + j] = M[j][i]`), one linear
+/// combination per output.
+fn mix(state: &[FrVar], add: &[Fr], mt: &[Fr]) -> Vec<FrVar> {
     let t = state.len();
     (0..t)
         .map(|i| {
-            state
+            let row = &mt[i * t..(i + 1) * t];
+            let constant = row
                 .iter()
-                .enumerate()
-                .map(|(j, s)| s * mt[i * t + j])
-                .fold(FrVar::zero(), |acc, x| acc + x)
+                .zip(add)
+                .fold(Fr::ZERO, |acc, (m, c)| acc + *m * c);
+            lin(row, state, constant)
         })
         .collect()
 }
@@ -41,39 +46,47 @@ pub fn poseidon(inputs: &[FrVar]) -> GResult<FrVar> {
         .chain(inputs.iter().cloned())
         .collect();
     for (i, s) in state.iter_mut().enumerate() {
-        *s += c[i];
+        *s = lin(&[Fr::ONE], std::slice::from_ref(s), c[i]);
     }
     for r in 0..rf2 {
         state = state.iter().map(pow5).collect::<GResult<_>>()?;
         let offset = if r < rf2 - 1 { (r + 1) * t } else { rf2 * t };
-        for (i, s) in state.iter_mut().enumerate() {
-            *s += c[offset + i];
-        }
-        state = mix(&state, if r < rf2 - 1 { &p.m } else { &p.p });
+        state = mix(
+            &state,
+            &c[offset..offset + t],
+            if r < rf2 - 1 { &p.m } else { &p.p },
+        );
     }
     let base = (rf2 + 1) * t;
     for r in 0..p.partial_rounds {
-        state[0] = pow5(&state[0])? + c[base + r];
+        let x = pow5(&state[0])?;
+        let rc = c[base + r];
         let srow = &p.s[(2 * t - 1) * r..(2 * t - 1) * (r + 1)];
-        let s0 = state
-            .iter()
-            .enumerate()
-            .fold(FrVar::zero(), |acc, (j, s)| acc + s * srow[j]);
-        let first = state[0].clone();
+        // With state[0] = x + rc: s0 = sum S_j * state_j, and state_k += state[0] * S_{t+k-1}.
+        let mut vars = Vec::with_capacity(t);
+        vars.push(x.clone());
+        vars.extend(state[1..].iter().cloned());
+        let s0 = lin(&srow[..t], &vars, srow[0] * rc);
         for k in 1..t {
-            state[k] += &first * srow[t + k - 1];
+            let coeff = srow[t + k - 1];
+            state[k] = lin(
+                &[Fr::ONE, coeff],
+                &[state[k].clone(), x.clone()],
+                coeff * rc,
+            );
         }
         state[0] = s0;
     }
     let base = base + p.partial_rounds;
+    let zeros = vec![Fr::ZERO; t];
     for r in 0..rf2 {
         state = state.iter().map(pow5).collect::<GResult<_>>()?;
-        if r < rf2 - 1 {
-            for (i, s) in state.iter_mut().enumerate() {
-                *s += c[base + r * t + i];
-            }
-        }
-        state = mix(&state, &p.m);
+        let add = if r < rf2 - 1 {
+            &c[base + r * t..base + (r + 1) * t]
+        } else {
+            &zeros[..]
+        };
+        state = mix(&state, add, &p.m);
     }
     Ok(state.swap_remove(0))
 }
@@ -84,7 +97,6 @@ mod tests {
     use ark_r1cs_std::GR1CSVar;
     use ark_r1cs_std::alloc::AllocVar;
     use ark_relations::gr1cs::ConstraintSystem;
-    use zkr_crypto::Fr;
 
     #[test]
     fn matches_native_with_documented_cost() {

@@ -21,6 +21,18 @@ pub enum BenchCommand {
     /// Native state transition: pre-populates the account tree, then applies blocks of signed
     /// transfers (signatures verified, root computed per block).
     State(StateBenchArgs),
+    /// Proving: runs the dev setup (or loads cached keys) and proves one full batch of random
+    /// valid transfers.
+    Prove(ProveBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProveBenchArgs {
+    /// Operation slots of the batch (all filled with transfers).
+    #[arg(long, default_value_t = 8)]
+    slots: usize,
+    #[command(flatten)]
+    keys: super::circuit::KeysArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,6 +70,7 @@ pub struct StateBenchArgs {
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
+        BenchCommand::Prove(args) => bench_prove(&args),
         BenchCommand::State(args) => match args.storage {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {
@@ -217,6 +230,80 @@ fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str
             "sign_secs": sign_secs,
             "storage": storage_name,
             "threads": rayon::current_num_threads(),
+        })
+    );
+    Ok(())
+}
+
+/// Peak resident set size of this process in MiB (`VmHWM`).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn bench_prove(args: &ProveBenchArgs) -> Result<()> {
+    use zkr_state::fixtures::{User, config};
+    if args.slots == 0 {
+        bail!("--slots must be at least 1");
+    }
+    let started = Instant::now();
+    let store = zkr_prover::KeyStore::new(super::keys_dir(args.keys.keys_dir.clone()));
+    let (keys, cached) = store.load_or_dev_setup(args.slots, &super::circuit::progress)?;
+    let setup_secs = started.elapsed().as_secs_f64();
+
+    // Senders with real keys in a genesis state, each sending one transfer to a random account.
+    let users: Vec<User> = (1..=args.slots.min(250) as u8).map(User::new).collect();
+    let mut accounts = Vec::new();
+    for u in &users {
+        let mut a = Account::new(u.address());
+        a.pubkey_hash = pubkey_hash(&u.l2.public());
+        a.set_balance(TokenId::ETH, 1_000_000 * UNIT);
+        accounts.push(a);
+    }
+    let mut state = State::open(MemoryStorage::new(), config())?;
+    state.load_genesis(accounts)?;
+    state.seal_block()?;
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let mut nonces = vec![0u32; users.len()];
+    let mut builder = zkr_circuit::BatchBuilder::new(&mut state, args.slots)?;
+    for _ in 0..args.slots {
+        let from = rng.gen_range(0..users.len());
+        let to = rng.gen_range(0..users.len());
+        let req = users[from].transfer(
+            from as u32,
+            users[to].address(),
+            0,
+            rng.gen_range(1..1000u128) * UNIT,
+            UNIT,
+            nonces[from],
+        );
+        nonces[from] += 1;
+        builder.apply(&req)?;
+    }
+    let witness = builder.finish()?;
+    let t = Instant::now();
+    let proof = zkr_prover::prove(&keys, witness, &super::circuit::progress)?;
+    let prove_secs = t.elapsed().as_secs_f64();
+    let verified = zkr_prover::verify(&keys.pvk, &proof.commitment, &proof.proof);
+    if !verified {
+        bail!("the proof does not verify");
+    }
+    let threads = rayon::current_num_threads();
+    println!(
+        "{}",
+        json!({
+            "bench": "prove",
+            "slots": args.slots,
+            "constraints": keys.shape.constraints,
+            "prove_secs": prove_secs,
+            "setup_secs": setup_secs,
+            "keys_cached": cached,
+            "transfers_per_core_sec": args.slots as f64 / (prove_secs * threads as f64),
+            "peak_rss_mb": peak_rss_mb(),
+            "verified": verified,
+            "threads": threads,
         })
     );
     Ok(())

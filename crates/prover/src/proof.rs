@@ -1,0 +1,92 @@
+//! Proving and verifying one batch.
+
+use crate::{Keys, Progress, ProverError};
+use ark_bn254::{Bn254, Fq, G1Affine, G2Affine};
+use ark_ff::{BigInteger, PrimeField};
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof};
+use ark_snark::SNARK;
+use rand::rngs::OsRng;
+use std::time::Instant;
+use zkr_circuit::{BatchCircuit, BatchWitness};
+use zkr_crypto::Fr;
+
+/// A proof and the commitment it proves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchProof {
+    /// The Groth16 proof.
+    pub proof: Proof<Bn254>,
+    /// The public input: the batch commitment.
+    pub commitment: Fr,
+}
+
+fn fq_be(x: &Fq) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&x.into_bigint().to_bytes_be());
+    out
+}
+
+/// A G1 point as two 32-byte words.
+pub type G1Words = [[u8; 32]; 2];
+/// A G2 point as two pairs of 32-byte words.
+pub type G2Words = [[[u8; 32]; 2]; 2];
+
+/// G1 point as `[x, y]`, 32-byte big-endian words (the encoding of the EVM precompiles).
+pub fn g1_words(p: &G1Affine) -> G1Words {
+    [fq_be(&p.x), fq_be(&p.y)]
+}
+
+/// G2 point as `[[x.c1, x.c0], [y.c1, y.c0]]` (the EVM pairing precompile's order).
+pub fn g2_words(p: &G2Affine) -> G2Words {
+    [
+        [fq_be(&p.x.c1), fq_be(&p.x.c0)],
+        [fq_be(&p.y.c1), fq_be(&p.y.c0)],
+    ]
+}
+
+impl BatchProof {
+    /// The proof as the Solidity verifier takes it: `a`, `b`, `c` words.
+    pub fn solidity_words(&self) -> (G1Words, G2Words, G1Words) {
+        (
+            g1_words(&self.proof.a),
+            g2_words(&self.proof.b),
+            g1_words(&self.proof.c),
+        )
+    }
+}
+
+/// Proves a batch and verifies the proof. If it does not verify, the witness is checked
+/// against the circuit so the error names the rule it breaks.
+pub fn prove(
+    keys: &Keys,
+    witness: BatchWitness,
+    progress: Progress<'_>,
+) -> Result<BatchProof, ProverError> {
+    let started = Instant::now();
+    let circuit = BatchCircuit::new(witness)?;
+    progress(&format!("proving {} constraints", keys.shape.constraints));
+    let commitment = circuit.commitment;
+    let proof = Groth16::<Bn254>::prove(&keys.pk, circuit.clone(), &mut OsRng)?;
+    progress(&format!(
+        "proof done ({:.1}s)",
+        started.elapsed().as_secs_f64()
+    ));
+    if !verify(&keys.pvk, &commitment, &proof) {
+        progress("the proof does not verify: checking the witness");
+        return Err(match circuit.check()? {
+            Some(rule) => ProverError::InvalidWitness {
+                label: rule.label,
+                slot: rule.slot,
+            },
+            None => ProverError::InvalidWitness {
+                label: "unknown (keys do not match the circuit?)",
+                slot: None,
+            },
+        });
+    }
+    Ok(BatchProof { proof, commitment })
+}
+
+/// Verifies a proof of `commitment`.
+pub fn verify(pvk: &PreparedVerifyingKey<Bn254>, commitment: &Fr, proof: &Proof<Bn254>) -> bool {
+    Groth16::<Bn254>::verify_with_processed_vk(pvk, &[*commitment], proof).unwrap_or(false)
+}

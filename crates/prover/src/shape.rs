@@ -1,0 +1,64 @@
+//! The shape of the batch circuit for `N` slots: its size and a digest of its constraint
+//! matrices, which keys are cached under (a changed circuit never loads stale keys).
+
+use crate::ProverError;
+use alloy_primitives::{B256, keccak256};
+use ark_ff::{BigInteger, PrimeField};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
+use zkr_circuit::{BatchCircuit, empty_batch};
+use zkr_crypto::Fr;
+use zkr_types::ChainId;
+
+/// Size and identity of the circuit for one slot count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Operation slots.
+    pub slots: usize,
+    /// R1CS constraints.
+    pub constraints: usize,
+    /// Public inputs (1: the commitment) plus the constant one.
+    pub instance_variables: usize,
+    /// Witness variables.
+    pub witness_variables: usize,
+    /// Keccak-256 over the constraint matrices.
+    pub digest: B256,
+}
+
+/// The all-Noop batch circuit of `slots` slots (used for setup and shape).
+pub fn template(slots: usize) -> Result<BatchCircuit, ProverError> {
+    let w = empty_batch(slots, ChainId(0)).map_err(|e| ProverError::State(e.to_string()))?;
+    Ok(BatchCircuit::new(w)?)
+}
+
+/// Synthesizes the circuit in setup mode and digests its matrices.
+pub fn shape(slots: usize) -> Result<Shape, ProverError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    template(slots)?.generate_constraints(cs.clone())?;
+    cs.finalize();
+    let matrices = cs.to_matrices()?;
+    let mut buf = Vec::with_capacity(64 * cs.num_constraints());
+    for (label, ms) in &matrices {
+        buf.extend_from_slice(label.as_bytes());
+        for m in ms {
+            buf.extend_from_slice(&(m.len() as u64).to_le_bytes());
+            for row in m {
+                buf.extend_from_slice(&(row.len() as u64).to_le_bytes());
+                for (coeff, index) in row {
+                    buf.extend_from_slice(&coeff.into_bigint().to_bytes_le());
+                    buf.extend_from_slice(&(*index as u64).to_le_bytes());
+                }
+            }
+        }
+    }
+    Ok(Shape {
+        slots,
+        constraints: cs.num_constraints(),
+        instance_variables: cs.num_instance_variables(),
+        witness_variables: cs.num_witness_variables(),
+        digest: keccak256(&buf),
+    })
+}

@@ -1,0 +1,61 @@
+//! Setup, proof and verification of a real batch, and the key cache.
+
+use zkr_circuit::BatchBuilder;
+use zkr_crypto::Fr;
+use zkr_prover::{KeyStore, ProverError, prove, quiet, verify};
+use zkr_state::fixtures::{User, onboard, state_with_tokens};
+use zkr_state::storage::MemoryStorage;
+use zkr_types::AccountId;
+
+#[test]
+fn proves_and_verifies_a_batch_and_caches_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    let (keys, cached) = store.load_or_dev_setup(1, &quiet).unwrap();
+    assert!(!cached);
+    assert!(store.path(&keys.shape).exists());
+    let (again, cached) = store.load_or_dev_setup(1, &quiet).unwrap();
+    assert!(cached);
+    assert_eq!(again.vk(), keys.vk(), "cached keys are the keys");
+
+    let mut state = state_with_tokens(MemoryStorage::new(), 2);
+    let (a, b) = (User::new(1), User::new(2));
+    let ia = onboard(&mut state, &a, 10_000);
+    onboard(&mut state, &b, 10_000);
+    state.set_fee_account(AccountId(ia)).unwrap();
+    state.seal_batch().unwrap();
+    let mut builder = BatchBuilder::new(&mut state, 1).unwrap();
+    builder
+        .apply(&a.transfer(ia, b.address(), 0, 1_000, 5, 1))
+        .unwrap();
+    let witness = builder.finish().unwrap();
+
+    let proof = prove(&keys, witness.clone(), &quiet).unwrap();
+    assert_eq!(proof.commitment, witness.commitment().unwrap().commitment());
+    assert!(verify(&keys.pvk, &proof.commitment, &proof.proof));
+    assert!(
+        !verify(
+            &keys.pvk,
+            &(proof.commitment + Fr::from(1u64)),
+            &proof.proof
+        ),
+        "another commitment"
+    );
+    let mut bent = proof.proof.clone();
+    bent.a = bent.c;
+    assert!(
+        !verify(&keys.pvk, &proof.commitment, &bent),
+        "a changed proof"
+    );
+
+    // An invalid witness is refused with the rule it breaks.
+    let mut bad = witness;
+    bad.slots[0].signature.s += Fr::from(1u64);
+    match prove(&keys, bad, &quiet) {
+        Err(ProverError::InvalidWitness { label, slot }) => {
+            assert_eq!(label, "signature");
+            assert_eq!(slot, Some(0));
+        }
+        other => panic!("expected InvalidWitness, got {other:?}"),
+    }
+}
