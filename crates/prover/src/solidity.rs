@@ -89,6 +89,12 @@ contract ZkrBatchVerifier {{
     /// @notice Keccak-256 digest of the circuit's constraint matrices.
     bytes32 public constant SHAPE_DIGEST = {digest};
 
+    // Gas forwarded to the precompiles: several times their EIP-1108 prices (150, 6,000 and
+    // 45,000 + 4 * 34,000), so a malformed proof fails cheaply instead of burning all gas.
+    uint256 internal constant ECADD_GAS = 2_000;
+    uint256 internal constant ECMUL_GAS = 30_000;
+    uint256 internal constant PAIRING_GAS = 600_000;
+
     uint256 internal constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
@@ -112,13 +118,13 @@ contract ZkrBatchVerifier {{
         buf[2] = input[0];
         bool ok;
         assembly {{
-            ok := staticcall(gas(), 0x07, buf, 0x60, buf, 0x40)
+            ok := staticcall(ECMUL_GAS, 0x07, buf, 0x60, buf, 0x40)
         }}
         if (!ok) return false;
         buf[2] = IC0_X;
         buf[3] = IC0_Y;
         assembly {{
-            ok := staticcall(gas(), 0x06, buf, 0x80, buf, 0x40)
+            ok := staticcall(ECADD_GAS, 0x06, buf, 0x80, buf, 0x40)
         }}
         if (!ok) return false;
 
@@ -150,7 +156,7 @@ contract ZkrBatchVerifier {{
         p[23] = DELTA_Y0;
         uint256[1] memory out;
         assembly {{
-            ok := staticcall(gas(), 0x08, p, 0x300, out, 0x20)
+            ok := staticcall(PAIRING_GAS, 0x08, p, 0x300, out, 0x20)
         }}
         return ok && out[0] == 1;
     }}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @notice The forge cheatcodes our tests use.
+interface Vm {
+    function readFile(string calldata path) external view returns (string memory);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function expectRevert(bytes calldata revertData) external;
+    function expectRevert() external;
+    function assume(bool condition) external pure;
+    function prank(address sender) external;
+    function deal(address account, uint256 newBalance) external;
+    function warp(uint256 newTimestamp) external;
+    function roll(uint256 newHeight) external;
+}
+
+/// @notice A minimal test base: forge runs every `test*` function; a revert fails it.
+abstract contract Test {
+    bool public IS_TEST = true;
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    function assertTrue(bool cond, string memory why) internal pure {
+        require(cond, why);
+    }
+
+    function assertFalse(bool cond, string memory why) internal pure {
+        require(!cond, why);
+    }
+
+    function assertEq(uint256 a, uint256 b, string memory why) internal pure {
+        require(a == b, why);
+    }
+}
