@@ -8,7 +8,7 @@ use zkr_state::storage::MemoryStorage;
 use zkr_types::AccountId;
 
 #[test]
-fn proves_and_verifies_a_batch_and_caches_keys() {
+fn proves_and_verifies_a_batch_of_every_operation_type_and_caches_keys() {
     let dir = tempfile::tempdir().unwrap();
     let store = KeyStore::new(dir.path());
     let (keys, cached) = store.load_or_dev_setup(1, &quiet).unwrap();
@@ -50,11 +50,11 @@ fn proves_and_verifies_a_batch_and_caches_keys() {
 
     // An invalid witness is refused with the rule it breaks.
     let mut bad = witness;
-    bad.slots[0].signature.s += Fr::from(1u64);
+    bad.slots[2].signature.s += Fr::from(1u64);
     match prove(&keys, bad, &quiet) {
         Err(ProverError::InvalidWitness { label, slot }) => {
             assert_eq!(label, "signature");
-            assert_eq!(slot, Some(0));
+            assert_eq!(slot, Some(2));
         }
         other => panic!("expected InvalidWitness, got {other:?}"),
     }
