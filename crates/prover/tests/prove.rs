@@ -1,34 +1,47 @@
-//! Setup, proof and verification of a real batch, and the key cache.
+//! Setup, proof and verification of a real batch with every operation type, and the key cache.
 
 use zkr_circuit::BatchBuilder;
 use zkr_crypto::Fr;
 use zkr_prover::{KeyStore, ProverError, prove, quiet, verify};
 use zkr_state::fixtures::{User, onboard, state_with_tokens};
 use zkr_state::storage::MemoryStorage;
-use zkr_types::AccountId;
+use zkr_types::{AccountId, Address};
 
 #[test]
 fn proves_and_verifies_a_batch_of_every_operation_type_and_caches_keys() {
     let dir = tempfile::tempdir().unwrap();
     let store = KeyStore::new(dir.path());
-    let (keys, cached) = store.load_or_dev_setup(1, &quiet).unwrap();
+    let slots = 7;
+    let (keys, cached) = store.load_or_dev_setup(slots, &quiet).unwrap();
     assert!(!cached);
     assert!(store.path(&keys.shape).exists());
-    let (again, cached) = store.load_or_dev_setup(1, &quiet).unwrap();
+    let (again, cached) = store.load_or_dev_setup(slots, &quiet).unwrap();
     assert!(cached);
     assert_eq!(again.vk(), keys.vk(), "cached keys are the keys");
 
+    // Deposit (new account), ChangePubKey, Transfer, TransferToNew, Withdraw, FullExit, Noop.
     let mut state = state_with_tokens(MemoryStorage::new(), 2);
-    let (a, b) = (User::new(1), User::new(2));
+    let (a, b, d) = (User::new(1), User::new(2), User::new(4));
     let ia = onboard(&mut state, &a, 10_000);
-    onboard(&mut state, &b, 10_000);
+    let ib = onboard(&mut state, &b, 10_000);
     state.set_fee_account(AccountId(ia)).unwrap();
     state.seal_batch().unwrap();
-    let mut builder = BatchBuilder::new(&mut state, 1).unwrap();
+    let mut builder = BatchBuilder::new(&mut state, slots).unwrap();
+    builder.apply(&d.deposit(0, 3_000)).unwrap();
+    builder.apply(&d.change_pubkey(2, 0, 0, 0)).unwrap();
     builder
         .apply(&a.transfer(ia, b.address(), 0, 1_000, 5, 1))
         .unwrap();
+    builder
+        .apply(&a.transfer(ia, Address::repeat_byte(9), 1, 700, 0, 2))
+        .unwrap();
+    builder
+        .apply(&b.withdraw(ib, b.address(), 0, 2_000, 3, 1))
+        .unwrap();
+    builder.apply(&b.full_exit(ib, 1)).unwrap();
     let witness = builder.finish().unwrap();
+    let kinds: Vec<u8> = witness.slots.iter().map(|s| s.op.op_type()).collect();
+    assert_eq!(kinds, vec![1, 2, 3, 4, 5, 6, 0]);
 
     let proof = prove(&keys, witness.clone(), &quiet).unwrap();
     assert_eq!(proof.commitment, witness.commitment().unwrap().commitment());

@@ -9,13 +9,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use zkr_circuit::{BatchBuilder, BatchCircuit, BatchWitness};
 use zkr_crypto::Fr;
+use zkr_crypto::eth::Eip712Domain;
 use zkr_crypto::field::fr_to_decimal;
 use zkr_prover::solidity::verifier_source;
 use zkr_prover::{KeyStore, prove, verify};
 use zkr_state::fixtures::{User, config, onboard, state_with_tokens};
 use zkr_state::storage::MemoryStorage;
 use zkr_state::{OpRequest, State};
-use zkr_types::{AccountId, Address};
+use zkr_types::tx::{ChangePubKey, L2Tx};
+use zkr_types::{AccountId, Address, Amount, Nonce, TokenId};
 
 #[derive(Debug, Subcommand)]
 pub enum CircuitCommand {
@@ -38,15 +40,22 @@ pub enum CircuitCommand {
         #[command(flatten)]
         keys: KeysArgs,
     },
-    /// Proves a fixed sample batch from genesis (deposits, a key registration, a transfer)
-    /// and writes the proof, its public input and the batch as JSON, for contract tests.
+    /// Proves a fixed sample batch from genesis (two deposits, a key registration, a
+    /// transfer, a withdrawal, a full exit) and writes everything the rollup contract needs to
+    /// commit, prove and execute it as JSON, for contract tests.
     ExportProofFixture {
-        /// Operation slots of the batch (at least 4).
+        /// Operation slots of the batch (at least 6).
         #[arg(long)]
         slots: usize,
         /// Output .json file.
         #[arg(long)]
         out: PathBuf,
+        /// L1 chain id of the EIP-712 domain of the key registration.
+        #[arg(long, default_value_t = 31337)]
+        l1_chain_id: u64,
+        /// Rollup contract address of the EIP-712 domain (where the test deploys it).
+        #[arg(long)]
+        rollup: Address,
         #[command(flatten)]
         keys: KeysArgs,
     },
@@ -71,13 +80,24 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
             eprintln!("wrote {} (INSECURE dev keys)", out.display());
             Ok(())
         }
-        CircuitCommand::ExportProofFixture { slots, out, keys } => {
-            if slots < 4 {
-                bail!("--slots must be at least 4 for the sample batch");
+        CircuitCommand::ExportProofFixture {
+            slots,
+            out,
+            l1_chain_id,
+            rollup,
+            keys,
+        } => {
+            if slots < 6 {
+                bail!("--slots must be at least 6 for the sample batch");
             }
             let store = KeyStore::new(keys_dir(keys.keys_dir));
             let (keys, _) = store.load_or_dev_setup(slots, &progress)?;
-            let witness = sample_batch(slots)?;
+            let domain = Eip712Domain {
+                l1_chain_id,
+                verifying_contract: rollup,
+            };
+            let sample = sample_batch(slots, domain)?;
+            let witness = sample.witness.clone();
             let proof = prove(&keys, witness.clone(), &progress)?;
             if !verify(&keys.pvk, &proof.commitment, &proof.proof) {
                 bail!("the fresh proof does not verify");
@@ -87,13 +107,34 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
             let dec = |w: &[u8; 32]| alloy_primitives::U256::from_be_bytes(*w).to_string();
             let fixture = json!({
                 "slots": slots,
+                "l1ChainId": l1_chain_id,
+                "rollup": rollup.to_string(),
+                "zkrChainId": witness.chain_id.0,
                 "shapeDigest": keys.shape.digest.to_string(),
                 "commitment": fr_to_decimal(&proof.commitment),
                 "a": a.iter().map(dec).collect::<Vec<_>>(),
                 "b": b.iter().map(|r| r.iter().map(dec).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 "c": c.iter().map(dec).collect::<Vec<_>>(),
-                "batch": serde_json::to_value(parts)?,
+                "oldRoot": fr_to_decimal(&parts.old_root),
+                "newRoot": fr_to_decimal(&parts.new_root),
+                "pubdataHash": fr_to_decimal(&parts.pubdata_hash),
+                "feeAccount": parts.fee_account.0,
                 "pubdata": format!("0x{}", hex::encode(witness.ops_pubdata()?.concat())),
+                "ethSignatures": sample.eth_signatures.iter().map(|s| format!("0x{}", hex::encode(s))).collect::<Vec<_>>(),
+                "users": sample.users.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                "deposits": sample.deposits.iter().map(|(to, amount)| json!({"to": to.to_string(), "amount": amount.to_string()})).collect::<Vec<_>>(),
+                "fullExits": sample.full_exits.iter().map(|(owner, id)| json!({"owner": owner.to_string(), "accountId": id})).collect::<Vec<_>>(),
+                "exitProof": {
+                    "accountId": sample.exit_proof.account_id.0,
+                    "owner": sample.exit_proof.before.owner.to_string(),
+                    "pubkeyHash": fr_to_decimal(&sample.exit_proof.before.pubkey_hash),
+                    "nonce": sample.exit_proof.before.nonce.0,
+                    "token": sample.exit_proof.token.0,
+                    "balance": sample.exit_proof.before.balance.to_string(),
+                    "balancePath": sample.exit_proof.balance_path.iter().map(|s| s.iter().map(fr_to_decimal).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "accountPath": sample.exit_proof.account_path.iter().map(|s| s.iter().map(fr_to_decimal).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                },
+                "onchainOps": sample.onchain_ops.iter().map(|(owner, amount)| json!({"owner": owner.to_string(), "token": 0, "amount": amount.to_string()})).collect::<Vec<_>>(),
             });
             std::fs::write(&out, serde_json::to_string_pretty(&fixture)? + "\n")
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -183,21 +224,64 @@ fn stats(slots: usize) -> Result<()> {
     Ok(())
 }
 
-/// The sample batch of the proof fixture: the first batch from genesis.
-pub fn sample_batch(slots: usize) -> Result<BatchWitness> {
-    let mut state: State<MemoryStorage> = state_with_tokens(MemoryStorage::new(), 2);
+/// The sample batch of the proof fixture and what L1 sees of it.
+pub struct SampleBatch {
+    /// The witness.
+    pub witness: BatchWitness,
+    /// The L1 addresses of the two users.
+    pub users: Vec<Address>,
+    /// EIP-712 authorizations of the key registrations, in order.
+    pub eth_signatures: Vec<[u8; 65]>,
+    /// ETH deposits in queue order: (to, amount).
+    pub deposits: Vec<(Address, u128)>,
+    /// Full exits in queue order: (owner, account id).
+    pub full_exits: Vec<(Address, u32)>,
+    /// ETH credited on execution, in order: (owner, amount).
+    pub onchain_ops: Vec<(Address, u128)>,
+    /// A's ETH leaf and its paths in the state after the batch (for exodus exits).
+    pub exit_proof: zkr_state::witness::AccountUpdate,
+}
+
+/// The first batch from genesis: A and B deposit ETH, A registers its key, sends B 0.25 ETH and
+/// withdraws 0.1 ETH to L1, and B asks for a full exit of its ETH.
+pub fn sample_batch(slots: usize, domain: Eip712Domain) -> Result<SampleBatch> {
+    const ETHER: u128 = 1_000_000_000_000_000_000;
+    let mut cfg = config();
+    cfg.eip712 = domain;
+    let mut state: State<MemoryStorage> = State::open(MemoryStorage::new(), cfg)?;
     let (a, b) = (User::new(1), User::new(2));
+    let cpk = ChangePubKey::signed(
+        &a.l2,
+        &a.eth,
+        &domain,
+        cfg.chain_id,
+        AccountId(0),
+        TokenId(0),
+        Amount(0),
+        Nonce(0),
+    )?;
+    let eth_signatures = vec![cpk.eth_signature];
     let mut builder = BatchBuilder::new(&mut state, slots)?;
-    builder.apply(&a.deposit(0, 1_000_000_000_000_000_000))?;
-    builder.apply(&b.deposit(0, 500_000_000_000_000_000))?;
-    builder.apply(&a.change_pubkey(0, 0, 0, 0))?;
-    builder.apply(&a.transfer(
-        0,
-        b.address(),
-        0,
-        250_000_000_000_000_000,
-        1_000_000_000_000_000,
-        1,
-    ))?;
-    Ok(builder.finish()?)
+    builder.apply(&a.deposit(0, ETHER))?;
+    builder.apply(&b.deposit(0, ETHER / 2))?;
+    builder.apply(&OpRequest::Tx(L2Tx::ChangePubKey(cpk)))?;
+    builder.apply(&a.transfer(0, b.address(), 0, ETHER / 4, ETHER / 1000, 1))?;
+    builder.apply(&a.withdraw(0, a.address(), 0, ETHER / 10, ETHER / 1000, 2))?;
+    let exit = builder.apply(&b.full_exit(1, 0))?;
+    let exited = match exit.op {
+        zkr_types::op::Op::FullExit(f) => f.amount.0,
+        _ => bail!("the full exit was not applied as one"),
+    };
+    let witness = builder.finish()?;
+    state.set_witness_mode(true);
+    let exit_proof = state.probe(AccountId(0), TokenId(0))?;
+    Ok(SampleBatch {
+        witness,
+        exit_proof,
+        users: vec![a.address(), b.address()],
+        eth_signatures,
+        deposits: vec![(a.address(), ETHER), (b.address(), ETHER / 2)],
+        full_exits: vec![(b.address(), 1)],
+        onchain_ops: vec![(a.address(), ETHER / 10), (b.address(), exited)],
+    })
 }

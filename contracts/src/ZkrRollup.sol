@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IZkrVerifier} from "./interfaces/IZkrVerifier.sol";
+import {IPoseidon4, IPoseidon6} from "./interfaces/IPoseidon.sol";
+import {IERC20} from "./interfaces/IERC20.sol";
+import {Pubdata} from "./libraries/Pubdata.sol";
+
+/// @title zkr rollup: bridge, priority queue, batch lifecycle, withdrawals, exodus mode.
+/// @notice Holds the locked funds (TVL). Every rule here is from docs/protocol.md; batches are
+/// committed with their pubdata, proven with a Groth16 proof of the batch commitment (§6),
+/// and executed, which credits withdrawals and full exits to pending balances (pull pattern).
+contract ZkrRollup {
+    // ------------------------------------------------------------------ constants
+
+    uint256 internal constant R = Pubdata.R;
+    uint256 public constant MAX_TOKENS = 256;
+    uint256 public constant MAX_ACCOUNTS = 1 << 24;
+    uint256 internal constant ACCOUNT_TREE_DEPTH = 12;
+    uint256 internal constant BALANCE_TREE_DEPTH = 4;
+    bytes32 internal constant CHANGE_PUBKEY_TYPEHASH =
+        keccak256("ChangePubKey(bytes32 pubKeyHash,uint32 nonce,uint32 accountId)");
+
+    // ------------------------------------------------------------------ configuration
+
+    IZkrVerifier public immutable verifier;
+    IPoseidon4 public immutable poseidon4;
+    IPoseidon6 public immutable poseidon6;
+    /// @notice The zkr chain id every L2 signature commits to.
+    uint32 public immutable chainId;
+    /// @notice Seconds a priority operation may wait before exodus mode can be activated.
+    uint64 public immutable priorityDeadline;
+    /// @notice The account that commits batches and registers tokens.
+    address public immutable operator;
+    /// @notice EIP-712 domain separator for ChangePubKey authorizations.
+    bytes32 public immutable DOMAIN_SEPARATOR;
+
+    // ------------------------------------------------------------------ state
+
+    /// @notice Token addresses by id; id 0 is ETH (address(0)).
+    address[] public tokens;
+    mapping(address => uint16) internal tokenIdPlusOne;
+    /// @notice Amount of each token ever deposited, kept below 2^128 so no L2 balance overflows.
+    mapping(uint16 => uint256) public totalDeposited;
+
+    struct PriorityOp {
+        bytes32 hash;
+        uint64 expiresAt;
+        uint8 opType;
+    }
+
+    struct DepositRecord {
+        address to;
+        uint16 token;
+        uint128 amount;
+    }
+
+    mapping(uint64 => PriorityOp) public priorityOps;
+    mapping(uint64 => DepositRecord) public depositRecords;
+    /// @notice Priority operations ever requested.
+    uint64 public totalPriorityOps;
+    /// @notice Priority operations consumed by committed batches.
+    uint64 public committedPriorityOps;
+    /// @notice First priority operation not yet executed.
+    uint64 public firstUnexecutedPriorityOp;
+
+    struct StoredBatch {
+        uint256 commitment;
+        uint256 newRoot;
+        bytes32 onchainOpsHash;
+        uint64 priorityOpsEnd;
+    }
+
+    mapping(uint64 => StoredBatch) public batches;
+    uint64 internal batchesCommitted;
+    uint64 internal batchesProven;
+    uint64 internal batchesExecuted;
+    /// @notice State root after the last executed batch (genesis root at first).
+    uint256 public lastExecutedRoot;
+
+    mapping(address => mapping(uint16 => uint128)) internal pendingBalances;
+    /// @notice Sum of pending balances per token.
+    mapping(uint16 => uint256) public totalPending;
+
+    bool internal exodus;
+    mapping(uint32 => mapping(uint16 => bool)) public exited;
+    mapping(uint64 => bool) public depositRefunded;
+
+    uint256 private locked = 1;
+
+    // ------------------------------------------------------------------ events
+
+    event TokenRegistered(uint16 indexed tokenId, address indexed token);
+    event PriorityOpAdded(uint64 indexed index, uint8 opType, bytes32 hash, uint64 expiresAt);
+    event DepositRequested(uint64 indexed priorityIndex, address indexed from, address indexed to, uint16 token, uint128 amount);
+    event FullExitRequested(uint64 indexed priorityIndex, address indexed owner, uint32 accountId, uint16 token);
+    event BatchCommitted(uint64 indexed batchNumber, uint256 commitment, uint256 newRoot, uint64 priorityOpsEnd);
+    event BatchProven(uint64 indexed batchNumber);
+    event BatchExecuted(uint64 indexed batchNumber, uint256 newRoot);
+    event BatchesReverted(uint64 newTotalBatchesCommitted);
+    event PendingBalanceCredited(address indexed owner, uint16 indexed token, uint128 amount);
+    event Withdrawal(address indexed owner, uint16 indexed token, uint128 amount);
+    event ExodusModeActivated(uint64 expiredPriorityIndex);
+    event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 token, uint128 amount);
+    event DepositRefunded(uint64 indexed priorityIndex, address indexed to, uint16 token, uint128 amount);
+
+    // ------------------------------------------------------------------ errors
+
+    error NotOperator();
+    error Reentrancy();
+    error ExodusModeActive();
+    error NotInExodusMode();
+    error ZeroAddress();
+    error ZeroAmount();
+    error AmountTooLarge();
+    error TokenNotRegistered(address token);
+    error TokenAlreadyRegistered(address token);
+    error TooManyTokens();
+    error DepositCapExceeded(uint16 token);
+    error AccountIdOutOfRange(uint32 accountId);
+    error TransferFailed();
+    error InsufficientPendingBalance(uint128 available, uint128 requested);
+    error WrongBatchNumber(uint64 expected, uint64 given);
+    error NotInField();
+    error FeeAccountOutOfRange();
+    error PriorityOpMismatch(uint256 offset, uint64 index);
+    error NotEnoughPriorityOps(uint256 offset);
+    error MissingEthSignature(uint256 offset);
+    error InvalidEthSignature(uint256 offset);
+    error InvalidProof();
+    error BatchNotCommitted(uint64 batchNumber);
+    error BatchNotProven(uint64 batchNumber);
+    error OnchainOpsMismatch();
+    error CannotRevertProvenBatch();
+    error NoExpiredPriorityOp();
+    error AlreadyExited();
+    error InvalidExitProof();
+    error NotARefundableDeposit(uint64 index);
+
+    // ------------------------------------------------------------------ setup
+
+    /// @param genesisRoot the state root of the empty tree (docs/protocol.md §3.1).
+    constructor(
+        IZkrVerifier verifier_,
+        IPoseidon4 poseidon4_,
+        IPoseidon6 poseidon6_,
+        address operator_,
+        uint32 chainId_,
+        uint64 priorityDeadline_,
+        uint256 genesisRoot
+    ) {
+        if (operator_ == address(0)) revert ZeroAddress();
+        if (genesisRoot >= R) revert NotInField();
+        verifier = verifier_;
+        poseidon4 = poseidon4_;
+        poseidon6 = poseidon6_;
+        operator = operator_;
+        chainId = chainId_;
+        priorityDeadline = priorityDeadline_;
+        lastExecutedRoot = genesisRoot;
+        batches[0].newRoot = genesisRoot;
+        tokens.push(address(0));
+        tokenIdPlusOne[address(0)] = 1;
+        DOMAIN_SEPARATOR = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("zkr"),
+                keccak256("1"),
+                block.chainid,
+                address(this)
+            )
+        );
+        emit TokenRegistered(0, address(0));
+    }
+
+    modifier onlyOperator() {
+        if (msg.sender != operator) revert NotOperator();
+        _;
+    }
+
+    modifier nonReentrant() {
+        if (locked != 1) revert Reentrancy();
+        locked = 2;
+        _;
+        locked = 1;
+    }
+
+    modifier notExodus() {
+        if (exodus) revert ExodusModeActive();
+        _;
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function totalBatchesCommitted() external view returns (uint64) {
+        return batchesCommitted;
+    }
+
+    function totalBatchesProven() external view returns (uint64) {
+        return batchesProven;
+    }
+
+    function totalBatchesExecuted() external view returns (uint64) {
+        return batchesExecuted;
+    }
+
+    function exodusMode() external view returns (bool) {
+        return exodus;
+    }
+
+    /// @notice Pending (withdrawable) balance of `owner` in `token` (ETH is address(0)).
+    function getPendingBalance(address owner, address token) external view returns (uint128) {
+        return pendingBalances[owner][tokenId(token)];
+    }
+
+    /// @notice The id of a registered token; reverts for unregistered ones.
+    function tokenId(address token) public view returns (uint16) {
+        uint16 idPlusOne = tokenIdPlusOne[token];
+        if (idPlusOne == 0) revert TokenNotRegistered(token);
+        return idPlusOne - 1;
+    }
+
+    function totalTokens() external view returns (uint256) {
+        return tokens.length;
+    }
+
+    // ------------------------------------------------------------------ tokens
+
+    /// @notice Registers an ERC-20 token under the next id.
+    function registerToken(address token) external onlyOperator notExodus {
+        if (token == address(0)) revert ZeroAddress();
+        if (tokenIdPlusOne[token] != 0) revert TokenAlreadyRegistered(token);
+        if (tokens.length >= MAX_TOKENS) revert TooManyTokens();
+        uint16 id = uint16(tokens.length);
+        tokens.push(token);
+        tokenIdPlusOne[token] = id + 1;
+        emit TokenRegistered(id, token);
+    }
+
+    // ------------------------------------------------------------------ deposits and exits
+
+    function depositETH(address to) external payable nonReentrant notExodus {
+        if (msg.value > type(uint128).max) revert AmountTooLarge();
+        _deposit(to, 0, uint128(msg.value));
+    }
+
+    /// @notice Deposits `amount` of `token`; the amount credited is what the contract received.
+    function depositERC20(address token, uint128 amount, address to) external nonReentrant notExodus {
+        uint16 id = tokenId(token);
+        if (id == 0) revert TokenNotRegistered(token);
+        uint256 before = IERC20(token).balanceOf(address(this));
+        _safeTransferFrom(token, msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received > type(uint128).max) revert AmountTooLarge();
+        _deposit(to, id, uint128(received));
+    }
+
+    function _deposit(address to, uint16 token, uint128 amount) internal {
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        uint256 total = totalDeposited[token] + amount;
+        if (total > type(uint128).max) revert DepositCapExceeded(token);
+        totalDeposited[token] = total;
+        bytes32 hash = keccak256(abi.encodePacked(Pubdata.DEPOSIT, to, uint8(token), amount));
+        uint64 index = _addPriorityOp(Pubdata.DEPOSIT, hash);
+        depositRecords[index] = DepositRecord(to, token, amount);
+        emit DepositRequested(index, msg.sender, to, token, amount);
+    }
+
+    /// @notice Asks the operator to move the whole balance of `token` in `accountId` to L1;
+    /// pays only if `msg.sender` owns the account.
+    function requestFullExit(uint32 accountId, address token) external nonReentrant notExodus {
+        if (accountId >= MAX_ACCOUNTS) revert AccountIdOutOfRange(accountId);
+        uint16 id = tokenId(token);
+        bytes32 hash = keccak256(abi.encodePacked(Pubdata.FULL_EXIT, uint24(accountId), msg.sender, uint8(id)));
+        uint64 index = _addPriorityOp(Pubdata.FULL_EXIT, hash);
+        emit FullExitRequested(index, msg.sender, accountId, id);
+    }
+
+    function _addPriorityOp(uint8 opType, bytes32 hash) internal returns (uint64 index) {
+        index = totalPriorityOps;
+        uint64 expiresAt = uint64(block.timestamp) + priorityDeadline;
+        priorityOps[index] = PriorityOp(hash, expiresAt, opType);
+        totalPriorityOps = index + 1;
+        emit PriorityOpAdded(index, opType, hash, expiresAt);
+    }
+
+    // ------------------------------------------------------------------ withdrawals
+
+    /// @notice Pays `amount` of `owner`'s pending balance in `token` to `owner`. Anyone may call.
+    function withdrawPendingBalance(address payable owner, address token, uint128 amount) external nonReentrant {
+        uint16 id = tokenId(token);
+        uint128 available = pendingBalances[owner][id];
+        if (amount > available) revert InsufficientPendingBalance(available, amount);
+        if (amount == 0) revert ZeroAmount();
+        pendingBalances[owner][id] = available - amount;
+        totalPending[id] -= amount;
+        if (id == 0) {
+            (bool ok,) = owner.call{value: amount}("");
+            if (!ok) revert TransferFailed();
+        } else {
+            _safeTransfer(token, owner, amount);
+        }
+        emit Withdrawal(owner, id, amount);
+    }
+
+    function _credit(address owner, uint16 token, uint128 amount) internal {
+        if (amount == 0) return;
+        pendingBalances[owner][token] += amount;
+        totalPending[token] += amount;
+        emit PendingBalanceCredited(owner, token, amount);
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    struct CommitBatchInput {
+        uint256 newRoot;
+        /// @dev `H`, the Poseidon chain over the pubdata elements, as the operator computed it.
+        uint256 pubdataHash;
+        uint32 feeAccount;
+        bytes pubdata;
+        /// @dev One EIP-712 signature (r || s || v) per ChangePubKey, in order.
+        bytes[] ethSignatures;
+    }
+
+    /// @notice Commits the next batch: checks its priority operations against the queue and its
+    /// ChangePubKey authorizations, and stores its commitment (§6).
+    function commitBatch(CommitBatchInput calldata b) external onlyOperator notExodus {
+        if (b.newRoot >= R || b.pubdataHash >= R) revert NotInField();
+        if (b.feeAccount >= MAX_ACCOUNTS) revert FeeAccountOutOfRange();
+        uint64 number = batchesCommitted + 1;
+        uint256 oldRoot = batches[number - 1].newRoot;
+        uint256 z = uint256(keccak256(abi.encodePacked(b.pubdataHash, keccak256(b.pubdata)))) % R;
+        (uint256 y, bytes32 onchainOps, uint64 priorityEnd) = _processPubdata(b, z);
+        uint256 meta = uint256(number) | (uint256(chainId) << 64) | (uint256(b.feeAccount) << 96);
+        uint256 commitment = poseidon6.poseidon([meta, oldRoot, b.newRoot, b.pubdataHash, z, y]);
+        batches[number] = StoredBatch(commitment, b.newRoot, onchainOps, priorityEnd);
+        batchesCommitted = number;
+        committedPriorityOps = priorityEnd;
+        emit BatchCommitted(number, commitment, b.newRoot, priorityEnd);
+    }
+
+    function _processPubdata(CommitBatchInput calldata b, uint256 z)
+        internal
+        view
+        returns (uint256 y, bytes32 onchainOps, uint64 nextPriority)
+    {
+        bytes calldata data = b.pubdata;
+        nextPriority = committedPriorityOps;
+        uint256 sigIndex;
+        uint256 off;
+        while (off < data.length) {
+            uint8 opType = uint8(data[off]);
+            uint256 len = Pubdata.opLength(opType);
+            if (len == 0) revert Pubdata.UnknownOpType(off, opType);
+            if (off + len > data.length) revert Pubdata.TruncatedPubdata(off);
+            // elements (§6) and Horner's rule
+            uint256 first = len < 31 ? len : 31;
+            y = addmod(mulmod(y, z, R), Pubdata.piece(data, off, first), R);
+            if (len > 31) {
+                uint256 e1;
+                if (opType == Pubdata.CHANGE_PUBKEY) {
+                    e1 = Pubdata.readUint(data, off + 31, 32);
+                    if (e1 >= R) revert Pubdata.PubkeyHashNotInField(off);
+                } else {
+                    e1 = Pubdata.piece(data, off + 31, len - 31);
+                }
+                y = addmod(mulmod(y, z, R), e1, R);
+            }
+            if (opType == Pubdata.DEPOSIT) {
+                // account(3) owner(20) token(1) amount(16): the queue's next deposit
+                bytes32 h = keccak256(abi.encodePacked(Pubdata.DEPOSIT, data[off + 4:off + 41]));
+                _checkPriority(nextPriority, h, off);
+                nextPriority++;
+            } else if (opType == Pubdata.FULL_EXIT) {
+                // account(3) owner(20) token(1) amount(16)
+                bytes32 h = keccak256(abi.encodePacked(Pubdata.FULL_EXIT, data[off + 1:off + 25]));
+                _checkPriority(nextPriority, h, off);
+                nextPriority++;
+                onchainOps = keccak256(
+                    abi.encodePacked(
+                        onchainOps,
+                        Pubdata.readAddress(data, off + 4),
+                        uint16(Pubdata.readUint(data, off + 24, 1)),
+                        uint128(Pubdata.readUint(data, off + 25, 16))
+                    )
+                );
+            } else if (opType == Pubdata.WITHDRAW) {
+                // account(3) token(1) amount(16) fee(2) to(20)
+                onchainOps = keccak256(
+                    abi.encodePacked(
+                        onchainOps,
+                        Pubdata.readAddress(data, off + 23),
+                        uint16(Pubdata.readUint(data, off + 4, 1)),
+                        uint128(Pubdata.readUint(data, off + 5, 16))
+                    )
+                );
+            } else if (opType == Pubdata.CHANGE_PUBKEY) {
+                // account(3) owner(20) nonce(4) feeToken(1) fee(2) pkh(32)
+                if (sigIndex >= b.ethSignatures.length) revert MissingEthSignature(off);
+                bytes32 digest = keccak256(
+                    abi.encodePacked(
+                        "\x19\x01",
+                        DOMAIN_SEPARATOR,
+                        keccak256(
+                            abi.encode(
+                                CHANGE_PUBKEY_TYPEHASH,
+                                bytes32(Pubdata.readUint(data, off + 31, 32)),
+                                uint32(Pubdata.readUint(data, off + 24, 4)),
+                                uint32(Pubdata.readUint(data, off + 1, 3))
+                            )
+                        )
+                    )
+                );
+                if (_recover(digest, b.ethSignatures[sigIndex]) != Pubdata.readAddress(data, off + 4)) {
+                    revert InvalidEthSignature(off);
+                }
+                sigIndex++;
+            }
+            off += len;
+        }
+    }
+
+    function _checkPriority(uint64 index, bytes32 hash, uint256 off) internal view {
+        if (index >= totalPriorityOps) revert NotEnoughPriorityOps(off);
+        if (priorityOps[index].hash != hash) revert PriorityOpMismatch(off, index);
+    }
+
+    /// @notice Verifies the proof of the next committed batch. Anyone may call.
+    function proveBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
+        external
+        notExodus
+    {
+        uint64 expected = batchesProven + 1;
+        if (batchNumber != expected) revert WrongBatchNumber(expected, batchNumber);
+        if (batchNumber > batchesCommitted) revert BatchNotCommitted(batchNumber);
+        if (!verifier.verifyProof(a, b, c, [batches[batchNumber].commitment])) revert InvalidProof();
+        batchesProven = batchNumber;
+        emit BatchProven(batchNumber);
+    }
+
+    struct OnchainOp {
+        address owner;
+        uint16 token;
+        uint128 amount;
+    }
+
+    /// @notice Executes the next proven batch: pops its priority operations and credits its
+    /// withdrawals and full exits (given again, checked against the hash stored at commit).
+    function executeBatch(uint64 batchNumber, OnchainOp[] calldata ops) external nonReentrant notExodus {
+        uint64 expected = batchesExecuted + 1;
+        if (batchNumber != expected) revert WrongBatchNumber(expected, batchNumber);
+        if (batchNumber > batchesProven) revert BatchNotProven(batchNumber);
+        StoredBatch storage s = batches[batchNumber];
+        bytes32 h;
+        for (uint256 i = 0; i < ops.length; i++) {
+            h = keccak256(abi.encodePacked(h, ops[i].owner, ops[i].token, ops[i].amount));
+        }
+        if (h != s.onchainOpsHash) revert OnchainOpsMismatch();
+        for (uint256 i = 0; i < ops.length; i++) {
+            _credit(ops[i].owner, ops[i].token, ops[i].amount);
+        }
+        for (uint64 i = firstUnexecutedPriorityOp; i < s.priorityOpsEnd; i++) {
+            delete priorityOps[i];
+            delete depositRecords[i];
+        }
+        firstUnexecutedPriorityOp = s.priorityOpsEnd;
+        lastExecutedRoot = s.newRoot;
+        batchesExecuted = batchNumber;
+        emit BatchExecuted(batchNumber, s.newRoot);
+    }
+
+    /// @notice Drops committed batches that are not proven yet (the operator's recovery).
+    function revertBatches(uint64 newTotalBatchesCommitted) external onlyOperator notExodus {
+        if (newTotalBatchesCommitted < batchesProven) revert CannotRevertProvenBatch();
+        if (newTotalBatchesCommitted >= batchesCommitted) revert WrongBatchNumber(batchesCommitted, newTotalBatchesCommitted);
+        for (uint64 n = newTotalBatchesCommitted + 1; n <= batchesCommitted; n++) {
+            delete batches[n];
+        }
+        batchesCommitted = newTotalBatchesCommitted;
+        committedPriorityOps =
+            newTotalBatchesCommitted == 0 ? 0 : batches[newTotalBatchesCommitted].priorityOpsEnd;
+        if (committedPriorityOps < firstUnexecutedPriorityOp) committedPriorityOps = firstUnexecutedPriorityOp;
+        emit BatchesReverted(newTotalBatchesCommitted);
+    }
+
+    // ------------------------------------------------------------------ exodus
+
+    /// @notice Once the oldest unexecuted priority operation is past its deadline, anyone can
+    /// stop the rollup; owners then exit against the last executed root.
+    function activateExodusMode() external notExodus {
+        uint64 i = firstUnexecutedPriorityOp;
+        if (i >= totalPriorityOps || priorityOps[i].expiresAt >= block.timestamp) revert NoExpiredPriorityOp();
+        exodus = true;
+        emit ExodusModeActivated(i);
+    }
+
+    struct ExitProof {
+        uint32 accountId;
+        address owner;
+        uint256 pubkeyHash;
+        uint32 nonce;
+        uint16 token;
+        uint128 balance;
+        /// @dev siblings, root level first, own position left out (docs/protocol.md §3)
+        uint256[3][4] balancePath;
+        uint256[3][12] accountPath;
+    }
+
+    /// @notice In exodus mode, credits an account's whole balance of one token to its owner's
+    /// pending balance, proven by a Merkle path to the last executed root. Once per
+    /// (account, token). Anyone may call.
+    function exit(ExitProof calldata p) external notExodusOff {
+        if (p.accountId >= MAX_ACCOUNTS) revert AccountIdOutOfRange(p.accountId);
+        if (p.token >= tokens.length) revert TokenNotRegistered(address(0));
+        if (exited[p.accountId][p.token]) revert AlreadyExited();
+        if (p.pubkeyHash >= R) revert NotInField();
+        uint256 node = p.balance;
+        for (uint256 level = BALANCE_TREE_DEPTH; level > 0; level--) {
+            uint256 pos = (p.token >> (2 * (BALANCE_TREE_DEPTH - level))) & 3;
+            node = _hashChildren(node, pos, p.balancePath[level - 1]);
+        }
+        node = poseidon4.poseidon([uint256(uint160(p.owner)), p.pubkeyHash, uint256(p.nonce), node]);
+        for (uint256 level = ACCOUNT_TREE_DEPTH; level > 0; level--) {
+            uint256 pos = (uint256(p.accountId) >> (2 * (ACCOUNT_TREE_DEPTH - level))) & 3;
+            node = _hashChildren(node, pos, p.accountPath[level - 1]);
+        }
+        if (node != lastExecutedRoot) revert InvalidExitProof();
+        exited[p.accountId][p.token] = true;
+        _credit(p.owner, p.token, p.balance);
+        emit ExodusExit(p.accountId, p.owner, p.token, p.balance);
+    }
+
+    /// @notice In exodus mode, returns a deposit that no executed batch processed.
+    function refundDeposit(uint64 priorityIndex) external notExodusOff {
+        if (priorityIndex < firstUnexecutedPriorityOp || priorityIndex >= totalPriorityOps) {
+            revert NotARefundableDeposit(priorityIndex);
+        }
+        if (priorityOps[priorityIndex].opType != Pubdata.DEPOSIT || depositRefunded[priorityIndex]) {
+            revert NotARefundableDeposit(priorityIndex);
+        }
+        depositRefunded[priorityIndex] = true;
+        DepositRecord memory d = depositRecords[priorityIndex];
+        _credit(d.to, d.token, d.amount);
+        emit DepositRefunded(priorityIndex, d.to, d.token, d.amount);
+    }
+
+    modifier notExodusOff() {
+        if (!exodus) revert NotInExodusMode();
+        _;
+    }
+
+    function _hashChildren(uint256 node, uint256 pos, uint256[3] calldata s) internal view returns (uint256) {
+        for (uint256 i = 0; i < 3; i++) {
+            if (s[i] >= R) revert NotInField();
+        }
+        uint256[4] memory c;
+        uint256 k;
+        for (uint256 i = 0; i < 4; i++) {
+            c[i] = i == pos ? node : s[k++];
+        }
+        return poseidon4.poseidon(c);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    function _recover(bytes32 digest, bytes calldata sig) internal pure returns (address) {
+        if (sig.length != 65) return address(0);
+        bytes32 r = bytes32(sig[0:32]);
+        bytes32 s = bytes32(sig[32:64]);
+        uint8 v = uint8(sig[64]);
+        if (v < 27) v += 27;
+        // reject malleable high-s signatures
+        if (uint256(s) > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) return address(0);
+        return ecrecover(digest, v, r, s);
+    }
+
+    function _safeTransfer(address token, address to, uint256 amount) internal {
+        (bool ok, bytes memory ret) = token.call(abi.encodeCall(IERC20.transfer, (to, amount)));
+        if (!ok || (ret.length != 0 && !abi.decode(ret, (bool)))) revert TransferFailed();
+    }
+
+    function _safeTransferFrom(address token, address from, address to, uint256 amount) internal {
+        if (token.code.length == 0) revert TransferFailed();
+        (bool ok, bytes memory ret) = token.call(abi.encodeCall(IERC20.transferFrom, (from, to, amount)));
+        if (!ok || (ret.length != 0 && !abi.decode(ret, (bool)))) revert TransferFailed();
+    }
+}

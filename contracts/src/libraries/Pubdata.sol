@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @notice Operation encodings of docs/protocol.md §4 and the element split of §6.
+library Pubdata {
+    uint8 internal constant NOOP = 0x00;
+    uint8 internal constant DEPOSIT = 0x01;
+    uint8 internal constant CHANGE_PUBKEY = 0x02;
+    uint8 internal constant TRANSFER = 0x03;
+    uint8 internal constant TRANSFER_TO_NEW = 0x04;
+    uint8 internal constant WITHDRAW = 0x05;
+    uint8 internal constant FULL_EXIT = 0x06;
+
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    error UnknownOpType(uint256 offset, uint8 opType);
+    error TruncatedPubdata(uint256 offset);
+    error PubkeyHashNotInField(uint256 offset);
+
+    /// @notice Pubdata bytes of an operation type (0 for unknown or Noop, which never appears).
+    function opLength(uint8 opType) internal pure returns (uint256) {
+        if (opType == TRANSFER) return 15;
+        if (opType == TRANSFER_TO_NEW) return 35;
+        if (opType == DEPOSIT || opType == FULL_EXIT) return 41;
+        if (opType == WITHDRAW) return 43;
+        if (opType == CHANGE_PUBKEY) return 63;
+        return 0;
+    }
+
+    /// @notice The `n` (<= 31) bytes at `offset` of `data`, right-padded to 31 bytes, as an integer.
+    function piece(bytes calldata data, uint256 offset, uint256 n) internal pure returns (uint256 v) {
+        assembly {
+            v := calldataload(add(data.offset, offset))
+        }
+        // keep the top n bytes of the word, then move them into the top of 31 bytes
+        v = (v >> (8 * (32 - n))) << (8 * (31 - n));
+    }
+
+    /// @notice `n` bytes at `offset` as a big-endian integer (n <= 32).
+    function readUint(bytes calldata data, uint256 offset, uint256 n) internal pure returns (uint256 v) {
+        assembly {
+            v := calldataload(add(data.offset, offset))
+        }
+        v = v >> (8 * (32 - n));
+    }
+
+    function readAddress(bytes calldata data, uint256 offset) internal pure returns (address) {
+        return address(uint160(readUint(data, offset, 20)));
+    }
+}
