@@ -7,7 +7,13 @@ interface Vm {
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
     function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
     function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonBytesArray(string calldata json, string calldata key) external pure returns (bytes[] memory);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function parseBytes(string calldata hexString) external pure returns (bytes memory);
     function expectRevert(bytes calldata revertData) external;
+    function expectRevert(bytes4 revertData) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
     function expectRevert() external;
     function assume(bool condition) external pure;
     function prank(address sender) external;
@@ -31,5 +37,18 @@ abstract contract Test {
 
     function assertEq(uint256 a, uint256 b, string memory why) internal pure {
         require(a == b, why);
+    }
+
+    function assertEq(address a, address b, string memory why) internal pure {
+        require(a == b, why);
+    }
+
+    /// @notice Deploys raw creation bytecode given as a hex file.
+    function deployHex(string memory path) internal returns (address a) {
+        bytes memory code = vm.parseBytes(vm.readFile(path));
+        assembly {
+            a := create(0, add(code, 32), mload(code))
+        }
+        require(a != address(0), "deployment failed");
     }
 }

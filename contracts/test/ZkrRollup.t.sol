@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {Test} from "./utils/Test.sol";
+import {TestToken} from "./utils/TestToken.sol";
+import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
+import {ZkrRollup} from "../src/ZkrRollup.sol";
+import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
+import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
+import {Pubdata} from "../src/libraries/Pubdata.sol";
+
+/// @notice The rollup contract with a real batch proven by our prover. The fixture is made by
+///   zkr circuit export-proof-fixture --slots 8 --rollup 0x5991A2dF15A8F6A256D3Ec51E99254Cd3fb576A9 \
+///       --out contracts/test/fixtures/batch_proof.json
+/// (the rollup address is where setUp deploys it: the EIP-712 domain of the key registration).
+contract ZkrRollupTest is Test {
+    ZkrRollup internal rollup;
+    string internal json;
+    address internal alice;
+    address internal bob;
+    uint64 internal constant DEADLINE = 1 days;
+
+    function setUp() public {
+        json = vm.readFile("test/fixtures/batch_proof.json");
+        IPoseidon4 p4 = IPoseidon4(deployHex("poseidon/PoseidonT5.hex"));
+        IPoseidon6 p6 = IPoseidon6(deployHex("poseidon/PoseidonT7.hex"));
+        ZkrBatchVerifier verifier = new ZkrBatchVerifier();
+        rollup = new ZkrRollup(
+            IZkrVerifier(address(verifier)),
+            p4,
+            p6,
+            address(this),
+            uint32(vm.parseJsonUint(json, ".zkrChainId")),
+            DEADLINE,
+            vm.parseJsonUint(json, ".oldRoot")
+        );
+        assertEq(address(rollup), vm.parseJsonAddress(json, ".rollup"), "rollup deployed where the fixture expects");
+        alice = vm.parseJsonAddress(json, ".users[0]");
+        bob = vm.parseJsonAddress(json, ".users[1]");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    function _l1Requests() internal {
+        vm.deal(alice, 2 ether);
+        vm.deal(bob, 2 ether);
+        vm.prank(alice);
+        rollup.depositETH{value: 1 ether}(alice);
+        vm.prank(bob);
+        rollup.depositETH{value: 0.5 ether}(bob);
+        vm.prank(bob);
+        rollup.requestFullExit(1, address(0));
+    }
+
+    function _input() internal view returns (ZkrRollup.CommitBatchInput memory b) {
+        b.newRoot = vm.parseJsonUint(json, ".newRoot");
+        b.pubdataHash = vm.parseJsonUint(json, ".pubdataHash");
+        b.feeAccount = uint32(vm.parseJsonUint(json, ".feeAccount"));
+        b.pubdata = vm.parseJsonBytes(json, ".pubdata");
+        b.ethSignatures = vm.parseJsonBytesArray(json, ".ethSignatures");
+    }
+
+    function _proof() internal view returns (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) {
+        uint256[] memory pa = vm.parseJsonUintArray(json, ".a");
+        uint256[] memory b0 = vm.parseJsonUintArray(json, ".b[0]");
+        uint256[] memory b1 = vm.parseJsonUintArray(json, ".b[1]");
+        uint256[] memory pc = vm.parseJsonUintArray(json, ".c");
+        a = [pa[0], pa[1]];
+        b = [[b0[0], b0[1]], [b1[0], b1[1]]];
+        c = [pc[0], pc[1]];
+    }
+
+    function _ops() internal view returns (ZkrRollup.OnchainOp[] memory ops) {
+        ops = new ZkrRollup.OnchainOp[](2);
+        ops[0] = ZkrRollup.OnchainOp(alice, 0, uint128(vm.parseJsonUint(json, ".onchainOps[0].amount")));
+        ops[1] = ZkrRollup.OnchainOp(bob, 0, uint128(vm.parseJsonUint(json, ".onchainOps[1].amount")));
+    }
+
+    function _prove(uint64 n) internal {
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _proof();
+        rollup.proveBatch(n, a, b, c);
+    }
+
+    function _runBatch() internal {
+        _l1Requests();
+        rollup.commitBatch(_input());
+        _prove(1);
+        rollup.executeBatch(1, _ops());
+    }
+
+    // ------------------------------------------------------------------ the real batch
+
+    function test_realBatch_commitProveExecuteWithdraw() public {
+        _l1Requests();
+        assertEq(address(rollup).balance, 1.5 ether, "deposits locked");
+        rollup.commitBatch(_input());
+        assertEq(rollup.totalBatchesCommitted(), 1, "committed");
+        _prove(1);
+        assertEq(rollup.totalBatchesProven(), 1, "proven");
+        rollup.executeBatch(1, _ops());
+        assertEq(rollup.totalBatchesExecuted(), 1, "executed");
+        assertEq(rollup.lastExecutedRoot(), vm.parseJsonUint(json, ".newRoot"), "root");
+        assertEq(rollup.firstUnexecutedPriorityOp(), 3, "three priority ops processed");
+        assertEq(rollup.getPendingBalance(alice, address(0)), 0.1 ether, "alice's withdrawal");
+        assertEq(rollup.getPendingBalance(bob, address(0)), 0.75 ether, "bob's full exit");
+
+        uint256 aliceBefore = alice.balance;
+        // anyone may pay out a pending balance to its owner
+        rollup.withdrawPendingBalance(payable(alice), address(0), 0.1 ether);
+        vm.prank(bob);
+        rollup.withdrawPendingBalance(payable(bob), address(0), 0.75 ether);
+        assertEq(alice.balance, aliceBefore + 0.1 ether, "alice paid");
+        assertEq(bob.balance, 1.5 ether + 0.75 ether, "bob paid");
+        assertEq(address(rollup).balance, 0.65 ether, "what L2 still holds");
+        assertEq(rollup.getPendingBalance(alice, address(0)), 0, "paid once");
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.InsufficientPendingBalance.selector, uint128(0), uint128(1)));
+        rollup.withdrawPendingBalance(payable(alice), address(0), 1);
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    function test_commit_onlyOperator() public {
+        _l1Requests();
+        ZkrRollup.CommitBatchInput memory b = _input();
+        vm.prank(alice);
+        vm.expectRevert(ZkrRollup.NotOperator.selector);
+        rollup.commitBatch(b);
+    }
+
+    function test_commit_rejectsDepositsThatDifferFromTheQueue() public {
+        vm.deal(alice, 2 ether);
+        vm.deal(bob, 2 ether);
+        vm.prank(alice);
+        rollup.depositETH{value: 1 ether}(alice);
+        vm.prank(bob);
+        rollup.depositETH{value: 0.4 ether}(bob);
+        vm.prank(bob);
+        rollup.requestFullExit(1, address(0));
+        ZkrRollup.CommitBatchInput memory b = _input();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityOpMismatch.selector, uint256(41), uint64(1)));
+        rollup.commitBatch(b);
+    }
+
+    function test_commit_rejectsPriorityOpsThatWereNeverRequested() public {
+        ZkrRollup.CommitBatchInput memory b = _input();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NotEnoughPriorityOps.selector, uint256(0)));
+        rollup.commitBatch(b);
+    }
+
+    function test_commit_rejectsAForgedKeyAuthorization() public {
+        _l1Requests();
+        ZkrRollup.CommitBatchInput memory b = _input();
+        b.ethSignatures[0][5] = bytes1(uint8(b.ethSignatures[0][5]) ^ 1);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.InvalidEthSignature.selector, uint256(82)));
+        rollup.commitBatch(b);
+        b.ethSignatures = new bytes[](0);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.MissingEthSignature.selector, uint256(82)));
+        rollup.commitBatch(b);
+    }
+
+    function test_commit_rejectsMalformedPubdata() public {
+        ZkrRollup.CommitBatchInput memory b;
+        b.pubdata = hex"09";
+        vm.expectRevert(abi.encodeWithSelector(Pubdata.UnknownOpType.selector, uint256(0), uint8(9)));
+        rollup.commitBatch(b);
+        b.pubdata = hex"0300000100000207";
+        vm.expectRevert(abi.encodeWithSelector(Pubdata.TruncatedPubdata.selector, uint256(0)));
+        rollup.commitBatch(b);
+        b.pubdata = "";
+        b.newRoot = Pubdata.R;
+        vm.expectRevert(ZkrRollup.NotInField.selector);
+        rollup.commitBatch(b);
+        b.newRoot = 1;
+        b.feeAccount = 1 << 24;
+        vm.expectRevert(ZkrRollup.FeeAccountOutOfRange.selector);
+        rollup.commitBatch(b);
+    }
+
+    function testFuzz_commit_acceptsAnyTransfers(bytes14[] calldata bodies) public {
+        vm.assume(bodies.length < 40);
+        bytes memory data;
+        for (uint256 i = 0; i < bodies.length; i++) {
+            data = abi.encodePacked(data, Pubdata.TRANSFER, bodies[i]);
+        }
+        ZkrRollup.CommitBatchInput memory b;
+        b.newRoot = 1;
+        b.pubdata = data;
+        rollup.commitBatch(b);
+        (uint256 commitment,,,) = rollup.batches(1);
+        assertTrue(commitment != 0 && commitment < Pubdata.R, "a commitment in the field");
+    }
+
+    function testFuzz_commit_rejectsUnknownOpTypes(uint8 opType, bytes32 rest) public {
+        vm.assume(opType == 0 || opType > 6);
+        ZkrRollup.CommitBatchInput memory b;
+        b.pubdata = abi.encodePacked(opType, rest);
+        vm.expectRevert(abi.encodeWithSelector(Pubdata.UnknownOpType.selector, uint256(0), opType));
+        rollup.commitBatch(b);
+    }
+
+    // ------------------------------------------------------------------ prove and execute
+
+    function test_prove_rejectsAWrongProofOrOrder() public {
+        _l1Requests();
+        rollup.commitBatch(_input());
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _proof();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.WrongBatchNumber.selector, uint64(1), uint64(2)));
+        rollup.proveBatch(2, a, b, c);
+        a[0] ^= 1;
+        vm.expectRevert(ZkrRollup.InvalidProof.selector);
+        rollup.proveBatch(1, a, b, c);
+    }
+
+    function test_prove_rejectsTheProofForOtherPubdataOrRoot() public {
+        _l1Requests();
+        ZkrRollup.CommitBatchInput memory b = _input();
+        b.newRoot += 1;
+        rollup.commitBatch(b);
+        (uint256[2] memory pa, uint256[2][2] memory pb, uint256[2] memory pc) = _proof();
+        vm.expectRevert(ZkrRollup.InvalidProof.selector);
+        rollup.proveBatch(1, pa, pb, pc);
+    }
+
+    function test_prove_rejectsUncommittedBatch() public {
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _proof();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.BatchNotCommitted.selector, uint64(1)));
+        rollup.proveBatch(1, a, b, c);
+    }
+
+    function test_execute_requiresAProofAndTheCommittedOps() public {
+        _l1Requests();
+        rollup.commitBatch(_input());
+        ZkrRollup.OnchainOp[] memory ops = _ops();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.BatchNotProven.selector, uint64(1)));
+        rollup.executeBatch(1, ops);
+        _prove(1);
+        ops[1].amount += 1;
+        vm.expectRevert(ZkrRollup.OnchainOpsMismatch.selector);
+        rollup.executeBatch(1, ops);
+        ops[1].amount -= 1;
+        rollup.executeBatch(1, ops);
+    }
+
+    function test_revert_dropsUnprovenBatchesOnly() public {
+        _l1Requests();
+        rollup.commitBatch(_input());
+        vm.prank(alice);
+        vm.expectRevert(ZkrRollup.NotOperator.selector);
+        rollup.revertBatches(0);
+        rollup.revertBatches(0);
+        assertEq(rollup.totalBatchesCommitted(), 0, "reverted");
+        assertEq(rollup.committedPriorityOps(), 0, "priority ops back in the queue");
+        rollup.commitBatch(_input());
+        _prove(1);
+        vm.expectRevert(ZkrRollup.CannotRevertProvenBatch.selector);
+        rollup.revertBatches(0);
+        rollup.executeBatch(1, _ops());
+        vm.expectRevert(ZkrRollup.CannotRevertProvenBatch.selector);
+        rollup.revertBatches(0);
+    }
+
+    // ------------------------------------------------------------------ deposits and tokens
+
+    function test_deposit_rejectsBadInput() public {
+        vm.deal(alice, 1 ether);
+        vm.startPrank(alice);
+        vm.expectRevert(ZkrRollup.ZeroAmount.selector);
+        rollup.depositETH{value: 0}(alice);
+        vm.expectRevert(ZkrRollup.ZeroAddress.selector);
+        rollup.depositETH{value: 1}(address(0));
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.TokenNotRegistered.selector, address(0xBEEF)));
+        rollup.depositERC20(address(0xBEEF), 1, alice);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.AccountIdOutOfRange.selector, uint32(1 << 24)));
+        rollup.requestFullExit(1 << 24, address(0));
+        vm.stopPrank();
+    }
+
+    function test_erc20_registerDepositAndCap() public {
+        TestToken token = new TestToken();
+        vm.prank(alice);
+        vm.expectRevert(ZkrRollup.NotOperator.selector);
+        rollup.registerToken(address(token));
+        rollup.registerToken(address(token));
+        assertEq(rollup.tokenId(address(token)), 1, "second token id");
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.TokenAlreadyRegistered.selector, address(token)));
+        rollup.registerToken(address(token));
+        token.mint(alice, type(uint256).max);
+        vm.startPrank(alice);
+        token.approve(address(rollup), type(uint256).max);
+        rollup.depositERC20(address(token), 1000, bob);
+        assertEq(token.balanceOf(address(rollup)), 1000, "tokens locked");
+        (bytes32 hash,, uint8 opType) = rollup.priorityOps(0);
+        assertEq(opType, Pubdata.DEPOSIT, "a deposit in the queue");
+        assertTrue(hash == keccak256(abi.encodePacked(Pubdata.DEPOSIT, bob, uint8(1), uint128(1000))), "queue hash");
+        rollup.depositERC20(address(token), type(uint128).max - 1000, bob);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.DepositCapExceeded.selector, uint16(1)));
+        rollup.depositERC20(address(token), 1, bob);
+        vm.stopPrank();
+    }
+
+    function testFuzz_depositETH_queuesExactlyWhatWasSent(uint96 amount, address to) public {
+        vm.assume(amount > 0 && to != address(0));
+        vm.deal(alice, amount);
+        vm.prank(alice);
+        rollup.depositETH{value: amount}(to);
+        (bytes32 hash, uint64 expiresAt,) = rollup.priorityOps(0);
+        assertTrue(hash == keccak256(abi.encodePacked(Pubdata.DEPOSIT, to, uint8(0), uint128(amount))), "queue hash");
+        assertEq(expiresAt, block.timestamp + DEADLINE, "deadline");
+        assertEq(rollup.totalDeposited(0), amount, "counted");
+    }
+
+    // ------------------------------------------------------------------ exodus
+
+    function test_exodus_onlyAfterADeadlineAndThenExitsAndRefunds() public {
+        _runBatch();
+        vm.expectRevert(ZkrRollup.NoExpiredPriorityOp.selector);
+        rollup.activateExodusMode();
+        // a deposit the operator never processes
+        vm.prank(alice);
+        rollup.depositETH{value: 0.2 ether}(alice);
+        vm.warp(block.timestamp + DEADLINE);
+        vm.expectRevert(ZkrRollup.NoExpiredPriorityOp.selector);
+        rollup.activateExodusMode();
+        vm.warp(block.timestamp + 1);
+        rollup.activateExodusMode();
+        assertTrue(rollup.exodusMode(), "exodus");
+
+        // batches and deposits stop
+        ZkrRollup.CommitBatchInput memory b;
+        vm.expectRevert(ZkrRollup.ExodusModeActive.selector);
+        rollup.commitBatch(b);
+        vm.expectRevert(ZkrRollup.ExodusModeActive.selector);
+        rollup.depositETH{value: 1}(alice);
+
+        // the unprocessed deposit comes back, once
+        rollup.refundDeposit(3);
+        assertEq(rollup.getPendingBalance(alice, address(0)), 0.3 ether, "withdrawal + refund");
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NotARefundableDeposit.selector, uint64(3)));
+        rollup.refundDeposit(3);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NotARefundableDeposit.selector, uint64(0)));
+        rollup.refundDeposit(0);
+
+        // alice exits her L2 balance with a Merkle proof against the last executed root, once
+        ZkrRollup.ExitProof memory p = _exitProof();
+        ZkrRollup.ExitProof memory wrong = _exitProof();
+        wrong.balance += 1;
+        vm.expectRevert(ZkrRollup.InvalidExitProof.selector);
+        rollup.exit(wrong);
+        rollup.exit(p);
+        assertEq(rollup.getPendingBalance(alice, address(0)), 0.3 ether + p.balance, "exited");
+        vm.expectRevert(ZkrRollup.AlreadyExited.selector);
+        rollup.exit(p);
+
+        // everything owed is covered by what the contract holds
+        assertEq(address(rollup).balance, 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether, "held");
+        assertEq(rollup.totalPending(0), 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether, "owed");
+        rollup.withdrawPendingBalance(payable(alice), address(0), 0.3 ether + p.balance);
+    }
+
+    function test_exit_onlyInExodusMode() public {
+        ZkrRollup.ExitProof memory p = _exitProof();
+        vm.expectRevert(ZkrRollup.NotInExodusMode.selector);
+        rollup.exit(p);
+        vm.expectRevert(ZkrRollup.NotInExodusMode.selector);
+        rollup.refundDeposit(0);
+    }
+
+    function _exitProof() internal view returns (ZkrRollup.ExitProof memory p) {
+        p.accountId = uint32(vm.parseJsonUint(json, ".exitProof.accountId"));
+        p.owner = vm.parseJsonAddress(json, ".exitProof.owner");
+        p.pubkeyHash = vm.parseJsonUint(json, ".exitProof.pubkeyHash");
+        p.nonce = uint32(vm.parseJsonUint(json, ".exitProof.nonce"));
+        p.token = uint16(vm.parseJsonUint(json, ".exitProof.token"));
+        p.balance = uint128(vm.parseJsonUint(json, ".exitProof.balance"));
+        for (uint256 l = 0; l < 4; l++) {
+            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.balancePath[", _str(l), "]"));
+            p.balancePath[l] = [s[0], s[1], s[2]];
+        }
+        for (uint256 l = 0; l < 12; l++) {
+            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.accountPath[", _str(l), "]"));
+            p.accountPath[l] = [s[0], s[1], s[2]];
+        }
+    }
+
+    function _str(uint256 v) internal pure returns (string memory) {
+        if (v < 10) return string(abi.encodePacked(bytes1(uint8(48 + v))));
+        return string(abi.encodePacked(bytes1(uint8(48 + v / 10)), bytes1(uint8(48 + v % 10))));
+    }
+}
