@@ -43,6 +43,17 @@ abstract contract Test {
         require(a == b, why);
     }
 
+    address[] private targeted;
+
+    /// @notice Restricts invariant fuzzing to `target`'s functions (forge reads `targetContracts`).
+    function targetContract(address target) internal {
+        targeted.push(target);
+    }
+
+    function targetContracts() public view returns (address[] memory) {
+        return targeted;
+    }
+
     /// @notice Deploys raw creation bytecode given as a hex file.
     function deployHex(string memory path) internal returns (address a) {
         bytes memory code = vm.parseBytes(vm.readFile(path));
