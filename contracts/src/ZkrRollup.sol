@@ -13,7 +13,7 @@ import {Pubdata} from "./libraries/Pubdata.sol";
 contract ZkrRollup {
     // ------------------------------------------------------------------ constants
 
-    uint256 internal constant R = Pubdata.R;
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 public constant MAX_TOKENS = 256;
     uint256 public constant MAX_ACCOUNTS = 1 << 24;
     uint256 internal constant ACCOUNT_TREE_DEPTH = 12;
@@ -340,85 +340,118 @@ contract ZkrRollup {
         emit BatchCommitted(number, commitment, b.newRoot, priorityEnd);
     }
 
+    /// @dev Running values of the pubdata pass.
+    struct Cursor {
+        uint256 y;
+        bytes32 onchainOps;
+        uint64 nextPriority;
+        uint256 sigIndex;
+    }
+
     function _processPubdata(CommitBatchInput calldata b, uint256 z)
         internal
         view
         returns (uint256 y, bytes32 onchainOps, uint64 nextPriority)
     {
         bytes calldata data = b.pubdata;
-        nextPriority = committedPriorityOps;
-        uint256 sigIndex;
+        Cursor memory c = Cursor(0, bytes32(0), committedPriorityOps, 0);
         uint256 off;
-        while (off < data.length) {
-            uint8 opType = uint8(data[off]);
-            uint256 len = Pubdata.opLength(opType);
-            if (len == 0) revert Pubdata.UnknownOpType(off, opType);
-            if (off + len > data.length) revert Pubdata.TruncatedPubdata(off);
-            // elements (§6) and Horner's rule
-            uint256 first = len < 31 ? len : 31;
-            y = addmod(mulmod(y, z, R), Pubdata.piece(data, off, first), R);
-            if (len > 31) {
-                uint256 e1;
-                if (opType == Pubdata.CHANGE_PUBKEY) {
-                    e1 = Pubdata.readUint(data, off + 31, 32);
-                    if (e1 >= R) revert Pubdata.PubkeyHashNotInField(off);
-                } else {
-                    e1 = Pubdata.piece(data, off + 31, len - 31);
-                }
-                y = addmod(mulmod(y, z, R), e1, R);
+        uint256 n = data.length;
+        uint256 acc;
+        while (off < n) {
+            uint256 word;
+            assembly {
+                word := calldataload(add(data.offset, off))
             }
-            if (opType == Pubdata.DEPOSIT) {
-                // account(3) owner(20) token(1) amount(16): the queue's next deposit
-                bytes32 h = keccak256(abi.encodePacked(Pubdata.DEPOSIT, data[off + 4:off + 41]));
-                _checkPriority(nextPriority, h, off);
-                nextPriority++;
-            } else if (opType == Pubdata.FULL_EXIT) {
-                // account(3) owner(20) token(1) amount(16)
-                bytes32 h = keccak256(abi.encodePacked(Pubdata.FULL_EXIT, data[off + 1:off + 25]));
-                _checkPriority(nextPriority, h, off);
-                nextPriority++;
-                onchainOps = keccak256(
-                    abi.encodePacked(
-                        onchainOps,
-                        Pubdata.readAddress(data, off + 4),
-                        uint16(Pubdata.readUint(data, off + 24, 1)),
-                        uint128(Pubdata.readUint(data, off + 25, 16))
-                    )
-                );
-            } else if (opType == Pubdata.WITHDRAW) {
-                // account(3) token(1) amount(16) fee(2) to(20)
-                onchainOps = keccak256(
-                    abi.encodePacked(
-                        onchainOps,
-                        Pubdata.readAddress(data, off + 23),
-                        uint16(Pubdata.readUint(data, off + 4, 1)),
-                        uint128(Pubdata.readUint(data, off + 5, 16))
-                    )
-                );
-            } else if (opType == Pubdata.CHANGE_PUBKEY) {
-                // account(3) owner(20) nonce(4) feeToken(1) fee(2) pkh(32)
-                if (sigIndex >= b.ethSignatures.length) revert MissingEthSignature(off);
-                bytes32 digest = keccak256(
-                    abi.encodePacked(
-                        "\x19\x01",
-                        DOMAIN_SEPARATOR,
-                        keccak256(
-                            abi.encode(
-                                CHANGE_PUBKEY_TYPEHASH,
-                                bytes32(Pubdata.readUint(data, off + 31, 32)),
-                                uint32(Pubdata.readUint(data, off + 24, 4)),
-                                uint32(Pubdata.readUint(data, off + 1, 3))
-                            )
-                        )
-                    )
-                );
-                if (_recover(digest, b.ethSignatures[sigIndex]) != Pubdata.readAddress(data, off + 4)) {
-                    revert InvalidEthSignature(off);
+            // Fast path for the common case: a Transfer is one element, its 15 bytes
+            // right-padded to 31 (docs/protocol.md §6).
+            if (word >> 248 == Pubdata.TRANSFER) {
+                if (off + 15 > n) revert Pubdata.TruncatedPubdata(off);
+                assembly {
+                    acc := addmod(mulmod(acc, z, R), shl(128, shr(136, word)), R)
                 }
-                sigIndex++;
+                unchecked {
+                    off += 15;
+                }
+                continue;
             }
-            off += len;
+            c.y = acc;
+            off = _otherOp(b, off, z, c);
+            acc = c.y;
         }
+        return (acc, c.onchainOps, c.nextPriority);
+    }
+
+    /// @dev Every operation but Transfer: its elements, and what L1 checks of it.
+    function _otherOp(CommitBatchInput calldata b, uint256 off, uint256 z, Cursor memory c)
+        internal
+        view
+        returns (uint256)
+    {
+        bytes calldata data = b.pubdata;
+        uint8 opType = uint8(data[off]);
+        uint256 len = Pubdata.opLength(opType);
+        if (len == 0) revert Pubdata.UnknownOpType(off, opType);
+        if (off + len > data.length) revert Pubdata.TruncatedPubdata(off);
+        uint256 first = len < 31 ? len : 31;
+        c.y = addmod(mulmod(c.y, z, R), Pubdata.piece(data, off, first), R);
+        if (len > 31) {
+            uint256 e1;
+            if (opType == Pubdata.CHANGE_PUBKEY) {
+                e1 = Pubdata.readUint(data, off + 31, 32);
+                if (e1 >= R) revert Pubdata.PubkeyHashNotInField(off);
+            } else {
+                e1 = Pubdata.piece(data, off + 31, len - 31);
+            }
+            c.y = addmod(mulmod(c.y, z, R), e1, R);
+        }
+        if (opType == Pubdata.DEPOSIT) {
+            // account(3) owner(20) token(1) amount(16): the queue's next deposit
+            _checkPriority(c.nextPriority, keccak256(abi.encodePacked(Pubdata.DEPOSIT, data[off + 4:off + 41])), off);
+            c.nextPriority++;
+        } else if (opType == Pubdata.FULL_EXIT) {
+            // account(3) owner(20) token(1) amount(16)
+            _checkPriority(c.nextPriority, keccak256(abi.encodePacked(Pubdata.FULL_EXIT, data[off + 1:off + 25])), off);
+            c.nextPriority++;
+            c.onchainOps = keccak256(
+                abi.encodePacked(
+                    c.onchainOps,
+                    Pubdata.readAddress(data, off + 4),
+                    uint16(Pubdata.readUint(data, off + 24, 1)),
+                    uint128(Pubdata.readUint(data, off + 25, 16))
+                )
+            );
+        } else if (opType == Pubdata.WITHDRAW) {
+            // account(3) token(1) amount(16) fee(2) to(20)
+            c.onchainOps = keccak256(
+                abi.encodePacked(
+                    c.onchainOps,
+                    Pubdata.readAddress(data, off + 23),
+                    uint16(Pubdata.readUint(data, off + 4, 1)),
+                    uint128(Pubdata.readUint(data, off + 5, 16))
+                )
+            );
+        } else if (opType == Pubdata.CHANGE_PUBKEY) {
+            if (c.sigIndex >= b.ethSignatures.length) revert MissingEthSignature(off);
+            _checkKeyAuthorization(data, off, b.ethSignatures[c.sigIndex]);
+            c.sigIndex++;
+        }
+        return off + len;
+    }
+
+    /// @dev ChangePubKey at `off`: account(3) owner(20) nonce(4) feeToken(1) fee(2) pkh(32); the
+    /// owner's EIP-712 signature must authorize exactly this key, nonce and account.
+    function _checkKeyAuthorization(bytes calldata data, uint256 off, bytes calldata sig) internal view {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                CHANGE_PUBKEY_TYPEHASH,
+                bytes32(Pubdata.readUint(data, off + 31, 32)),
+                uint32(Pubdata.readUint(data, off + 24, 4)),
+                uint32(Pubdata.readUint(data, off + 1, 3))
+            )
+        );
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", DOMAIN_SEPARATOR, structHash));
+        if (_recover(digest, sig) != Pubdata.readAddress(data, off + 4)) revert InvalidEthSignature(off);
     }
 
     function _checkPriority(uint64 index, bytes32 hash, uint256 off) internal view {

@@ -386,4 +386,98 @@ contract ZkrRollupTest is Test {
         if (v < 10) return string(abi.encodePacked(bytes1(uint8(48 + v))));
         return string(abi.encodePacked(bytes1(uint8(48 + v / 10)), bytes1(uint8(48 + v % 10))));
     }
+
+    // ------------------------------------------------------------------ remaining revert reasons
+
+    function test_constructor_rejectsBadConfiguration() public {
+        vm.expectRevert(ZkrRollup.ZeroAddress.selector);
+        new ZkrRollup(IZkrVerifier(address(1)), IPoseidon4(address(1)), IPoseidon6(address(1)), address(0), 1, 1, 0);
+        vm.expectRevert(ZkrRollup.NotInField.selector);
+        new ZkrRollup(IZkrVerifier(address(1)), IPoseidon4(address(1)), IPoseidon6(address(1)), address(1), 1, 1, Pubdata.R);
+    }
+
+    function test_registerToken_limits() public {
+        vm.expectRevert(ZkrRollup.ZeroAddress.selector);
+        rollup.registerToken(address(0));
+        for (uint256 i = 1; i < 256; i++) {
+            rollup.registerToken(address(uint160(0x1000 + i)));
+        }
+        assertEq(rollup.totalTokens(), 256, "256 token ids");
+        vm.expectRevert(ZkrRollup.TooManyTokens.selector);
+        rollup.registerToken(address(0x9999));
+    }
+
+    function test_depositETH_aboveUint128() public {
+        uint256 tooMuch = uint256(type(uint128).max) + 1;
+        vm.deal(alice, tooMuch);
+        vm.prank(alice);
+        vm.expectRevert(ZkrRollup.AmountTooLarge.selector);
+        rollup.depositETH{value: tooMuch}(alice);
+    }
+
+    function test_commit_rejectsAPubkeyHashOutsideTheField() public {
+        ZkrRollup.CommitBatchInput memory b;
+        b.pubdata = abi.encodePacked(Pubdata.CHANGE_PUBKEY, bytes30(0), type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(Pubdata.PubkeyHashNotInField.selector, uint256(0)));
+        rollup.commitBatch(b);
+    }
+
+    function test_executeAndRevert_checkBatchNumbers() public {
+        _l1Requests();
+        rollup.commitBatch(_input());
+        _prove(1);
+        ZkrRollup.OnchainOp[] memory ops = _ops();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.WrongBatchNumber.selector, uint64(1), uint64(2)));
+        rollup.executeBatch(2, ops);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.WrongBatchNumber.selector, uint64(1), uint64(1)));
+        rollup.revertBatches(1);
+    }
+
+    function test_withdraw_zeroAndFailingReceiverAndReentrancy() public {
+        Rejecter rejecter = new Rejecter();
+        Reenterer reenterer = new Reenterer(rollup);
+        vm.deal(alice, 1 ether);
+        vm.startPrank(alice);
+        rollup.depositETH{value: 0.1 ether}(address(rejecter));
+        rollup.depositETH{value: 0.1 ether}(address(reenterer));
+        vm.stopPrank();
+        vm.warp(block.timestamp + DEADLINE + 1);
+        rollup.activateExodusMode();
+        rollup.refundDeposit(0);
+        rollup.refundDeposit(1);
+        vm.expectRevert(ZkrRollup.ZeroAmount.selector);
+        rollup.withdrawPendingBalance(payable(address(rejecter)), address(0), 0);
+        vm.expectRevert(ZkrRollup.TransferFailed.selector);
+        rollup.withdrawPendingBalance(payable(address(rejecter)), address(0), 0.1 ether);
+        assertEq(rollup.getPendingBalance(address(rejecter), address(0)), 0.1 ether, "nothing lost on failure");
+        // the receiver tries to withdraw again while being paid: refused
+        rollup.withdrawPendingBalance(payable(address(reenterer)), address(0), 0.05 ether);
+        assertTrue(reenterer.lastError() == ZkrRollup.Reentrancy.selector, "reentrancy refused");
+        assertEq(address(reenterer).balance, 0.05 ether, "paid once");
+        assertEq(rollup.getPendingBalance(address(reenterer), address(0)), 0.05 ether, "rest still pending");
+    }
+}
+
+/// @notice Refuses ETH.
+contract Rejecter {
+    receive() external payable {
+        revert("no thanks");
+    }
+}
+
+/// @notice Tries to withdraw again while receiving a withdrawal.
+contract Reenterer {
+    ZkrRollup internal immutable rollup;
+    bytes4 public lastError;
+
+    constructor(ZkrRollup rollup_) {
+        rollup = rollup_;
+    }
+
+    receive() external payable {
+        try rollup.withdrawPendingBalance(payable(address(this)), address(0), 1) {}
+        catch (bytes memory reason) {
+            lastError = bytes4(reason);
+        }
+    }
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Measures L1 gas of the rollup on a real anvil (default hardfork), from transaction receipts:
+// deposits, the fixture's real batch (commit, prove, execute), and commits of N transfers.
+// Usage (after `npm ci`; builds the contracts first): node scripts/bench-l1-gas.js [N ...]
+// Prints one JSON line.
+"use strict";
+const { spawn, execFileSync } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const crypto = require("crypto");
+
+const root = path.resolve(__dirname, "..");
+const bin = (t) => path.join(root, "node_modules", ".bin", t);
+const port = 18545 + Math.floor(Math.random() * 1000);
+const rpc = `http://127.0.0.1:${port}`;
+const fixture = JSON.parse(fs.readFileSync(path.join(root, "contracts/test/fixtures/batch_proof.json"), "utf8"));
+const artifact = (name) => JSON.parse(fs.readFileSync(path.join(root, `contracts/out/${name}.sol/${name}.json`), "utf8"));
+// The forge test contract's address: the fixture's EIP-712 domain expects the rollup at its 4th CREATE.
+const DEPLOYER = "0x7FA9385bE102ac3EAc297483Dd6233D62b3e1496";
+const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+if (counts.length === 0) counts.push(128, 1000);
+
+function cast(sub, ...args) {
+  const local = ["abi-encode"].includes(sub);
+  return execFileSync(bin("cast"), local ? [sub, ...args] : [sub, "--rpc-url", rpc, ...args], { encoding: "utf8" }).trim();
+}
+function rpcCall(method, ...params) {
+  return cast("rpc", method, ...params.map((p) => (typeof p === "string" ? p : JSON.stringify(p))));
+}
+function send(from, to, sig, ...args) {
+  const out = to === "--create"
+    ? cast("send", "--from", from, "--unlocked", "--json", "--create", sig, ...args)
+    : cast("send", "--from", from, "--unlocked", "--json", to, sig, ...args);
+  const r = JSON.parse(out);
+  if (r.status !== "0x1") throw new Error(`transaction failed: ${sig}`);
+  return r;
+}
+const gas = (r) => parseInt(r.gasUsed, 16);
+
+async function main() {
+  execFileSync(path.join(root, "scripts", "forge"), ["build"], { stdio: ["ignore", "ignore", "inherit"] });
+  const anvil = spawn(bin("anvil"), ["--port", String(port), "--silent"], { stdio: "ignore" });
+  try {
+    for (let i = 0; ; i++) {
+      try { execFileSync(bin("cast"), ["block-number", "--rpc-url", rpc], { stdio: "ignore" }); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
+    }
+    const users = fixture.users;
+    for (const a of [DEPLOYER, ...users]) {
+      rpcCall("anvil_impersonateAccount", a);
+      rpcCall("anvil_setBalance", a, "0x56BC75E2D63100000");
+    }
+    rpcCall("anvil_setNonce", DEPLOYER, "0x1");
+    const deploy = (code) => send(DEPLOYER, "--create", code).contractAddress;
+    const p4 = deploy(fs.readFileSync(path.join(root, "contracts/poseidon/PoseidonT5.hex"), "utf8"));
+    const p6 = deploy(fs.readFileSync(path.join(root, "contracts/poseidon/PoseidonT7.hex"), "utf8"));
+    const verifier = deploy(artifact("ZkrBatchVerifier").bytecode.object);
+    const ctor = cast("abi-encode", "f(address,address,address,address,uint32,uint64,uint256)",
+      verifier, p4, p6, DEPLOYER, String(fixture.zkrChainId), "86400", fixture.oldRoot).slice(2);
+    const rollupTx = send(DEPLOYER, "--create", artifact("ZkrRollup").bytecode.object + ctor);
+    const rollup = rollupTx.contractAddress;
+    if (rollup.toLowerCase() !== fixture.rollup.toLowerCase()) throw new Error(`rollup at ${rollup}, fixture expects ${fixture.rollup}`);
+
+    const result = { bench: "l1-gas", hardfork: "anvil default", deploy_rollup: gas(rollupTx) };
+    result.deposit_eth = gas(send(users[0], rollup, "depositETH(address)", users[0], "--value", "1ether"));
+    send(users[1], rollup, "depositETH(address)", users[1], "--value", "0.5ether");
+    result.request_full_exit = gas(send(users[1], rollup, "requestFullExit(uint32,address)", "1", "0x0000000000000000000000000000000000000000"));
+    const sigs = `[${fixture.ethSignatures.join(",")}]`;
+    const input = `(${fixture.newRoot},${fixture.pubdataHash},${fixture.feeAccount},${fixture.pubdata},${sigs})`;
+    result.sample_batch_ops = 6;
+    result.commit_sample_batch = gas(send(DEPLOYER, rollup, "commitBatch((uint256,uint256,uint32,bytes,bytes[]))", input));
+    const b = fixture.b;
+    result.prove = gas(send(DEPLOYER, rollup, "proveBatch(uint64,uint256[2],uint256[2][2],uint256[2])", "1",
+      `[${fixture.a.join(",")}]`, `[[${b[0].join(",")}],[${b[1].join(",")}]]`, `[${fixture.c.join(",")}]`));
+    const ops = fixture.onchainOps.map((o) => `(${o.owner},${o.token},${o.amount})`).join(",");
+    result.execute_sample_batch = gas(send(DEPLOYER, rollup, "executeBatch(uint64,(address,uint16,uint128)[])", "1", `[${ops}]`));
+    result.withdraw_pending_eth = gas(send(users[0], rollup, "withdrawPendingBalance(address,address,uint128)", users[0], "0x0000000000000000000000000000000000000000", "100000000000000000"));
+
+    // Commits of N transfers: ids below 2^20, token 0, random packed amounts, fee 1000 * 10^9.
+    result.commit_transfers = {};
+    for (const n of counts) {
+      const parts = [];
+      for (let i = 0; i < n; i++) {
+        const from = crypto.randomInt(1 << 20), to = crypto.randomInt(1 << 20);
+        const mant = BigInt(crypto.randomInt(1, 1 << 30)), exp = 9n;
+        const amount = (mant << 5n) | exp;
+        const fee = (1000n << 5n) | 9n;
+        parts.push("03" + from.toString(16).padStart(6, "0") + to.toString(16).padStart(6, "0") + "00" +
+          amount.toString(16).padStart(10, "0") + fee.toString(16).padStart(4, "0"));
+      }
+      const pubdata = "0x" + parts.join("");
+      const r = send(DEPLOYER, rollup, "commitBatch((uint256,uint256,uint32,bytes,bytes[]))", `(1,1,0,${pubdata},[])`);
+      send(DEPLOYER, rollup, "revertBatches(uint64)", "1");
+      const commit = gas(r);
+      const perTransfer = (commit + result.prove + result.execute_sample_batch) / n;
+      result.commit_transfers[n] = { commit, all_in_per_transfer: Math.round(perTransfer) };
+    }
+    console.log(JSON.stringify(result));
+  } finally {
+    anvil.kill();
+  }
+}
+main().catch((e) => { console.error(`error: ${e.message}`); process.exit(1); });
