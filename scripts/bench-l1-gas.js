@@ -60,7 +60,8 @@ async function main() {
     const rollup = rollupTx.contractAddress;
     if (rollup.toLowerCase() !== fixture.rollup.toLowerCase()) throw new Error(`rollup at ${rollup}, fixture expects ${fixture.rollup}`);
 
-    const result = { bench: "l1-gas", hardfork: "anvil default", deploy_rollup: gas(rollupTx) };
+    const info = JSON.parse(rpcCall("anvil_nodeInfo"));
+    const result = { bench: "l1-gas", hardfork: info.hardFork || info.hardfork || "anvil default", deploy_rollup: gas(rollupTx) };
     result.deposit_eth = gas(send(users[0], rollup, "depositETH(address)", users[0], "--value", "1ether"));
     send(users[1], rollup, "depositETH(address)", users[1], "--value", "0.5ether");
     result.request_full_exit = gas(send(users[1], rollup, "requestFullExit(uint32,address)", "1", "0x0000000000000000000000000000000000000000"));
