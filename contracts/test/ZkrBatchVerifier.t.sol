@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Test.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
+import {Fixture} from "./utils/Fixture.sol";
 
 /// @notice The generated verifier against a real proof of a real batch made by our prover.
 /// Regenerate both with:
@@ -21,13 +22,7 @@ contract ZkrBatchVerifierTest is Test {
     function setUp() public {
         verifier = new ZkrBatchVerifier();
         string memory json = vm.readFile("test/fixtures/batch_proof.json");
-        uint256[] memory pa = vm.parseJsonUintArray(json, ".a");
-        uint256[] memory b0 = vm.parseJsonUintArray(json, ".b[0]");
-        uint256[] memory b1 = vm.parseJsonUintArray(json, ".b[1]");
-        uint256[] memory pc = vm.parseJsonUintArray(json, ".c");
-        a = [pa[0], pa[1]];
-        b = [[b0[0], b0[1]], [b1[0], b1[1]]];
-        c = [pc[0], pc[1]];
+        (a, b, c) = Fixture.proof(json);
         commitment = vm.parseJsonUint(json, ".commitment");
         assertEq(vm.parseJsonUint(json, ".slots"), verifier.SLOTS(), "fixture and verifier have the same slots");
     }

@@ -6,6 +6,7 @@ import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
+import {Fixture} from "./utils/Fixture.sol";
 
 /// @notice Drives the rollup with random sequences of user actions, the real proven batch of
 /// the fixture (when the queue allows it), time, exodus, exits and refunds, and keeps ghost
@@ -61,22 +62,11 @@ contract Handler {
         vm.prank(bob);
         rollup.requestFullExit(1, address(0));
         ghostDeposited += 1.5 ether;
-        ZkrRollup.CommitBatchInput memory b;
-        b.newRoot = vm.parseJsonUint(json, ".newRoot");
-        b.pubdataHash = vm.parseJsonUint(json, ".pubdataHash");
-        b.feeAccount = uint32(vm.parseJsonUint(json, ".feeAccount"));
-        b.pubdata = vm.parseJsonBytes(json, ".pubdata");
-        b.ethSignatures = vm.parseJsonBytesArray(json, ".ethSignatures");
         vm.prank(rollup.operator());
-        rollup.commitBatch(b);
-        uint256[] memory pa = vm.parseJsonUintArray(json, ".a");
-        uint256[] memory b0 = vm.parseJsonUintArray(json, ".b[0]");
-        uint256[] memory b1 = vm.parseJsonUintArray(json, ".b[1]");
-        uint256[] memory pc = vm.parseJsonUintArray(json, ".c");
-        rollup.proveBatch(1, [pa[0], pa[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [pc[0], pc[1]]);
-        ZkrRollup.OnchainOp[] memory ops = new ZkrRollup.OnchainOp[](2);
-        ops[0] = ZkrRollup.OnchainOp(alice, 0, uint128(vm.parseJsonUint(json, ".onchainOps[0].amount")));
-        ops[1] = ZkrRollup.OnchainOp(bob, 0, uint128(vm.parseJsonUint(json, ".onchainOps[1].amount")));
+        rollup.commitBatch(Fixture.commitInput(json));
+        (uint256[2] memory pa, uint256[2][2] memory pb, uint256[2] memory pc) = Fixture.proof(json);
+        rollup.proveBatch(1, pa, pb, pc);
+        ZkrRollup.OnchainOp[] memory ops = Fixture.onchainOps(json);
         rollup.executeBatch(1, ops);
         ghostCredited += ops[0].amount + ops[1].amount;
         batchDone = true;
@@ -118,23 +108,7 @@ contract Handler {
     }
 
     function exitAlice() external {
-        ZkrRollup.ExitProof memory p;
-        p.accountId = uint32(vm.parseJsonUint(json, ".exitProof.accountId"));
-        p.owner = vm.parseJsonAddress(json, ".exitProof.owner");
-        p.pubkeyHash = vm.parseJsonUint(json, ".exitProof.pubkeyHash");
-        p.nonce = uint32(vm.parseJsonUint(json, ".exitProof.nonce"));
-        p.token = uint16(vm.parseJsonUint(json, ".exitProof.token"));
-        p.balance = uint128(vm.parseJsonUint(json, ".exitProof.balance"));
-        string[4] memory bl = ["0", "1", "2", "3"];
-        for (uint256 l = 0; l < 4; l++) {
-            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.balancePath[", bl[l], "]"));
-            p.balancePath[l] = [s[0], s[1], s[2]];
-        }
-        string[12] memory al = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
-        for (uint256 l = 0; l < 12; l++) {
-            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.accountPath[", al[l], "]"));
-            p.accountPath[l] = [s[0], s[1], s[2]];
-        }
+        ZkrRollup.ExitProof memory p = Fixture.exitProof(json);
         try rollup.exit(p) {
             successfulExits++;
             ghostCredited += p.balance;

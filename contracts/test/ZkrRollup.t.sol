@@ -8,6 +8,7 @@ import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
 import {Pubdata} from "../src/libraries/Pubdata.sol";
+import {Fixture} from "./utils/Fixture.sol";
 
 /// @notice The rollup contract with a real batch proven by our prover. The fixture is made by
 ///   zkr circuit export-proof-fixture --slots 8 --rollup 0x5991A2dF15A8F6A256D3Ec51E99254Cd3fb576A9 \
@@ -52,28 +53,16 @@ contract ZkrRollupTest is Test {
         rollup.requestFullExit(1, address(0));
     }
 
-    function _input() internal view returns (ZkrRollup.CommitBatchInput memory b) {
-        b.newRoot = vm.parseJsonUint(json, ".newRoot");
-        b.pubdataHash = vm.parseJsonUint(json, ".pubdataHash");
-        b.feeAccount = uint32(vm.parseJsonUint(json, ".feeAccount"));
-        b.pubdata = vm.parseJsonBytes(json, ".pubdata");
-        b.ethSignatures = vm.parseJsonBytesArray(json, ".ethSignatures");
+    function _input() internal view returns (ZkrRollup.CommitBatchInput memory) {
+        return Fixture.commitInput(json);
     }
 
-    function _proof() internal view returns (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) {
-        uint256[] memory pa = vm.parseJsonUintArray(json, ".a");
-        uint256[] memory b0 = vm.parseJsonUintArray(json, ".b[0]");
-        uint256[] memory b1 = vm.parseJsonUintArray(json, ".b[1]");
-        uint256[] memory pc = vm.parseJsonUintArray(json, ".c");
-        a = [pa[0], pa[1]];
-        b = [[b0[0], b0[1]], [b1[0], b1[1]]];
-        c = [pc[0], pc[1]];
+    function _proof() internal view returns (uint256[2] memory, uint256[2][2] memory, uint256[2] memory) {
+        return Fixture.proof(json);
     }
 
-    function _ops() internal view returns (ZkrRollup.OnchainOp[] memory ops) {
-        ops = new ZkrRollup.OnchainOp[](2);
-        ops[0] = ZkrRollup.OnchainOp(alice, 0, uint128(vm.parseJsonUint(json, ".onchainOps[0].amount")));
-        ops[1] = ZkrRollup.OnchainOp(bob, 0, uint128(vm.parseJsonUint(json, ".onchainOps[1].amount")));
+    function _ops() internal view returns (ZkrRollup.OnchainOp[] memory) {
+        return Fixture.onchainOps(json);
     }
 
     function _prove(uint64 n) internal {
@@ -365,27 +354,11 @@ contract ZkrRollupTest is Test {
         rollup.refundDeposit(0);
     }
 
-    function _exitProof() internal view returns (ZkrRollup.ExitProof memory p) {
-        p.accountId = uint32(vm.parseJsonUint(json, ".exitProof.accountId"));
-        p.owner = vm.parseJsonAddress(json, ".exitProof.owner");
-        p.pubkeyHash = vm.parseJsonUint(json, ".exitProof.pubkeyHash");
-        p.nonce = uint32(vm.parseJsonUint(json, ".exitProof.nonce"));
-        p.token = uint16(vm.parseJsonUint(json, ".exitProof.token"));
-        p.balance = uint128(vm.parseJsonUint(json, ".exitProof.balance"));
-        for (uint256 l = 0; l < 4; l++) {
-            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.balancePath[", _str(l), "]"));
-            p.balancePath[l] = [s[0], s[1], s[2]];
-        }
-        for (uint256 l = 0; l < 12; l++) {
-            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.accountPath[", _str(l), "]"));
-            p.accountPath[l] = [s[0], s[1], s[2]];
-        }
+    function _exitProof() internal view returns (ZkrRollup.ExitProof memory) {
+        return Fixture.exitProof(json);
     }
 
-    function _str(uint256 v) internal pure returns (string memory) {
-        if (v < 10) return string(abi.encodePacked(bytes1(uint8(48 + v))));
-        return string(abi.encodePacked(bytes1(uint8(48 + v / 10)), bytes1(uint8(48 + v % 10))));
-    }
+
 
     // ------------------------------------------------------------------ remaining revert reasons
 

@@ -9,28 +9,26 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::SynthesisError;
 use zkr_crypto::Fr;
 
-/// The `n` low bits of `x`, little-endian, enforcing `x = sum b_i 2^i` (so `x < 2^n`).
-/// Costs `n + 1` constraints (`n` booleanity, one sum). `n` must be at most 253.
-pub fn to_bits_le(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
-    assert!(
-        n <= 253,
-        "decompositions above 253 bits could wrap around the modulus"
-    );
+/// Allocates the `n` low bits of `x` and enforces that they sum to `x` (`n + 1` constraints).
+fn decompose(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
     let cs = x.cs();
-    let value = x.value().ok();
-    let bits_of = value.map(|v| v.into_bigint().to_bits_le());
+    let bits_of = x.value().ok().map(|v| v.into_bigint().to_bits_le());
     let bits: Vec<BoolVar> = (0..n)
         .map(|i| {
             BoolVar::new_witness(cs.clone(), || {
-                bits_of
-                    .as_ref()
-                    .map(|b| b[i])
-                    .ok_or(SynthesisError::AssignmentMissing)
+                bits_of.as_ref().map(|b| b[i]).ok_or(SynthesisError::AssignmentMissing)
             })
         })
         .collect::<GResult<_>>()?;
     from_bits_le(&bits).enforce_equal(x)?;
     Ok(bits)
+}
+
+/// The `n` low bits of `x`, little-endian, enforcing `x = sum b_i 2^i` (so `x < 2^n`).
+/// Costs `n + 1` constraints (`n` booleanity, one sum). `n` must be at most 253.
+pub fn to_bits_le(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
+    assert!(n <= 253, "decompositions above 253 bits could wrap around the modulus");
+    decompose(x, n)
 }
 
 /// `sum b_i 2^i` (no constraints).
@@ -52,21 +50,7 @@ pub fn range_check(x: &FrVar, n: usize) -> GResult<()> {
 /// The bits of a full field element (254 of them). Not canonical: the integer they spell may be
 /// `x` or `x + r`; use only where that cannot matter.
 pub fn to_bits_le_full(x: &FrVar) -> GResult<Vec<BoolVar>> {
-    let cs = x.cs();
-    let value = x.value().ok();
-    let bits_of = value.map(|v| v.into_bigint().to_bits_le());
-    let bits: Vec<BoolVar> = (0..254)
-        .map(|i| {
-            BoolVar::new_witness(cs.clone(), || {
-                bits_of
-                    .as_ref()
-                    .map(|b| b[i])
-                    .ok_or(SynthesisError::AssignmentMissing)
-            })
-        })
-        .collect::<GResult<_>>()?;
-    from_bits_le(&bits).enforce_equal(x)?;
-    Ok(bits)
+    decompose(x, 254)
 }
 
 /// The condition-dependent value `cond ? a : b` (1 constraint).
