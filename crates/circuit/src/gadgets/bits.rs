@@ -16,7 +16,10 @@ fn decompose(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
     let bits: Vec<BoolVar> = (0..n)
         .map(|i| {
             BoolVar::new_witness(cs.clone(), || {
-                bits_of.as_ref().map(|b| b[i]).ok_or(SynthesisError::AssignmentMissing)
+                bits_of
+                    .as_ref()
+                    .map(|b| b[i])
+                    .ok_or(SynthesisError::AssignmentMissing)
             })
         })
         .collect::<GResult<_>>()?;
@@ -27,7 +30,10 @@ fn decompose(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
 /// The `n` low bits of `x`, little-endian, enforcing `x = sum b_i 2^i` (so `x < 2^n`).
 /// Costs `n + 1` constraints (`n` booleanity, one sum). `n` must be at most 253.
 pub fn to_bits_le(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
-    assert!(n <= 253, "decompositions above 253 bits could wrap around the modulus");
+    assert!(
+        n <= 253,
+        "decompositions above 253 bits could wrap around the modulus"
+    );
     decompose(x, n)
 }
 
