@@ -854,6 +854,12 @@ impl<S: Storage> State<S> {
 
     /// Rehashes the tree once and commits the block's changes atomically.
     pub fn seal_block(&mut self) -> Result<BlockSealed, StateError> {
+        self.seal_block_with(Vec::new())
+    }
+
+    /// Like [`State::seal_block`], also writing `side` (records of other components) in the
+    /// same atomic commit.
+    pub fn seal_block_with(&mut self, side: Vec<crate::storage::SideWrite>) -> Result<BlockSealed, StateError> {
         self.hash_dirty_accounts();
         let hashed_nodes = self.tree.flush(&self.storage)?;
         let root = self.root()?;
@@ -871,6 +877,7 @@ impl<S: Storage> State<S> {
             nodes: self.tree.take_changes(),
             owners: self.new_owners.drain().collect(),
             meta,
+            side,
         };
         self.storage.commit(changes)?;
         self.block_number += 1;

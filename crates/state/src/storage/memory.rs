@@ -13,6 +13,7 @@ struct Inner {
     accounts: HashMap<u32, Account>,
     owners: HashMap<Address, AccountId>,
     meta: Option<StateMeta>,
+    side: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
 }
 
 /// Storage in a `HashMap`, lost when dropped.
@@ -59,6 +60,26 @@ impl Storage for MemoryStorage {
             inner.owners.entry(owner).or_insert(id);
         }
         inner.meta = Some(changes.meta);
+        for w in changes.side {
+            match w.value {
+                Some(v) => inner.side.insert((w.table, w.key), v),
+                None => inner.side.remove(&(w.table, w.key)),
+            };
+        }
         Ok(())
+    }
+
+    fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.read().side.get(&(table, key.to_vec())).cloned())
+    }
+
+    fn side_scan(&self, table: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        Ok(self
+            .read()
+            .side
+            .iter()
+            .filter(|((t, _), _)| *t == table)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
     }
 }

@@ -68,6 +68,18 @@ impl StateMeta {
     }
 }
 
+/// A write to a side table: records other components keep next to the state (transactions,
+/// blocks, mempool) so they commit atomically with the block that produced them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideWrite {
+    /// The table.
+    pub table: &'static str,
+    /// The key.
+    pub key: Vec<u8>,
+    /// The value; `None` deletes the key.
+    pub value: Option<Vec<u8>>,
+}
+
 /// One block's changes.
 #[derive(Debug, Clone)]
 pub struct ChangeSet {
@@ -79,6 +91,8 @@ pub struct ChangeSet {
     pub owners: Vec<(Address, AccountId)>,
     /// The new meta.
     pub meta: StateMeta,
+    /// Side-table writes committed in the same transaction.
+    pub side: Vec<SideWrite>,
 }
 
 /// Storage of the state. Reads see the last committed block.
@@ -93,4 +107,8 @@ pub trait Storage: Send + Sync {
     fn meta(&self) -> Result<Option<StateMeta>, StorageError>;
     /// Applies a block's changes atomically.
     fn commit(&self, changes: ChangeSet) -> Result<(), StorageError>;
+    /// A value of a side table.
+    fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    /// All entries of a side table, in key order.
+    fn side_scan(&self, table: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
 }

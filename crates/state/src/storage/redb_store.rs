@@ -14,6 +14,10 @@ const ACCOUNTS: TableDefinition<u32, &[u8]> = TableDefinition::new("accounts");
 const OWNERS: TableDefinition<[u8; 20], u32> = TableDefinition::new("owners");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
+fn side_table(name: &'static str) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
+}
+
 fn backend<E: std::fmt::Display>(e: E) -> StorageError {
     StorageError::Backend(e.to_string())
 }
@@ -110,7 +114,43 @@ impl Storage for RedbStorage {
             let mut meta = w.open_table(META).map_err(backend)?;
             meta.insert("state", changes.meta.to_bytes().as_slice())
                 .map_err(backend)?;
+            for sw in &changes.side {
+                let mut t = w.open_table(side_table(sw.table)).map_err(backend)?;
+                match &sw.value {
+                    Some(v) => {
+                        t.insert(sw.key.as_slice(), v.as_slice()).map_err(backend)?;
+                    }
+                    None => {
+                        t.remove(sw.key.as_slice()).map_err(backend)?;
+                    }
+                }
+            }
         }
         w.commit().map_err(backend)
+    }
+
+    fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let r = self.db.begin_read().map_err(backend)?;
+        let t = match r.open_table(side_table(table)) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        };
+        Ok(t.get(key).map_err(backend)?.map(|v| v.value().to_vec()))
+    }
+
+    fn side_scan(&self, table: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        let r = self.db.begin_read().map_err(backend)?;
+        let t = match r.open_table(side_table(table)) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(backend(e)),
+        };
+        let mut out = Vec::new();
+        for entry in t.iter().map_err(backend)? {
+            let (k, v) = entry.map_err(backend)?;
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
     }
 }
