@@ -859,7 +859,10 @@ impl<S: Storage> State<S> {
 
     /// Like [`State::seal_block`], also writing `side` (records of other components) in the
     /// same atomic commit.
-    pub fn seal_block_with(&mut self, side: Vec<crate::storage::SideWrite>) -> Result<BlockSealed, StateError> {
+    pub fn seal_block_with(
+        &mut self,
+        side: Vec<crate::storage::SideWrite>,
+    ) -> Result<BlockSealed, StateError> {
         self.hash_dirty_accounts();
         let hashed_nodes = self.tree.flush(&self.storage)?;
         let root = self.root()?;

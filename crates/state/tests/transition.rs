@@ -421,14 +421,25 @@ fn side_tables_commit_with_their_block() {
     {
         let mut s = state_with_tokens(RedbStorage::open(&path).unwrap(), 1);
         s.apply(&a.deposit(0, 10)).unwrap();
-        let w = |k: &[u8], v: Option<&[u8]>| SideWrite { table: "records", key: k.to_vec(), value: v.map(<[u8]>::to_vec) };
-        s.seal_block_with(vec![w(b"a", Some(b"1")), w(b"b", Some(b"2"))]).unwrap();
+        let w = |k: &[u8], v: Option<&[u8]>| SideWrite {
+            table: "records",
+            key: k.to_vec(),
+            value: v.map(<[u8]>::to_vec),
+        };
+        s.seal_block_with(vec![w(b"a", Some(b"1")), w(b"b", Some(b"2"))])
+            .unwrap();
         s.seal_block_with(vec![w(b"a", None)]).unwrap();
     }
     let storage = RedbStorage::open(&path).unwrap();
     assert_eq!(storage.side_get("records", b"a").unwrap(), None);
-    assert_eq!(storage.side_get("records", b"b").unwrap(), Some(b"2".to_vec()));
-    assert_eq!(storage.side_scan("records").unwrap(), vec![(b"b".to_vec(), b"2".to_vec())]);
+    assert_eq!(
+        storage.side_get("records", b"b").unwrap(),
+        Some(b"2".to_vec())
+    );
+    assert_eq!(
+        storage.side_scan("records").unwrap(),
+        vec![(b"b".to_vec(), b"2".to_vec())]
+    );
     assert_eq!(storage.side_scan("nothing").unwrap(), vec![]);
     assert_eq!(State::open(storage, config()).unwrap().block_number().0, 2);
 }

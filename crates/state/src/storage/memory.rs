@@ -1,6 +1,6 @@
 //! In-memory storage, for tests and benchmarks.
 
-use super::{ChangeSet, StateMeta, Storage, StorageError};
+use super::{ChangeSet, SideEntry, StateMeta, Storage, StorageError};
 use crate::account::Account;
 use crate::tree::NodeKey;
 use std::collections::HashMap;
@@ -69,11 +69,22 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    fn side_commit(&self, writes: Vec<super::SideWrite>) -> Result<(), StorageError> {
+        let mut inner = self.0.write().unwrap_or_else(|e| e.into_inner());
+        for w in writes {
+            match w.value {
+                Some(v) => inner.side.insert((w.table, w.key), v),
+                None => inner.side.remove(&(w.table, w.key)),
+            };
+        }
+        Ok(())
+    }
+
     fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         Ok(self.read().side.get(&(table, key.to_vec())).cloned())
     }
 
-    fn side_scan(&self, table: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    fn side_scan(&self, table: &'static str) -> Result<Vec<SideEntry>, StorageError> {
         Ok(self
             .read()
             .side

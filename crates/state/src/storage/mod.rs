@@ -80,6 +80,9 @@ pub struct SideWrite {
     pub value: Option<Vec<u8>>,
 }
 
+/// A side-table entry: key and value.
+pub type SideEntry = (Vec<u8>, Vec<u8>);
+
 /// One block's changes.
 #[derive(Debug, Clone)]
 pub struct ChangeSet {
@@ -107,8 +110,10 @@ pub trait Storage: Send + Sync {
     fn meta(&self) -> Result<Option<StateMeta>, StorageError>;
     /// Applies a block's changes atomically.
     fn commit(&self, changes: ChangeSet) -> Result<(), StorageError>;
+    /// Writes side-table entries on their own (outside a block), atomically.
+    fn side_commit(&self, writes: Vec<SideWrite>) -> Result<(), StorageError>;
     /// A value of a side table.
     fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
     /// All entries of a side table, in key order.
-    fn side_scan(&self, table: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    fn side_scan(&self, table: &'static str) -> Result<Vec<SideEntry>, StorageError>;
 }

@@ -1,7 +1,7 @@
 //! Persistent storage in a redb file. Each block is one redb write transaction, so a crash
 //! leaves the state of the last committed block.
 
-use super::{ChangeSet, StateMeta, Storage, StorageError};
+use super::{ChangeSet, SideEntry, StateMeta, Storage, StorageError};
 use crate::account::Account;
 use crate::tree::NodeKey;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -129,6 +129,22 @@ impl Storage for RedbStorage {
         w.commit().map_err(backend)
     }
 
+    fn side_commit(&self, writes: Vec<super::SideWrite>) -> Result<(), StorageError> {
+        let w = self.db.begin_write().map_err(backend)?;
+        for sw in &writes {
+            let mut t = w.open_table(side_table(sw.table)).map_err(backend)?;
+            match &sw.value {
+                Some(v) => {
+                    t.insert(sw.key.as_slice(), v.as_slice()).map_err(backend)?;
+                }
+                None => {
+                    t.remove(sw.key.as_slice()).map_err(backend)?;
+                }
+            }
+        }
+        w.commit().map_err(backend)
+    }
+
     fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         let r = self.db.begin_read().map_err(backend)?;
         let t = match r.open_table(side_table(table)) {
@@ -139,7 +155,7 @@ impl Storage for RedbStorage {
         Ok(t.get(key).map_err(backend)?.map(|v| v.value().to_vec()))
     }
 
-    fn side_scan(&self, table: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    fn side_scan(&self, table: &'static str) -> Result<Vec<SideEntry>, StorageError> {
         let r = self.db.begin_read().map_err(backend)?;
         let t = match r.open_table(side_table(table)) {
             Ok(t) => t,

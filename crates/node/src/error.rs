@@ -1,0 +1,82 @@
+//! Node errors and their stable JSON-RPC error codes.
+
+use jsonrpsee::types::ErrorObjectOwned;
+use thiserror::Error;
+use zkr_state::StateError;
+
+/// Stable JSON-RPC error codes of the zkr API (documented in `docs/operations.md`).
+pub mod codes {
+    /// Malformed request or parameters (JSON-RPC standard).
+    pub const INVALID_PARAMS: i32 = -32602;
+    /// The L2 signature does not verify, or is by another key.
+    pub const INVALID_SIGNATURE: i32 = 1001;
+    /// The nonce was already used.
+    pub const STALE_NONCE: i32 = 1002;
+    /// The nonce is ahead of the account's.
+    pub const FUTURE_NONCE: i32 = 1003;
+    /// Balance below amount + fee.
+    pub const INSUFFICIENT_BALANCE: i32 = 1004;
+    /// No such account.
+    pub const UNKNOWN_ACCOUNT: i32 = 1005;
+    /// No such token.
+    pub const UNKNOWN_TOKEN: i32 = 1006;
+    /// A balance would overflow.
+    pub const OVERFLOW: i32 = 1007;
+    /// An amount or fee that cannot be packed, an id out of range.
+    pub const INVALID_VALUE: i32 = 1008;
+    /// The account has no L2 key yet.
+    pub const NO_KEY: i32 = 1009;
+    /// The owner's Ethereum signature does not authorize the key change.
+    pub const INVALID_ETH_SIGNATURE: i32 = 1010;
+    /// The open batch cannot take another fee token now: retry shortly.
+    pub const TRY_LATER: i32 = 1011;
+    /// Funds sent to the zero address.
+    pub const ZERO_ADDRESS: i32 = 1012;
+    /// The account belongs to another address.
+    pub const OWNER_MISMATCH: i32 = 1013;
+    /// The node failed internally; the transaction was not accepted.
+    pub const INTERNAL: i32 = -32603;
+}
+
+/// Errors of the node.
+#[derive(Debug, Error)]
+pub enum NodeError {
+    /// The operation was rejected by the protocol rules.
+    #[error(transparent)]
+    Rejected(#[from] StateError),
+    /// Records could not be encoded or decoded.
+    #[error("record encoding: {0}")]
+    Encoding(String),
+    /// Starting the RPC server failed.
+    #[error("rpc server: {0}")]
+    Rpc(String),
+}
+
+impl NodeError {
+    /// The JSON-RPC error object for this error.
+    pub fn to_rpc(&self) -> ErrorObjectOwned {
+        use codes::*;
+        let code = match self {
+            NodeError::Rejected(e) => match e {
+                StateError::InvalidSignature(_) | StateError::WrongSigner(_) => INVALID_SIGNATURE,
+                StateError::StaleNonce { .. } | StateError::NonceExhausted(_) => STALE_NONCE,
+                StateError::FutureNonce { .. } => FUTURE_NONCE,
+                StateError::InsufficientBalance { .. } => INSUFFICIENT_BALANCE,
+                StateError::UnknownAccount(_) => UNKNOWN_ACCOUNT,
+                StateError::OwnerMismatch(_) => OWNER_MISMATCH,
+                StateError::UnknownToken(_) => UNKNOWN_TOKEN,
+                StateError::Overflow => OVERFLOW,
+                StateError::Types(_) | StateError::ZeroAmount => INVALID_VALUE,
+                StateError::PubKeyNotSet(_) => NO_KEY,
+                StateError::InvalidEthSignature(_) => INVALID_ETH_SIGNATURE,
+                StateError::TooManyFeeTokens
+                | StateError::TreeFull
+                | StateError::FeeAccountLocked => TRY_LATER,
+                StateError::ZeroAddress => ZERO_ADDRESS,
+                StateError::Storage(_) => INTERNAL,
+            },
+            NodeError::Encoding(_) | NodeError::Rpc(_) => INTERNAL,
+        };
+        ErrorObjectOwned::owned(code, self.to_string(), None::<()>)
+    }
+}

@@ -1,0 +1,19 @@
+//! The zkr node.
+//!
+//! This crate owns the running parts around the state: the [`sequencer::Sequencer`] (accepts
+//! L2 transactions and priority operations into the open L2 block, seals blocks, keeps
+//! transaction and block records next to the state so they commit atomically with their block,
+//! and replays the accepted-but-unsealed mempool after a restart), the JSON-RPC API
+//! ([`rpc`]), and [`node::Node`], which runs the block producer and the RPC server as tasks with
+//! a stop signal. It does not talk to L1 yet (the L1 watcher, sender and prover pipeline come
+//! next; see the open issue).
+
+pub mod error;
+pub mod node;
+pub mod records;
+pub mod rpc;
+pub mod sequencer;
+
+pub use error::NodeError;
+pub use node::{Node, NodeConfig};
+pub use sequencer::Sequencer;

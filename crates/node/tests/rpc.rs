@@ -1,0 +1,219 @@
+//! The node over real HTTP JSON-RPC: accepted and rejected transactions with their codes,
+//! soft confirmation in a sealed block, and nothing acknowledged lost across restarts.
+
+use jsonrpsee::core::client::{ClientT, Error as ClientError};
+use jsonrpsee::http_client::HttpClientBuilder;
+use jsonrpsee::rpc_params;
+use serde_json::Value;
+use std::time::Duration;
+use zkr_node::error::codes;
+use zkr_node::{Node, NodeConfig, Sequencer};
+use zkr_state::OpRequest;
+use zkr_state::fixtures::{User, config};
+use zkr_state::storage::RedbStorage;
+use zkr_types::tx::L2Tx;
+
+fn node_config(dir: &std::path::Path) -> NodeConfig {
+    NodeConfig {
+        data_dir: dir.to_path_buf(),
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        block_time: Duration::from_millis(50),
+        chain: config(),
+    }
+}
+
+fn tx_of(r: OpRequest) -> L2Tx {
+    match r {
+        OpRequest::Tx(t) => t,
+        other => panic!("not a transaction: {other:?}"),
+    }
+}
+
+fn code(e: ClientError) -> i32 {
+    match e {
+        ClientError::Call(obj) => obj.code(),
+        other => panic!("expected a JSON-RPC error, got {other}"),
+    }
+}
+
+async fn wait_status(client: &impl ClientT, hash: &str, want: &str) -> Value {
+    for _ in 0..100 {
+        let r: Value = client
+            .request("zkr_getTx", rpc_params![hash])
+            .await
+            .unwrap();
+        if r["status"] == want {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("transaction {hash} never reached {want}");
+}
+
+#[tokio::test]
+async fn transactions_over_rpc_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (User::new(1), User::new(2));
+    let node = Node::start(node_config(dir.path())).await.unwrap();
+    {
+        // What the L1 watcher will feed: a deposit, then A registers its key.
+        let mut seq = node.sequencer.lock().unwrap();
+        seq.submit_priority(a.deposit(0, 1_000_000)).unwrap();
+        seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
+    }
+    let client = HttpClientBuilder::default()
+        .build(format!("http://{}", node.http_addr))
+        .unwrap();
+
+    // A valid transfer to a new address: accepted, then included in a sealed block.
+    let t = tx_of(a.transfer(0, b.address(), 0, 1_000, 10, 1));
+    let hash: String = client
+        .request("zkr_sendTx", rpc_params![t.clone()])
+        .await
+        .unwrap();
+    let rec = wait_status(&client, &hash, "included").await;
+    assert!(rec["block"].as_u64().unwrap() >= 1);
+    let block: Value = client
+        .request("zkr_getBlock", rpc_params![rec["block"].as_u64().unwrap()])
+        .await
+        .unwrap();
+    assert!(
+        block["txs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == &Value::String(hash.clone()))
+    );
+    let acc: Value = client
+        .request("zkr_getAccount", rpc_params![b.address()])
+        .await
+        .unwrap();
+    assert_eq!(acc["balances"]["0"], "1000");
+    let acc_a: Value = client
+        .request("zkr_getAccount", rpc_params![a.address()])
+        .await
+        .unwrap();
+    assert_eq!(acc_a["nonce"], 2);
+    assert_eq!(acc_a["balances"]["0"], "998990");
+
+    // The same transaction again: stale nonce, with its code; state unchanged.
+    let err = client
+        .request::<String, _>("zkr_sendTx", rpc_params![t])
+        .await
+        .unwrap_err();
+    assert_eq!(code(err), codes::STALE_NONCE);
+    // Overdraft, bad signature, no key, malformed: each its own code.
+    let over = tx_of(a.transfer(0, b.address(), 0, 2_000_000, 0, 2));
+    assert_eq!(
+        code(
+            client
+                .request::<String, _>("zkr_sendTx", rpc_params![over])
+                .await
+                .unwrap_err()
+        ),
+        codes::INSUFFICIENT_BALANCE
+    );
+    let mut forged = tx_of(a.transfer(0, b.address(), 0, 5, 0, 2));
+    if let L2Tx::Transfer(t) = &mut forged {
+        t.amount = zkr_types::Amount(6);
+    }
+    assert_eq!(
+        code(
+            client
+                .request::<String, _>("zkr_sendTx", rpc_params![forged])
+                .await
+                .unwrap_err()
+        ),
+        codes::INVALID_SIGNATURE
+    );
+    let from_b = tx_of(b.transfer(1, a.address(), 0, 5, 0, 0));
+    assert_eq!(
+        code(
+            client
+                .request::<String, _>("zkr_sendTx", rpc_params![from_b])
+                .await
+                .unwrap_err()
+        ),
+        codes::NO_KEY
+    );
+    let malformed = serde_json::json!({"type": "Transfer", "from": 0});
+    assert_eq!(
+        code(
+            client
+                .request::<String, _>("zkr_sendTx", rpc_params![malformed])
+                .await
+                .unwrap_err()
+        ),
+        codes::INVALID_PARAMS
+    );
+    let acc_a2: Value = client
+        .request("zkr_getAccount", rpc_params![a.address()])
+        .await
+        .unwrap();
+    assert_eq!(acc_a2, acc_a, "rejections change nothing");
+    let unknown: Value = client
+        .request(
+            "zkr_getTx",
+            rpc_params![alloy_primitives::B256::repeat_byte(7)],
+        )
+        .await
+        .unwrap();
+    assert!(unknown.is_null());
+    let head: u64 = client
+        .request("zkr_blockNumber", rpc_params![])
+        .await
+        .unwrap();
+    node.stop().await;
+
+    // Restart on the same data dir: same state, same records.
+    let node = Node::start(node_config(dir.path())).await.unwrap();
+    let client = HttpClientBuilder::default()
+        .build(format!("http://{}", node.http_addr))
+        .unwrap();
+    let again: Value = client
+        .request("zkr_getAccount", rpc_params![a.address()])
+        .await
+        .unwrap();
+    assert_eq!(again, acc_a);
+    let rec2: Value = client
+        .request("zkr_getTx", rpc_params![hash.clone()])
+        .await
+        .unwrap();
+    assert_eq!(rec2["status"], "included");
+    let head2: u64 = client
+        .request("zkr_blockNumber", rpc_params![])
+        .await
+        .unwrap();
+    assert_eq!(head2, head);
+    node.stop().await;
+}
+
+#[test]
+fn accepted_but_unsealed_transactions_survive_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.redb");
+    let a = User::new(1);
+    let hash = {
+        let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config()).unwrap();
+        seq.submit_priority(a.deposit(0, 500)).unwrap();
+        seq.seal_block(1).unwrap();
+        seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
+        seq.submit(tx_of(a.transfer(0, User::new(2).address(), 0, 100, 0, 1)))
+            .unwrap()
+        // dropped here without sealing: a crash
+    };
+    let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config()).unwrap();
+    assert_eq!(seq.open_len(), 2, "the mempool is replayed");
+    assert_eq!(
+        seq.tx(&hash).unwrap().unwrap().status,
+        zkr_node::records::TxStatus::Pending
+    );
+    let block = seq.seal_block(2).unwrap().unwrap();
+    assert_eq!(block.txs.len(), 2);
+    assert_eq!(
+        seq.tx(&hash).unwrap().unwrap().status,
+        zkr_node::records::TxStatus::Included
+    );
+    let (_, acc) = seq.account_of(&a.address()).unwrap().unwrap();
+    assert_eq!(acc.balance(zkr_types::TokenId(0)), 400);
+}
