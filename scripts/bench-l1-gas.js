@@ -39,7 +39,9 @@ const gas = (r) => parseInt(r.gasUsed, 16);
 
 async function main() {
   execFileSync(path.join(root, "scripts", "forge"), ["build"], { stdio: ["ignore", "ignore", "inherit"] });
-  const anvil = spawn(bin("anvil"), ["--port", String(port), "--silent"], { stdio: "ignore" });
+  // The platform binary itself: killing the npm launcher script would leave anvil running.
+  const anvilBin = path.join(root, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
+  const anvil = spawn(anvilBin, ["--port", String(port), "--silent"], { stdio: "ignore" });
   try {
     for (let i = 0; ; i++) {
       try { execFileSync(bin("cast"), ["block-number", "--rpc-url", rpc], { stdio: "ignore" }); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }

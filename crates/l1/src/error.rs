@@ -1,0 +1,23 @@
+use thiserror::Error;
+
+/// Errors talking to L1.
+#[derive(Debug, Error)]
+pub enum L1Error {
+    /// A contract artifact is missing or unreadable.
+    #[error("contract artifact {path}: {reason} (run `scripts/forge build`)")]
+    Artifact {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The RPC or a transaction failed.
+    #[error("L1: {0}")]
+    Rpc(String),
+}
+
+impl L1Error {
+    pub(crate) fn rpc(e: impl std::fmt::Display) -> Self {
+        L1Error::Rpc(e.to_string())
+    }
+}

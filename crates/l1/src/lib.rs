@@ -1,0 +1,11 @@
+//! zkr on L1.
+//!
+//! This crate owns how the Rust side meets the contracts of `contracts/`: their alloy
+//! [`bindings`] (declared with `sol!`, never hand-built calldata) and their [`deploy`]ment from
+//! the forge artifacts. The node's L1 watcher and sender build on it.
+
+pub mod bindings;
+pub mod deploy;
+mod error;
+
+pub use error::L1Error;
