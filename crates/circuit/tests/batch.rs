@@ -69,17 +69,7 @@ fn sign_transfer(
     fee: u128,
     nonce: u32,
 ) -> L2Signature {
-    let m = transfer_message(
-        ChainId(config().chain_id.0),
-        AccountId(from),
-        to,
-        TokenId(token),
-        Amount(amount),
-        Amount(fee),
-        Nonce(nonce),
-    )
-    .unwrap();
-    L2Signature::sign(&u.l2, &m)
+    u.transfer_tx(from, to, token, amount, fee, nonce).signature
 }
 
 #[test]

@@ -16,6 +16,17 @@ struct Inner {
     side: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
 }
 
+impl Inner {
+    fn apply_side(&mut self, writes: Vec<super::SideWrite>) {
+        for w in writes {
+            match w.value {
+                Some(v) => self.side.insert((w.table, w.key), v),
+                None => self.side.remove(&(w.table, w.key)),
+            };
+        }
+    }
+}
+
 /// Storage in a `HashMap`, lost when dropped.
 #[derive(Debug, Default)]
 pub struct MemoryStorage(RwLock<Inner>);
@@ -60,23 +71,15 @@ impl Storage for MemoryStorage {
             inner.owners.entry(owner).or_insert(id);
         }
         inner.meta = Some(changes.meta);
-        for w in changes.side {
-            match w.value {
-                Some(v) => inner.side.insert((w.table, w.key), v),
-                None => inner.side.remove(&(w.table, w.key)),
-            };
-        }
+        inner.apply_side(changes.side);
         Ok(())
     }
 
     fn side_commit(&self, writes: Vec<super::SideWrite>) -> Result<(), StorageError> {
-        let mut inner = self.0.write().unwrap_or_else(|e| e.into_inner());
-        for w in writes {
-            match w.value {
-                Some(v) => inner.side.insert((w.table, w.key), v),
-                None => inner.side.remove(&(w.table, w.key)),
-            };
-        }
+        self.0
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .apply_side(writes);
         Ok(())
     }
 

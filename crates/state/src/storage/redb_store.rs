@@ -14,6 +14,22 @@ const ACCOUNTS: TableDefinition<u32, &[u8]> = TableDefinition::new("accounts");
 const OWNERS: TableDefinition<[u8; 20], u32> = TableDefinition::new("owners");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
+/// Applies side-table writes inside a write transaction.
+fn write_side(w: &redb::WriteTransaction, writes: &[super::SideWrite]) -> Result<(), StorageError> {
+    for sw in writes {
+        let mut t = w.open_table(side_table(sw.table)).map_err(backend)?;
+        match &sw.value {
+            Some(v) => {
+                t.insert(sw.key.as_slice(), v.as_slice()).map_err(backend)?;
+            }
+            None => {
+                t.remove(sw.key.as_slice()).map_err(backend)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn side_table(name: &'static str) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
 }
@@ -114,34 +130,14 @@ impl Storage for RedbStorage {
             let mut meta = w.open_table(META).map_err(backend)?;
             meta.insert("state", changes.meta.to_bytes().as_slice())
                 .map_err(backend)?;
-            for sw in &changes.side {
-                let mut t = w.open_table(side_table(sw.table)).map_err(backend)?;
-                match &sw.value {
-                    Some(v) => {
-                        t.insert(sw.key.as_slice(), v.as_slice()).map_err(backend)?;
-                    }
-                    None => {
-                        t.remove(sw.key.as_slice()).map_err(backend)?;
-                    }
-                }
-            }
+            write_side(&w, &changes.side)?;
         }
         w.commit().map_err(backend)
     }
 
     fn side_commit(&self, writes: Vec<super::SideWrite>) -> Result<(), StorageError> {
         let w = self.db.begin_write().map_err(backend)?;
-        for sw in &writes {
-            let mut t = w.open_table(side_table(sw.table)).map_err(backend)?;
-            match &sw.value {
-                Some(v) => {
-                    t.insert(sw.key.as_slice(), v.as_slice()).map_err(backend)?;
-                }
-                None => {
-                    t.remove(sw.key.as_slice()).map_err(backend)?;
-                }
-            }
-        }
+        write_side(&w, &writes)?;
         w.commit().map_err(backend)
     }
 
