@@ -44,6 +44,9 @@ pub enum NodeError {
     /// The operation was rejected by the protocol rules.
     #[error(transparent)]
     Rejected(#[from] StateError),
+    /// The storage failed.
+    #[error("storage: {0}")]
+    Storage(#[from] zkr_state::storage::StorageError),
     /// Records could not be encoded or decoded.
     #[error("record encoding: {0}")]
     Encoding(String),
@@ -75,7 +78,7 @@ impl NodeError {
                 StateError::ZeroAddress => ZERO_ADDRESS,
                 StateError::Storage(_) => INTERNAL,
             },
-            NodeError::Encoding(_) | NodeError::Rpc(_) => INTERNAL,
+            NodeError::Storage(_) | NodeError::Encoding(_) | NodeError::Rpc(_) => INTERNAL,
         };
         ErrorObjectOwned::owned(code, self.to_string(), None::<()>)
     }

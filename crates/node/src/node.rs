@@ -59,8 +59,7 @@ impl Node {
     pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| NodeError::Rpc(format!("{}: {e}", config.data_dir.display())))?;
-        let storage = RedbStorage::open(&config.data_dir.join("state.redb"))
-            .map_err(|e| NodeError::Encoding(e.to_string()))?;
+        let storage = RedbStorage::open(&config.data_dir.join("state.redb"))?;
         let sequencer: Shared<RedbStorage> =
             Arc::new(Mutex::new(Sequencer::open(storage, config.chain)?));
         let server_config = ServerConfig::builder()

@@ -54,11 +54,7 @@ impl<S: Storage> Sequencer<S> {
             next_seq: 0,
             rejected: VecDeque::new(),
         };
-        let entries = s
-            .state
-            .storage()
-            .side_scan(MEMPOOL)
-            .map_err(|e| NodeError::Encoding(e.to_string()))?;
+        let entries = s.state.storage().side_scan(MEMPOOL)?;
         for (key, value) in entries {
             let seq = u64::from_be_bytes(
                 key.as_slice()
@@ -90,14 +86,11 @@ impl<S: Storage> Sequencer<S> {
         self.state.apply(&request)?;
         let entry = MempoolEntry { request, hash };
         let seq = self.next_seq;
-        self.state
-            .storage()
-            .side_commit(vec![SideWrite {
-                table: MEMPOOL,
-                key: seq.to_be_bytes().to_vec(),
-                value: Some(encode(&entry)?),
-            }])
-            .map_err(|e| NodeError::Encoding(e.to_string()))?;
+        self.state.storage().side_commit(vec![SideWrite {
+            table: MEMPOOL,
+            key: seq.to_be_bytes().to_vec(),
+            value: Some(encode(&entry)?),
+        }])?;
         self.next_seq += 1;
         self.open.push((seq, entry));
         Ok(())
@@ -201,12 +194,7 @@ impl<S: Storage> Sequencer<S> {
                 }));
             }
         }
-        if let Some(b) = self
-            .state
-            .storage()
-            .side_get(TXS, hash.as_slice())
-            .map_err(|e| NodeError::Encoding(e.to_string()))?
-        {
+        if let Some(b) = self.state.storage().side_get(TXS, hash.as_slice())? {
             return decode(&b).map(Some);
         }
         Ok(self
@@ -222,8 +210,7 @@ impl<S: Storage> Sequencer<S> {
         match self
             .state
             .storage()
-            .side_get(BLOCKS, &number.to_be_bytes())
-            .map_err(|e| NodeError::Encoding(e.to_string()))?
+            .side_get(BLOCKS, &number.to_be_bytes())?
         {
             Some(b) => decode(&b).map(Some),
             None => Ok(None),
