@@ -76,3 +76,18 @@ sol! {
         function revertBatches(uint64 newTotalBatchesCommitted) external;
     }
 }
+
+sol! {
+    /// An ERC-20 as zkr uses it (the devnet's `DevToken` also mints).
+    #[sol(rpc)]
+    contract DevToken {
+        constructor(string name_, string symbol_, uint8 decimals_);
+        function name() external view returns (string);
+        function symbol() external view returns (string);
+        function decimals() external view returns (uint8);
+        function balanceOf(address owner) external view returns (uint256);
+        function allowance(address owner, address spender) external view returns (uint256);
+        function approve(address spender, uint256 amount) external returns (bool);
+        function mint(address to, uint256 amount) external;
+    }
+}

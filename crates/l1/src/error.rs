@@ -14,10 +14,14 @@ pub enum L1Error {
     /// The RPC or a transaction failed.
     #[error("L1: {0}")]
     Rpc(String),
+    /// A transaction reverts (or would revert).
+    #[error("L1 transaction reverts: {0}")]
+    Reverted(String),
 }
 
 impl L1Error {
-    pub(crate) fn rpc(e: impl std::fmt::Display) -> Self {
+    /// An RPC failure.
+    pub fn rpc(e: impl std::fmt::Display) -> Self {
         L1Error::Rpc(e.to_string())
     }
 }

@@ -7,5 +7,7 @@
 pub mod bindings;
 pub mod deploy;
 mod error;
+pub mod events;
+pub mod sender;
 
 pub use error::L1Error;

@@ -34,6 +34,8 @@ pub mod codes {
     pub const ZERO_ADDRESS: i32 = 1012;
     /// The account belongs to another address.
     pub const OWNER_MISMATCH: i32 = 1013;
+    /// The fee is below the node's quote (`zkr_getFeeQuote`).
+    pub const FEE_TOO_LOW: i32 = 1014;
     /// The node failed internally; the transaction was not accepted.
     pub const INTERNAL: i32 = -32603;
 }
@@ -53,6 +55,49 @@ pub enum NodeError {
     /// Starting the RPC server failed.
     #[error("rpc server: {0}")]
     Rpc(String),
+    /// The fee is below the quote.
+    #[error("fee {got} is below the required {required} (see zkr_getFeeQuote)")]
+    FeeTooLow {
+        /// The smallest accepted fee.
+        required: u128,
+        /// The transaction's.
+        got: u128,
+    },
+    /// A priority operation out of L1 queue order.
+    #[error("priority operation {got} out of order: expected {expected}")]
+    PriorityOrder {
+        /// The next index.
+        expected: u64,
+        /// The one given.
+        got: u64,
+    },
+    /// A token registration out of order.
+    #[error("token {got} registered out of order: expected {expected}")]
+    TokenOrder {
+        /// The next id.
+        expected: u16,
+        /// The one given.
+        got: u16,
+    },
+    /// Re-running a batch gave another root than the sequencer's: a bug, the prover stops.
+    #[error("batch {batch} re-run gives root {got}, the sequencer sealed {expected}")]
+    Diverged {
+        /// The batch.
+        batch: u64,
+        /// The sequencer's root.
+        expected: String,
+        /// The re-run's root.
+        got: String,
+    },
+    /// A storage write failed after an operation was applied; the node must restart.
+    #[error("a storage write failed; the node refuses work until it is restarted")]
+    Poisoned,
+    /// Talking to L1 failed.
+    #[error(transparent)]
+    L1(#[from] zkr_l1::L1Error),
+    /// Proving failed.
+    #[error("prover: {0}")]
+    Prover(#[from] zkr_prover::ProverError),
 }
 
 impl NodeError {
@@ -78,7 +123,16 @@ impl NodeError {
                 StateError::ZeroAddress => ZERO_ADDRESS,
                 StateError::Storage(_) => INTERNAL,
             },
-            NodeError::Storage(_) | NodeError::Encoding(_) | NodeError::Rpc(_) => INTERNAL,
+            NodeError::FeeTooLow { .. } => FEE_TOO_LOW,
+            NodeError::Storage(_)
+            | NodeError::Encoding(_)
+            | NodeError::Rpc(_)
+            | NodeError::PriorityOrder { .. }
+            | NodeError::TokenOrder { .. }
+            | NodeError::Poisoned
+            | NodeError::Diverged { .. }
+            | NodeError::L1(_)
+            | NodeError::Prover(_) => INTERNAL,
         };
         ErrorObjectOwned::owned(code, self.to_string(), None::<()>)
     }

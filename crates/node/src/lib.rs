@@ -5,15 +5,17 @@
 //! transaction and block records next to the state so they commit atomically with their block,
 //! and replays the accepted-but-unsealed mempool after a restart), the JSON-RPC API
 //! ([`rpc`]), and [`node::Node`], which runs the block producer and the RPC server as tasks with
-//! a stop signal. It does not talk to L1 yet (the L1 watcher, sender and prover pipeline come
-//! next; see the open issue).
+//! a stop signal, together with the [`pipeline`] stages: the prover, the L1 watcher and the L1
+//! sender. Stages hand work on through storage, so a crash at any point resumes cleanly.
 
 pub mod error;
+pub mod fees;
 pub mod node;
+pub mod pipeline;
 pub mod records;
 pub mod rpc;
 pub mod sequencer;
 
 pub use error::NodeError;
-pub use node::{Node, NodeConfig};
-pub use sequencer::Sequencer;
+pub use node::{L1Config, Node, NodeConfig};
+pub use sequencer::{Sequencer, SequencerConfig};

@@ -1,31 +1,80 @@
-//! The node: the block producer and the RPC server as tasks with a stop signal.
+//! The node: the block producer, the pipeline stages and the RPC server as tasks with a stop
+//! signal.
 
-use crate::rpc::{Shared, module};
+use crate::pipeline::{self, Shared, lock};
+use crate::rpc::{ContractsInfo, module};
+use crate::sequencer::{SequencerConfig, now_ms};
 use crate::{NodeError, Sequencer};
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use zkr_state::ChainConfig;
+use zkr_l1::sender::{Sender, SenderConfig};
+use zkr_prover::KeyStore;
 use zkr_state::storage::RedbStorage;
+use zkr_state::{ChainConfig, State};
 
 /// Largest JSON-RPC request body accepted (bytes).
 pub const MAX_REQUEST_BYTES: u32 = 256 * 1024;
 
+/// How the node follows and writes to L1.
+#[derive(Clone)]
+pub struct L1Config {
+    /// L1 JSON-RPC URL.
+    pub rpc_url: String,
+    /// The rollup contract.
+    pub rollup: Address,
+    /// The rollup's deployment block.
+    pub start_block: u64,
+    /// Confirmations before an L1 event is taken.
+    pub confirmations: u64,
+    /// Polling interval of the watcher and the sender.
+    pub poll: Duration,
+    /// The operator's private key (commits batches). Never logged.
+    pub operator_key: B256,
+    /// Transaction sending.
+    pub sender: SenderConfig,
+}
+
+impl std::fmt::Debug for L1Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("L1Config")
+            .field("rpc_url", &self.rpc_url)
+            .field("rollup", &self.rollup)
+            .field("start_block", &self.start_block)
+            .field("confirmations", &self.confirmations)
+            .field("operator_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a node needs to start.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
-    /// Where the state and records live (`state.redb`).
+    /// Where the state and records live (`state.redb`, `prover.redb`).
     pub data_dir: PathBuf,
     /// HTTP JSON-RPC address (port 0 picks a free one).
     pub http_addr: SocketAddr,
     /// L2 block time.
     pub block_time: Duration,
+    /// A batch is sealed at the latest this long after its first operation.
+    pub batch_timeout: Duration,
     /// Chain parameters.
     pub chain: ChainConfig,
+    /// Blocks, batches, fees, genesis.
+    pub sequencer: SequencerConfig,
+    /// L1, if the node follows one.
+    pub l1: Option<L1Config>,
+    /// Directory of the proving keys, if the node proves its batches.
+    pub keys_dir: Option<PathBuf>,
 }
 
 /// A running node.
@@ -36,7 +85,9 @@ pub struct Node {
     pub http_addr: SocketAddr,
     rpc: ServerHandle,
     stop: watch::Sender<bool>,
-    producer: JoinHandle<()>,
+    prover_stop: Arc<AtomicBool>,
+    tasks: Vec<JoinHandle<()>>,
+    prover: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -47,21 +98,72 @@ impl std::fmt::Debug for Node {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 impl Node {
     /// Opens the state under `data_dir` (replaying its mempool) and starts the tasks.
     pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| NodeError::Rpc(format!("{}: {e}", config.data_dir.display())))?;
         let storage = RedbStorage::open(&config.data_dir.join("state.redb"))?;
-        let sequencer: Shared<RedbStorage> =
-            Arc::new(Mutex::new(Sequencer::open(storage, config.chain)?));
+        let sequencer: Shared<RedbStorage> = Arc::new(Mutex::new(Sequencer::open(
+            storage,
+            config.chain,
+            config.sequencer.clone(),
+        )?));
+        let (stop, stopped) = watch::channel(false);
+        let prover_stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        let prover = match &config.keys_dir {
+            Some(dir) => Some(start_prover(
+                sequencer.clone(),
+                &config,
+                dir.clone(),
+                prover_stop.clone(),
+            )?),
+            None => None,
+        };
+        let mut contracts = None;
+        if let Some(l1) = &config.l1 {
+            let signer = PrivateKeySigner::from_bytes(&l1.operator_key)
+                .map_err(|e| NodeError::Rpc(format!("operator key: {e}")))?;
+            let operator = signer.address();
+            let url = l1
+                .rpc_url
+                .parse()
+                .map_err(|e| NodeError::Rpc(format!("L1 RPC URL {}: {e}", l1.rpc_url)))?;
+            let provider = ProviderBuilder::new()
+                .wallet(EthereumWallet::from(signer))
+                .connect_http(url)
+                .erased();
+            let l1_chain_id = provider
+                .get_chain_id()
+                .await
+                .map_err(|e| NodeError::Rpc(format!("L1 at {}: {e}", l1.rpc_url)))?;
+            contracts = Some(ContractsInfo {
+                rollup: l1.rollup,
+                l1_rpc: l1.rpc_url.clone(),
+                l1_chain_id,
+                chain_id: config.chain.chain_id.0,
+            });
+            let watcher = pipeline::watcher::WatcherConfig {
+                rollup: l1.rollup,
+                start_block: l1.start_block,
+                confirmations: l1.confirmations,
+                poll: l1.poll,
+            };
+            tasks.push(tokio::spawn(pipeline::watcher::run(
+                sequencer.clone(),
+                provider.clone(),
+                watcher,
+                stopped.clone(),
+            )));
+            tasks.push(tokio::spawn(pipeline::sender::run(
+                sequencer.clone(),
+                Sender::new(provider, operator, l1.sender),
+                l1.rollup,
+                l1.poll,
+                stopped.clone(),
+            )));
+        }
         let server_config = ServerConfig::builder()
             .max_request_body_size(MAX_REQUEST_BYTES)
             .build();
@@ -73,51 +175,95 @@ impl Node {
         let http_addr = server
             .local_addr()
             .map_err(|e| NodeError::Rpc(e.to_string()))?;
-        let rpc = server.start(module(sequencer.clone())?);
-        let (stop, mut stopped) = watch::channel(false);
-        let seq = sequencer.clone();
-        let block_time = config.block_time;
-        let producer = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(block_time);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = stopped.changed() => break,
-                }
-                let sealed = seq
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .seal_block(now());
-                match sealed {
-                    Ok(Some(b)) => {
-                        tracing::info!(target: "zkr::sequencer", block = b.number, txs = b.txs.len(), "sealed L2 block")
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!(target: "zkr::sequencer", error = %e, "sealing failed")
-                    }
-                }
-            }
-            // Seal what was accepted before stopping (it would be replayed anyway).
-            let _ = seq
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .seal_block(now());
-        });
+        let rpc = server.start(module(sequencer.clone(), contracts)?);
+        tasks.push(tokio::spawn(produce_blocks(
+            sequencer.clone(),
+            config.block_time,
+            config.batch_timeout,
+            stopped,
+        )));
         Ok(Node {
             sequencer,
             http_addr,
             rpc,
             stop,
-            producer,
+            prover_stop,
+            tasks,
+            prover,
         })
     }
 
-    /// Stops the block producer (sealing the open block) and the RPC server.
+    /// Stops every task (sealing the open block; a proof under way is finished first) and the
+    /// RPC server.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        let _ = self.producer.await;
+        self.prover_stop.store(true, Ordering::Relaxed);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        if let Some(p) = self.prover {
+            let _ = p.await;
+        }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
     }
+}
+
+/// The block producer: seals a block every `block_time`, and batches when full or old.
+async fn produce_blocks(
+    seq: Shared<RedbStorage>,
+    block_time: Duration,
+    batch_timeout: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let timeout_ms = batch_timeout.as_millis() as u64;
+    let mut tick = tokio::time::interval(block_time);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        let sealed = lock(&seq).tick(now_ms(), timeout_ms);
+        match sealed {
+            Ok(Some(b)) => {
+                tracing::debug!(target: "zkr::sequencer", block = b.number, txs = b.txs.len(), "sealed L2 block")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(target: "zkr::sequencer", error = %e, "sealing failed"),
+        }
+    }
+    // Seal what was accepted before stopping (it would be replayed anyway).
+    let _ = lock(&seq).seal_block(now_ms());
+}
+
+/// Opens the prover's copy of the state and runs the prover on a blocking thread.
+fn start_prover(
+    seq: Shared<RedbStorage>,
+    config: &NodeConfig,
+    keys_dir: PathBuf,
+    stop: Arc<AtomicBool>,
+) -> Result<JoinHandle<()>, NodeError> {
+    let storage = RedbStorage::open(&config.data_dir.join("prover.redb"))?;
+    let mut state = State::open(storage, config.chain)?;
+    if state.block_number().0 == 0 && !config.sequencer.genesis.is_empty() {
+        crate::sequencer::load_genesis(&mut state, &config.sequencer.genesis)?;
+        state.seal_block()?;
+    }
+    let slots = config.sequencer.batch_slots;
+    Ok(tokio::task::spawn_blocking(move || {
+        let keys = KeyStore::new(keys_dir).load_or_dev_setup(slots, &|msg| {
+            tracing::info!(target: "zkr::prover", "{msg}")
+        });
+        let keys = match keys {
+            Ok((keys, _)) => keys,
+            Err(e) => {
+                tracing::error!(target: "zkr::prover", error = %e, "no proving keys: the prover is not running");
+                return;
+            }
+        };
+        tracing::info!(target: "zkr::prover", slots, "prover ready");
+        if let Err(e) = pipeline::prover::run(seq, state, keys, &stop) {
+            tracing::error!(target: "zkr::prover", error = %e, "the prover stopped");
+        }
+    }))
 }

@@ -73,3 +73,144 @@ pub struct MempoolEntry {
     /// The transaction hash, for L2 transactions.
     pub hash: Option<B256>,
 }
+
+/// Side table: block number (8 bytes BE) -> [`BlockOps`]: what the block applied, in order.
+pub const BLOCK_OPS: &str = "node_block_ops";
+/// Side table: batch number (8 bytes BE) -> [`BatchRecord`].
+pub const BATCHES: &str = "node_batches";
+/// Side table: small named values of the sequencer ([`OPEN_BATCH`], [`PRIORITY_NEXT`]).
+pub const META: &str = "node_meta";
+/// Side table: token id (2 bytes BE) -> [`TokenInfo`].
+pub const TOKENS: &str = "node_tokens";
+/// [`META`] key of the [`OpenBatch`].
+pub const OPEN_BATCH: &[u8] = b"open_batch";
+/// [`META`] key of the next L1 priority index to take (8 bytes BE).
+pub const PRIORITY_NEXT: &[u8] = b"priority_next";
+
+/// One applied operation as a block keeps it: the request and its exact pubdata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedOp {
+    /// The operation.
+    pub request: OpRequest,
+    /// Its pubdata (hex).
+    #[serde(with = "hex_bytes")]
+    pub pubdata: Vec<u8>,
+}
+
+/// The operations of one sealed block.
+pub type BlockOps = Vec<AppliedOp>;
+
+/// The batch being filled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenBatch {
+    /// Its first L2 block.
+    pub first_block: u64,
+    /// Operations in its sealed blocks.
+    pub ops: usize,
+    /// Unix time (ms) of its first operation; 0 while empty.
+    pub started_ms: u64,
+}
+
+/// Where a batch is on L1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchStatus {
+    /// Sealed by the node, not yet on L1.
+    Sealed,
+    /// `commitBatch` mined.
+    Committed,
+    /// `proveBatch` mined.
+    Proven,
+    /// `executeBatch` mined: final.
+    Executed,
+}
+
+/// A sealed batch and its way to L1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRecord {
+    /// Number (the first batch is 1).
+    pub number: u64,
+    /// First and last L2 block.
+    pub first_block: u64,
+    /// Last L2 block (it also credits the fees).
+    pub last_block: u64,
+    /// Operations (slots used).
+    pub ops: usize,
+    /// State root after the batch (decimal).
+    pub root: String,
+    /// Fee account.
+    pub fee_account: u32,
+    /// Tokens registered when it was sealed.
+    pub num_tokens: u16,
+    /// Unix time of sealing, seconds.
+    pub sealed_at: u64,
+    /// Status on L1.
+    pub status: BatchStatus,
+    /// L1 transaction of `commitBatch`.
+    pub commit_tx: Option<B256>,
+    /// L1 transaction of `proveBatch`.
+    pub prove_tx: Option<B256>,
+    /// L1 transaction of `executeBatch`.
+    pub execute_tx: Option<B256>,
+}
+
+/// A registered token as the node knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    /// L2 token id.
+    pub id: u16,
+    /// L1 address (zero for ETH).
+    pub address: alloy_primitives::Address,
+    /// Symbol.
+    pub symbol: String,
+    /// Decimals.
+    pub decimals: u8,
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(b)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(s.trim_start_matches("0x")).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Side table: batch number (8 bytes BE) -> [`ProofRecord`].
+pub const PROOFS: &str = "node_proofs";
+
+/// A batch proof as `proveBatch` takes it (32-byte words, hex) and the commitment it proves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProofRecord {
+    /// The public input (decimal).
+    pub commitment: String,
+    /// `a`.
+    pub a: [B256; 2],
+    /// `b`.
+    pub b: [[B256; 2]; 2],
+    /// `c`.
+    pub c: [B256; 2],
+}
+
+impl ProofRecord {
+    /// The record of a proof.
+    pub fn new(p: &zkr_prover::BatchProof) -> ProofRecord {
+        let (a, b, c) = p.solidity_words();
+        let w = |x: [u8; 32]| B256::from(x);
+        ProofRecord {
+            commitment: zkr_crypto::field::fr_to_decimal(&p.commitment),
+            a: a.map(w),
+            b: b.map(|pair| pair.map(w)),
+            c: c.map(w),
+        }
+    }
+}

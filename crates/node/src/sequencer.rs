@@ -1,58 +1,160 @@
-//! The sequencer: the open L2 block, its mempool, and sealing.
+//! The sequencer: the open L2 block, its mempool, and sealing blocks and batches.
 //!
 //! An accepted operation is applied to the open block at once (so `zkr_sendTx` answers with the
 //! exact rejection reason, and later transactions see earlier ones) and written to the mempool
-//! side table. Sealing commits the state, the block record, the transaction records and the
-//! removal of the mempool entries in one storage transaction; after a crash the node reopens at
-//! the last sealed block and replays the mempool in order, so nothing acknowledged is lost.
+//! side table. Sealing commits the state, the block record, the transaction records, the block's
+//! operations and the removal of the mempool entries in one storage transaction; after a crash
+//! the node reopens at the last sealed block and replays the mempool in order, so nothing
+//! acknowledged is lost.
+//!
+//! Blocks are grouped into batches: a batch is closed (its fees credited to the fee account in
+//! its last block) when it has as many operations as the circuit has slots, when the next
+//! transaction would bring a fifth fee token, or when it is older than the batch timeout.
 
 use crate::NodeError;
-use crate::records::{BLOCKS, BlockRecord, MEMPOOL, MempoolEntry, TXS, TxRecord, TxStatus};
+use crate::fees::{FeePolicy, TxKind};
+use crate::records::{
+    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord, META,
+    MEMPOOL, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY_NEXT, PROOFS, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord,
+    TxStatus,
+};
 use alloy_primitives::B256;
 use std::collections::VecDeque;
+use std::time::{SystemTime, UNIX_EPOCH};
 use zkr_crypto::field::fr_to_decimal;
 use zkr_state::account::Account;
 use zkr_state::storage::{SideWrite, Storage};
-use zkr_state::{ChainConfig, OpRequest, State};
+use zkr_state::{ChainConfig, OpRequest, State, StateError};
 use zkr_types::tx::L2Tx;
 use zkr_types::{AccountId, Address};
 
 /// How many rejected transactions are remembered for `zkr_getTx`.
 const REJECTED_MEMORY: usize = 10_000;
 
-fn encode<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, NodeError> {
+pub(crate) fn encode<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, NodeError> {
     serde_json::to_vec(v).map_err(|e| NodeError::Encoding(e.to_string()))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, NodeError> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, NodeError> {
     serde_json::from_slice(b).map_err(|e| NodeError::Encoding(e.to_string()))
 }
 
-/// The open block and everything around it.
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// How the sequencer fills blocks and batches.
+#[derive(Debug, Clone)]
+pub struct SequencerConfig {
+    /// Operations per batch (the circuit's slots).
+    pub batch_slots: usize,
+    /// What transactions must pay.
+    pub fees: FeePolicy,
+    /// Owners of the genesis accounts (account 0, the first, receives the fees).
+    pub genesis: Vec<Address>,
+}
+
+impl SequencerConfig {
+    /// Fee-free batches of `batch_slots` on an empty genesis (tests).
+    pub fn free(batch_slots: usize) -> SequencerConfig {
+        SequencerConfig {
+            batch_slots,
+            fees: FeePolicy::free(),
+            genesis: Vec::new(),
+        }
+    }
+}
+
+/// The genesis state's root for `owners` (what the rollup contract is deployed with).
+pub fn genesis_root(chain: ChainConfig, owners: &[Address]) -> Result<zkr_types::Fr, NodeError> {
+    let mut state = State::open(zkr_state::storage::MemoryStorage::new(), chain)?;
+    load_genesis(&mut state, owners)?;
+    Ok(state.root()?)
+}
+
+pub(crate) fn load_genesis<S: Storage>(state: &mut State<S>, owners: &[Address]) -> Result<(), NodeError> {
+    let accounts = owners
+        .iter()
+        .map(|o| {
+            let mut a = Account::default();
+            a.owner = *o;
+            a
+        })
+        .collect();
+    state.load_genesis(accounts)?;
+    Ok(())
+}
+
+/// The open block and batch, and everything around them.
 pub struct Sequencer<S: Storage> {
     state: State<S>,
-    open: Vec<(u64, MempoolEntry)>,
+    config: SequencerConfig,
+    open: Vec<(u64, MempoolEntry, Vec<u8>)>,
     next_seq: u64,
+    batch: OpenBatch,
+    priority_next: u64,
     rejected: VecDeque<TxRecord>,
+    poisoned: bool,
 }
 
 impl<S: Storage> std::fmt::Debug for Sequencer<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sequencer")
             .field("open", &self.open.len())
+            .field("batch", &self.batch)
             .finish_non_exhaustive()
     }
 }
 
 impl<S: Storage> Sequencer<S> {
-    /// Opens the state and replays the operations accepted after the last sealed block.
-    pub fn open(storage: S, config: ChainConfig) -> Result<Self, NodeError> {
-        let state = State::open(storage, config)?;
+    /// Opens the state (writing the genesis into a fresh one) and replays the operations
+    /// accepted after the last sealed block.
+    pub fn open(storage: S, chain: ChainConfig, config: SequencerConfig) -> Result<Self, NodeError> {
+        let mut state = State::open(storage, chain)?;
+        if state.block_number().0 == 0 && !config.genesis.is_empty() {
+            load_genesis(&mut state, &config.genesis)?;
+            let root = state.root()?;
+            let record = BlockRecord {
+                number: 1,
+                root: fr_to_decimal(&root),
+                timestamp: now_ms() / 1000,
+                txs: Vec::new(),
+                priority_ops: 0,
+            };
+            let open = OpenBatch {
+                first_block: 2,
+                ..OpenBatch::default()
+            };
+            state.seal_block_with(vec![
+                side(BLOCKS, 1u64.to_be_bytes().to_vec(), encode(&record)?),
+                side(BLOCK_OPS, 1u64.to_be_bytes().to_vec(), encode(&BlockOps::new())?),
+                side(META, OPEN_BATCH.to_vec(), encode(&open)?),
+            ])?;
+        }
+        let batch = match state.storage().side_get(META, OPEN_BATCH)? {
+            Some(b) => decode(&b)?,
+            None => OpenBatch {
+                first_block: state.block_number().0 + 1,
+                ..OpenBatch::default()
+            },
+        };
+        let priority_next = match state.storage().side_get(META, PRIORITY_NEXT)? {
+            Some(b) => decode(&b)?,
+            None => 0,
+        };
         let mut s = Sequencer {
             state,
+            config,
             open: Vec::new(),
             next_seq: 0,
+            batch,
+            priority_next,
             rejected: VecDeque::new(),
+            poisoned: false,
         };
         let entries = s.state.storage().side_scan(MEMPOOL)?;
         for (key, value) in entries {
@@ -64,8 +166,8 @@ impl<S: Storage> Sequencer<S> {
             let entry: MempoolEntry = decode(&value)?;
             // An entry that no longer applies (it cannot happen unless the store was edited)
             // is dropped rather than blocking the node.
-            if s.state.apply(&entry.request).is_ok() {
-                s.open.push((seq, entry));
+            if let Ok(applied) = s.state.apply(&entry.request) {
+                s.open.push((seq, entry, applied.pubdata));
             }
             s.next_seq = seq + 1;
         }
@@ -77,22 +179,60 @@ impl<S: Storage> Sequencer<S> {
         &self.state
     }
 
+    /// How blocks and batches are filled.
+    pub fn config(&self) -> &SequencerConfig {
+        &self.config
+    }
+
     /// Operations in the open block.
     pub fn open_len(&self) -> usize {
         self.open.len()
     }
 
-    fn accept(&mut self, request: OpRequest, hash: Option<B256>) -> Result<(), NodeError> {
-        self.state.apply(&request)?;
+    /// Operations in the open batch (sealed blocks and the open block).
+    pub fn batch_len(&self) -> usize {
+        self.batch.ops + self.open.len()
+    }
+
+    /// The next L1 priority index the sequencer expects.
+    pub fn priority_next(&self) -> u64 {
+        self.priority_next
+    }
+
+    fn accept(
+        &mut self,
+        request: OpRequest,
+        hash: Option<B256>,
+        extra: Vec<SideWrite>,
+    ) -> Result<(), NodeError> {
+        if self.poisoned {
+            return Err(NodeError::Poisoned);
+        }
+        if self.batch_len() >= self.config.batch_slots {
+            self.seal_batch(now_ms())?;
+        }
+        let applied = match self.state.apply(&request) {
+            Err(StateError::TooManyFeeTokens) if self.batch_len() > 0 => {
+                self.seal_batch(now_ms())?;
+                self.state.apply(&request)?
+            }
+            other => other?,
+        };
         let entry = MempoolEntry { request, hash };
         let seq = self.next_seq;
-        self.state.storage().side_commit(vec![SideWrite {
-            table: MEMPOOL,
-            key: seq.to_be_bytes().to_vec(),
-            value: Some(encode(&entry)?),
-        }])?;
+        let mut writes = vec![side(MEMPOOL, seq.to_be_bytes().to_vec(), encode(&entry)?)];
+        writes.extend(extra);
+        if let Err(e) = self.state.storage().side_commit(writes) {
+            // Applied but not acknowledged: the open block can no longer be trusted. Refuse
+            // everything until a restart replays the mempool from storage.
+            self.poisoned = true;
+            return Err(e.into());
+        }
         self.next_seq += 1;
-        self.open.push((seq, entry));
+        if self.batch.started_ms == 0 {
+            self.batch.started_ms = now_ms();
+        }
+        self.open.push((seq, entry, applied.pubdata));
         Ok(())
     }
 
@@ -101,7 +241,16 @@ impl<S: Storage> Sequencer<S> {
         let hash = tx
             .hash(self.state.config().chain_id)
             .map_err(|e| NodeError::Rejected(e.into()))?;
-        match self.accept(OpRequest::Tx(tx.clone()), Some(hash)) {
+        let required = self.config.fees.min_fee(TxKind::of(&tx));
+        let result = if tx.fee().1.0 < required {
+            Err(NodeError::FeeTooLow {
+                required,
+                got: tx.fee().1.0,
+            })
+        } else {
+            self.accept(OpRequest::Tx(tx.clone()), Some(hash), Vec::new())
+        };
+        match result {
             Ok(()) => Ok(hash),
             Err(e) => {
                 if self.rejected.len() == REJECTED_MEMORY {
@@ -120,25 +269,88 @@ impl<S: Storage> Sequencer<S> {
         }
     }
 
-    /// Accepts a priority operation (from the L1 watcher) into the open block.
-    pub fn submit_priority(&mut self, request: OpRequest) -> Result<(), NodeError> {
-        self.accept(request, None)
+    /// Accepts L1 priority operation number `index` (from the L1 watcher), which must be the
+    /// next in queue order. The watcher's position is stored with the mempool entry.
+    pub fn submit_priority(&mut self, index: u64, request: OpRequest) -> Result<(), NodeError> {
+        if index != self.priority_next {
+            return Err(NodeError::PriorityOrder {
+                expected: self.priority_next,
+                got: index,
+            });
+        }
+        let next = side(META, PRIORITY_NEXT.to_vec(), encode(&(index + 1))?);
+        self.accept(request, None, vec![next])?;
+        self.priority_next = index + 1;
+        Ok(())
     }
 
-    /// Seals the open block if it holds anything: one atomic commit of state and records.
-    pub fn seal_block(&mut self, timestamp: u64) -> Result<Option<BlockRecord>, NodeError> {
-        if self.open.is_empty() {
+    /// Registers the next token (from the L1 watcher); sealed at once so that later operations
+    /// on it replay after a restart.
+    pub fn register_token(&mut self, info: TokenInfo) -> Result<(), NodeError> {
+        if info.id != self.state.num_tokens() {
+            return Err(NodeError::TokenOrder {
+                expected: self.state.num_tokens(),
+                got: info.id,
+            });
+        }
+        self.state.register_token()?;
+        let write = side(TOKENS, info.id.to_be_bytes().to_vec(), encode(&info)?);
+        self.seal(now_ms(), false, true, vec![write])?;
+        Ok(())
+    }
+
+    /// Seals the open block if it holds anything; closes the batch if it is full.
+    pub fn seal_block(&mut self, timestamp_ms: u64) -> Result<Option<BlockRecord>, NodeError> {
+        let close = self.batch_len() >= self.config.batch_slots;
+        self.seal(timestamp_ms, close, false, Vec::new())
+    }
+
+    /// Seals the open block and closes the batch (if it holds any operation).
+    pub fn seal_batch(&mut self, timestamp_ms: u64) -> Result<Option<BlockRecord>, NodeError> {
+        self.seal(timestamp_ms, true, false, Vec::new())
+    }
+
+    /// The block producer's step: seals the open block, and the batch when it is full or has
+    /// waited `batch_timeout_ms` since its first operation.
+    pub fn tick(
+        &mut self,
+        now_ms: u64,
+        batch_timeout_ms: u64,
+    ) -> Result<Option<BlockRecord>, NodeError> {
+        let timed_out = self.batch.started_ms != 0
+            && now_ms.saturating_sub(self.batch.started_ms) >= batch_timeout_ms;
+        let close = timed_out || self.batch_len() >= self.config.batch_slots;
+        self.seal(now_ms, close, false, Vec::new())
+    }
+
+    fn seal(
+        &mut self,
+        timestamp_ms: u64,
+        close_batch: bool,
+        force: bool,
+        mut writes: Vec<SideWrite>,
+    ) -> Result<Option<BlockRecord>, NodeError> {
+        if self.poisoned {
+            return Err(NodeError::Poisoned);
+        }
+        let close_batch = close_batch && self.batch_len() > 0;
+        if self.open.is_empty() && !close_batch && !force {
             return Ok(None);
         }
         let number = self.state.block_number().0 + 1;
-        let mut side = Vec::new();
+        let batch_number = self.state.batch_number().0;
         let mut txs = Vec::new();
+        let mut ops = BlockOps::new();
         let mut priority_ops = 0;
-        for (seq, entry) in &self.open {
-            side.push(SideWrite {
+        for (seq, entry, pubdata) in &self.open {
+            writes.push(SideWrite {
                 table: MEMPOOL,
                 key: seq.to_be_bytes().to_vec(),
                 value: None,
+            });
+            ops.push(AppliedOp {
+                request: entry.request.clone(),
+                pubdata: pubdata.clone(),
             });
             match (&entry.request, entry.hash) {
                 (OpRequest::Tx(tx), Some(hash)) => {
@@ -147,40 +359,60 @@ impl<S: Storage> Sequencer<S> {
                         tx: tx.clone(),
                         status: TxStatus::Included,
                         block: Some(number),
-                        batch: None,
+                        batch: Some(batch_number),
                         error: None,
                     };
-                    side.push(SideWrite {
-                        table: TXS,
-                        key: hash.to_vec(),
-                        value: Some(encode(&record)?),
-                    });
+                    writes.push(side(TXS, hash.to_vec(), encode(&record)?));
                     txs.push(hash);
                 }
                 _ => priority_ops += 1,
             }
         }
+        let mut batch = self.batch;
+        batch.ops += self.open.len();
+        if close_batch {
+            let sealed = self.state.seal_batch()?;
+            let record = BatchRecord {
+                number: sealed.number.0,
+                first_block: batch.first_block,
+                last_block: number,
+                ops: batch.ops,
+                root: fr_to_decimal(&sealed.root),
+                fee_account: sealed.fee_account.0,
+                num_tokens: self.state.num_tokens(),
+                sealed_at: timestamp_ms / 1000,
+                status: BatchStatus::Sealed,
+                commit_tx: None,
+                prove_tx: None,
+                execute_tx: None,
+            };
+            writes.push(side(BATCHES, record.number.to_be_bytes().to_vec(), encode(&record)?));
+            batch = OpenBatch {
+                first_block: number + 1,
+                ..OpenBatch::default()
+            };
+        }
         let root = self.state.root()?;
         let record = BlockRecord {
             number,
             root: fr_to_decimal(&root),
-            timestamp,
+            timestamp: timestamp_ms / 1000,
             txs,
             priority_ops,
         };
-        side.push(SideWrite {
-            table: BLOCKS,
-            key: number.to_be_bytes().to_vec(),
-            value: Some(encode(&record)?),
-        });
-        self.state.seal_block_with(side)?;
+        writes.push(side(BLOCKS, number.to_be_bytes().to_vec(), encode(&record)?));
+        writes.push(side(BLOCK_OPS, number.to_be_bytes().to_vec(), encode(&ops)?));
+        writes.push(side(META, OPEN_BATCH.to_vec(), encode(&batch)?));
+        self.state.seal_block_with(writes)?;
         self.open.clear();
+        self.batch = batch;
         Ok(Some(record))
     }
 
-    /// A transaction's record: pending, sealed, or recently rejected.
+    /// A transaction's record: pending, sealed (with its batch's L1 status), or recently
+    /// rejected.
     pub fn tx(&self, hash: &B256) -> Result<Option<TxRecord>, NodeError> {
-        for (_, e) in &self.open {
+        for (_, e, _) in &self.open {
             if e.hash.as_ref() == Some(hash)
                 && let OpRequest::Tx(tx) = &e.request
             {
@@ -195,7 +427,16 @@ impl<S: Storage> Sequencer<S> {
             }
         }
         if let Some(b) = self.state.storage().side_get(TXS, hash.as_slice())? {
-            return decode(&b).map(Some);
+            let mut record: TxRecord = decode(&b)?;
+            if let Some(batch) = record.batch.and_then(|n| self.batch(n).transpose()) {
+                record.status = match batch?.status {
+                    BatchStatus::Sealed => TxStatus::Included,
+                    BatchStatus::Committed => TxStatus::Committed,
+                    BatchStatus::Proven => TxStatus::Proven,
+                    BatchStatus::Executed => TxStatus::Executed,
+                };
+            }
+            return Ok(Some(record));
         }
         Ok(self
             .rejected
@@ -207,11 +448,92 @@ impl<S: Storage> Sequencer<S> {
 
     /// A sealed block.
     pub fn block(&self, number: u64) -> Result<Option<BlockRecord>, NodeError> {
-        match self
-            .state
-            .storage()
-            .side_get(BLOCKS, &number.to_be_bytes())?
-        {
+        self.get(BLOCKS, &number.to_be_bytes())
+    }
+
+    /// A sealed batch.
+    pub fn batch(&self, number: u64) -> Result<Option<BatchRecord>, NodeError> {
+        self.get(BATCHES, &number.to_be_bytes())
+    }
+
+    /// The operations of a sealed batch, in order, with their pubdata.
+    pub fn batch_ops(&self, batch: &BatchRecord) -> Result<Vec<AppliedOp>, NodeError> {
+        let mut out = Vec::with_capacity(batch.ops);
+        for b in batch.first_block..=batch.last_block {
+            let ops: BlockOps = self
+                .get(BLOCK_OPS, &b.to_be_bytes())?
+                .ok_or_else(|| NodeError::Encoding(format!("no operations of block {b}")))?;
+            out.extend(ops);
+        }
+        Ok(out)
+    }
+
+    /// Records a batch's progress on L1 (status and the transaction that made it).
+    pub fn update_batch(
+        &mut self,
+        number: u64,
+        status: BatchStatus,
+        tx: Option<B256>,
+    ) -> Result<(), NodeError> {
+        let Some(mut record) = self.batch(number)? else {
+            return Err(NodeError::Encoding(format!("no batch {number}")));
+        };
+        if record.status >= status && tx.is_none() {
+            return Ok(());
+        }
+        record.status = record.status.max(status);
+        match status {
+            BatchStatus::Sealed => {}
+            BatchStatus::Committed => record.commit_tx = tx.or(record.commit_tx),
+            BatchStatus::Proven => record.prove_tx = tx.or(record.prove_tx),
+            BatchStatus::Executed => record.execute_tx = tx.or(record.execute_tx),
+        }
+        self.state.storage().side_commit(vec![side(
+            BATCHES,
+            number.to_be_bytes().to_vec(),
+            encode(&record)?,
+        )])?;
+        Ok(())
+    }
+
+    /// The stored proof of a batch.
+    pub fn proof(&self, number: u64) -> Result<Option<ProofRecord>, NodeError> {
+        self.get(PROOFS, &number.to_be_bytes())
+    }
+
+    /// Stores the proof of a batch.
+    pub fn save_proof(&mut self, number: u64, proof: &ProofRecord) -> Result<(), NodeError> {
+        self.state.storage().side_commit(vec![side(
+            PROOFS,
+            number.to_be_bytes().to_vec(),
+            encode(proof)?,
+        )])?;
+        Ok(())
+    }
+
+    /// The registered tokens the node knows (ETH first).
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, NodeError> {
+        let mut out = vec![TokenInfo {
+            id: 0,
+            address: Address::ZERO,
+            symbol: "ETH".into(),
+            decimals: 18,
+        }];
+        for (_, v) in self.state.storage().side_scan(TOKENS)? {
+            let info: TokenInfo = decode(&v)?;
+            if info.id != 0 {
+                out.push(info);
+            }
+        }
+        Ok(out)
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        key: &[u8],
+    ) -> Result<Option<T>, NodeError> {
+        match self.state.storage().side_get(table, key)? {
             Some(b) => decode(&b).map(Some),
             None => Ok(None),
         }
@@ -223,5 +545,13 @@ impl<S: Storage> Sequencer<S> {
             return Ok(None);
         };
         Ok(self.state.account(id)?.map(|a| (id, a)))
+    }
+}
+
+fn side(table: &'static str, key: Vec<u8>, value: Vec<u8>) -> SideWrite {
+    SideWrite {
+        table,
+        key,
+        value: Some(value),
     }
 }

@@ -7,7 +7,7 @@ use jsonrpsee::rpc_params;
 use serde_json::Value;
 use std::time::Duration;
 use zkr_node::error::codes;
-use zkr_node::{Node, NodeConfig, Sequencer};
+use zkr_node::{Node, NodeConfig, Sequencer, SequencerConfig};
 use zkr_state::OpRequest;
 use zkr_state::fixtures::{User, config};
 use zkr_state::storage::RedbStorage;
@@ -18,7 +18,11 @@ fn node_config(dir: &std::path::Path) -> NodeConfig {
         data_dir: dir.to_path_buf(),
         http_addr: "127.0.0.1:0".parse().unwrap(),
         block_time: Duration::from_millis(50),
+        batch_timeout: Duration::from_secs(3600),
         chain: config(),
+        sequencer: SequencerConfig::free(8),
+        l1: None,
+        keys_dir: None,
     }
 }
 
@@ -58,7 +62,7 @@ async fn transactions_over_rpc_and_restarts() {
     {
         // What the L1 watcher will feed: a deposit, then A registers its key.
         let mut seq = node.sequencer.lock().unwrap();
-        seq.submit_priority(a.deposit(0, 1_000_000)).unwrap();
+        seq.submit_priority(0, a.deposit(0, 1_000_000)).unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
     }
     let client = HttpClientBuilder::default()
@@ -194,15 +198,15 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
     let path = dir.path().join("state.redb");
     let a = User::new(1);
     let hash = {
-        let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config()).unwrap();
-        seq.submit_priority(a.deposit(0, 500)).unwrap();
+        let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config(), SequencerConfig::free(8)).unwrap();
+        seq.submit_priority(0, a.deposit(0, 500)).unwrap();
         seq.seal_block(1).unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
         seq.submit(tx_of(a.transfer(0, User::new(2).address(), 0, 100, 0, 1)))
             .unwrap()
         // dropped here without sealing: a crash
     };
-    let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config()).unwrap();
+    let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config(), SequencerConfig::free(8)).unwrap();
     assert_eq!(seq.open_len(), 2, "the mempool is replayed");
     assert_eq!(
         seq.tx(&hash).unwrap().unwrap().status,

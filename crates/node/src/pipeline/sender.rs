@@ -1,0 +1,196 @@
+//! The L1 sender stage: commits sealed batches, proves them once their proof is stored, and
+//! executes proven batches, in order, one transaction at a time.
+//!
+//! Every step starts from the contract's own counters (`totalBatchesCommitted/Proven/Executed`)
+//! after the operator's earlier transactions are mined ([`zkr_l1::sender::Sender`]), so a
+//! restarted node resumes exactly where L1 is: it never commits a batch twice and never skips
+//! one. Batch records are brought up to date with what L1 says.
+
+use super::{Shared, lock};
+use crate::NodeError;
+use crate::records::{AppliedOp, BatchRecord, BatchStatus, ProofRecord};
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::providers::DynProvider;
+use std::time::Duration;
+use tokio::sync::watch;
+use zkr_crypto::field::{fr_from_decimal, fr_to_be_bytes};
+use zkr_l1::bindings::ZkrRollup;
+use zkr_l1::sender::Sender;
+use zkr_state::OpRequest;
+use zkr_state::storage::Storage;
+use zkr_types::commitment::pubdata_hash;
+use zkr_types::op::{Op, parse_pubdata};
+use zkr_types::tx::L2Tx;
+
+/// Runs the sender until `stop` changes.
+pub async fn run<S: Storage + 'static>(
+    seq: Shared<S>,
+    sender: Sender,
+    rollup: Address,
+    poll: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let contract = ZkrRollup::new(rollup, sender.provider().clone());
+    loop {
+        if let Err(e) = step(&seq, &sender, &contract).await {
+            tracing::warn!(target: "zkr::l1", error = %e, "L1 sender step failed; retrying");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// The contract's batch counters.
+#[derive(Debug, Clone, Copy)]
+struct Totals {
+    committed: u64,
+    proven: u64,
+    executed: u64,
+}
+
+async fn totals(contract: &ZkrRollup::ZkrRollupInstance<DynProvider>) -> Result<Totals, NodeError> {
+    let rpc = zkr_l1::L1Error::rpc;
+    Ok(Totals {
+        committed: contract.totalBatchesCommitted().call().await.map_err(rpc)?,
+        proven: contract.totalBatchesProven().call().await.map_err(rpc)?,
+        executed: contract.totalBatchesExecuted().call().await.map_err(rpc)?,
+    })
+}
+
+/// Brings batch records up to the contract's counters (after a restart the last transaction's
+/// hash may be unknown; the status is still right).
+fn sync_records<S: Storage>(seq: &Shared<S>, t: Totals) -> Result<(), NodeError> {
+    let mut seq = lock(seq);
+    for n in (1..=t.committed).rev() {
+        let Some(r) = seq.batch(n)? else { continue };
+        let want = if n <= t.executed {
+            BatchStatus::Executed
+        } else if n <= t.proven {
+            BatchStatus::Proven
+        } else {
+            BatchStatus::Committed
+        };
+        if r.status >= want {
+            break;
+        }
+        seq.update_batch(n, want, None)?;
+    }
+    Ok(())
+}
+
+async fn step<S: Storage>(
+    seq: &Shared<S>,
+    sender: &Sender,
+    contract: &ZkrRollup::ZkrRollupInstance<DynProvider>,
+) -> Result<(), NodeError> {
+    sender.settled_nonce().await?;
+    let t = totals(contract).await?;
+    sync_records(seq, t)?;
+    if t.executed < t.proven {
+        let n = t.executed + 1;
+        let (record, ops) = batch(seq, n)?;
+        let onchain = onchain_ops(&ops)?;
+        let tx = contract.executeBatch(n, onchain).into_transaction_request();
+        let receipt = sender.send(tx).await?;
+        lock(seq).update_batch(n, BatchStatus::Executed, Some(receipt.transaction_hash))?;
+        tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "executed batch on L1");
+        return Ok(());
+    }
+    if t.proven < t.committed {
+        let n = t.proven + 1;
+        let Some(proof) = lock(seq).proof(n)? else {
+            return Ok(());
+        };
+        let (a, b, c) = proof_words(&proof);
+        let tx = contract.proveBatch(n, a, b, c).into_transaction_request();
+        let receipt = sender.send(tx).await?;
+        lock(seq).update_batch(n, BatchStatus::Proven, Some(receipt.transaction_hash))?;
+        tracing::info!(target: "zkr::l1", batch = n, tx = %receipt.transaction_hash, gas = receipt.gas_used, "proved batch on L1");
+        return Ok(());
+    }
+    let n = t.committed + 1;
+    if lock(seq).batch(n)?.is_none() {
+        return Ok(());
+    }
+    let (record, ops) = batch(seq, n)?;
+    let input = commit_input(&record, &ops)?;
+    let tx = contract.commitBatch(input).into_transaction_request();
+    let receipt = sender.send(tx).await?;
+    lock(seq).update_batch(n, BatchStatus::Committed, Some(receipt.transaction_hash))?;
+    tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "committed batch on L1");
+    Ok(())
+}
+
+fn batch<S: Storage>(
+    seq: &Shared<S>,
+    n: u64,
+) -> Result<(BatchRecord, Vec<AppliedOp>), NodeError> {
+    let seq = lock(seq);
+    let record = seq
+        .batch(n)?
+        .ok_or_else(|| NodeError::Encoding(format!("L1 is at batch {n}, the node has no record of it")))?;
+    let ops = seq.batch_ops(&record)?;
+    Ok((record, ops))
+}
+
+fn decimal_word(s: &str) -> Result<U256, NodeError> {
+    let fr = fr_from_decimal(s).map_err(|e| NodeError::Encoding(e.to_string()))?;
+    Ok(U256::from_be_bytes(fr_to_be_bytes(&fr)))
+}
+
+/// `commitBatch`'s input for a batch.
+pub fn commit_input(
+    record: &BatchRecord,
+    ops: &[AppliedOp],
+) -> Result<ZkrRollup::CommitBatchInput, NodeError> {
+    let ops_pubdata: Vec<Vec<u8>> = ops.iter().map(|o| o.pubdata.clone()).collect();
+    let h = pubdata_hash(&ops_pubdata).map_err(|e| NodeError::Encoding(e.to_string()))?;
+    let eth_signatures = ops
+        .iter()
+        .filter_map(|o| match &o.request {
+            OpRequest::Tx(L2Tx::ChangePubKey(c)) => Some(Bytes::copy_from_slice(&c.eth_signature)),
+            _ => None,
+        })
+        .collect();
+    Ok(ZkrRollup::CommitBatchInput {
+        newRoot: decimal_word(&record.root)?,
+        pubdataHash: U256::from_be_bytes(fr_to_be_bytes(&h)),
+        feeAccount: record.fee_account,
+        pubdata: ops_pubdata.concat().into(),
+        ethSignatures: eth_signatures,
+    })
+}
+
+/// The withdrawals and full exits of a batch, as `executeBatch` takes them.
+pub fn onchain_ops(ops: &[AppliedOp]) -> Result<Vec<ZkrRollup::OnchainOp>, NodeError> {
+    let mut out = Vec::new();
+    for o in ops {
+        for op in parse_pubdata(&o.pubdata).map_err(|e| NodeError::Encoding(e.to_string()))? {
+            match op {
+                Op::Withdraw(w) => out.push(ZkrRollup::OnchainOp {
+                    owner: w.to,
+                    token: w.token.0,
+                    amount: w.amount.0,
+                }),
+                Op::FullExit(f) => out.push(ZkrRollup::OnchainOp {
+                    owner: f.owner,
+                    token: f.token.0,
+                    amount: f.amount.0,
+                }),
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn proof_words(p: &ProofRecord) -> ([U256; 2], [[U256; 2]; 2], [U256; 2]) {
+    let w = |x: &alloy::primitives::B256| U256::from_be_bytes(x.0);
+    (
+        [w(&p.a[0]), w(&p.a[1])],
+        [[w(&p.b[0][0]), w(&p.b[0][1])], [w(&p.b[1][0]), w(&p.b[1][1])]],
+        [w(&p.c[0]), w(&p.c[1])],
+    )
+}
