@@ -27,6 +27,12 @@ enum Command {
     /// Benchmarks; each prints one JSON line of figures.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
+    /// Runs a node: sequencer, prover, L1 watcher and sender, JSON-RPC.
+    Node(Box<commands::node::NodeArgs>),
+    /// Starts a local devnet: anvil, the contracts, a node with its prover (DEVNET ONLY keys).
+    Devnet(commands::devnet::DevnetArgs),
+    /// Deposits, transfers, withdrawals, exits and balances.
+    Wallet(commands::wallet::WalletArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -36,6 +42,9 @@ pub fn run() -> ExitCode {
         Command::Crypto(c) => commands::crypto::run(c),
         Command::Circuit(c) => commands::circuit::run(c),
         Command::Bench(b) => commands::bench::run(b),
+        Command::Node(n) => commands::node::run(*n),
+        Command::Devnet(d) => commands::devnet::run(d),
+        Command::Wallet(w) => commands::wallet::run(w),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 //! rollup, from the artifacts of `contracts/` (`scripts/forge build`).
 
 use crate::L1Error;
-use crate::bindings::ZkrRollup;
+use crate::bindings::{DevToken, ZkrRollup};
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::Provider;
@@ -129,4 +129,24 @@ pub async fn deploy<P: Provider>(
         poseidon4,
         poseidon6,
     })
+}
+
+/// Deploys a `DevToken` (DEVNET ONLY: anyone can mint it).
+pub async fn deploy_dev_token<P: Provider>(
+    provider: &P,
+    from: Address,
+    contracts_dir: &Path,
+    name: &str,
+    symbol: &str,
+    decimals: u8,
+) -> Result<Address, L1Error> {
+    let args = DevToken::constructorCall {
+        name_: name.to_string(),
+        symbol_: symbol.to_string(),
+        decimals_: decimals,
+    }
+    .abi_encode();
+    let mut code = artifact_bytecode(contracts_dir, "DevToken")?.to_vec();
+    code.extend_from_slice(&args);
+    create(provider, from, code.into()).await
 }

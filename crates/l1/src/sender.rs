@@ -133,9 +133,7 @@ impl Sender {
                         .map_err(L1Error::rpc)?
                     {
                         if !r.status() {
-                            return Err(L1Error::Reverted(format!(
-                                "transaction {hash} reverted"
-                            )));
+                            return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
                         }
                         return Ok(r);
                     }

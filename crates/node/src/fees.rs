@@ -136,8 +136,8 @@ mod tests {
         };
         for kind in [TxKind::Transfer, TxKind::Withdraw, TxKind::ChangePubKey] {
             let fee = p.min_fee(kind);
-            let floor = u128::from(kind.pubdata_bytes() * 40 + 75_000) * 1_000_000_000
-                + 1_000_000_000_000;
+            let floor =
+                u128::from(kind.pubdata_bytes() * 40 + 75_000) * 1_000_000_000 + 1_000_000_000_000;
             assert!(fee >= floor, "{kind:?}: {fee} < {floor}");
             assert!(fee < floor + floor / 100, "rounded up by less than 1%");
             assert!(is_fee_packable(fee));

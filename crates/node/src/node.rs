@@ -111,6 +111,7 @@ impl Node {
         )?));
         let (stop, stopped) = watch::channel(false);
         let prover_stop = Arc::new(AtomicBool::new(false));
+        let prover_ready = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
         let prover = match &config.keys_dir {
             Some(dir) => Some(start_prover(
@@ -118,6 +119,7 @@ impl Node {
                 &config,
                 dir.clone(),
                 prover_stop.clone(),
+                prover_ready.clone(),
             )?),
             None => None,
         };
@@ -175,7 +177,7 @@ impl Node {
         let http_addr = server
             .local_addr()
             .map_err(|e| NodeError::Rpc(e.to_string()))?;
-        let rpc = server.start(module(sequencer.clone(), contracts)?);
+        let rpc = server.start(module(sequencer.clone(), contracts, prover_ready)?);
         tasks.push(tokio::spawn(produce_blocks(
             sequencer.clone(),
             config.block_time,
@@ -242,6 +244,7 @@ fn start_prover(
     config: &NodeConfig,
     keys_dir: PathBuf,
     stop: Arc<AtomicBool>,
+    ready: Arc<AtomicBool>,
 ) -> Result<JoinHandle<()>, NodeError> {
     let storage = RedbStorage::open(&config.data_dir.join("prover.redb"))?;
     let mut state = State::open(storage, config.chain)?;
@@ -251,9 +254,8 @@ fn start_prover(
     }
     let slots = config.sequencer.batch_slots;
     Ok(tokio::task::spawn_blocking(move || {
-        let keys = KeyStore::new(keys_dir).load_or_dev_setup(slots, &|msg| {
-            tracing::info!(target: "zkr::prover", "{msg}")
-        });
+        let keys = KeyStore::new(keys_dir)
+            .load_or_dev_setup(slots, &|msg| tracing::info!(target: "zkr::prover", "{msg}"));
         let keys = match keys {
             Ok((keys, _)) => keys,
             Err(e) => {
@@ -262,6 +264,7 @@ fn start_prover(
             }
         };
         tracing::info!(target: "zkr::prover", slots, "prover ready");
+        ready.store(true, Ordering::Relaxed);
         if let Err(e) = pipeline::prover::run(seq, state, keys, &stop) {
             tracing::error!(target: "zkr::prover", error = %e, "the prover stopped");
         }

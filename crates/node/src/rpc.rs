@@ -4,13 +4,15 @@
 
 use crate::error::codes;
 use crate::fees::TxKind;
-use crate::pipeline::lock;
 pub use crate::pipeline::Shared;
+use crate::pipeline::lock;
 use alloy_primitives::{Address, B256};
 use jsonrpsee::RpcModule;
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use zkr_crypto::field::fr_to_decimal;
 use zkr_state::storage::Storage;
 use zkr_types::tx::L2Tx;
@@ -43,14 +45,21 @@ pub struct RpcContext<S: Storage> {
     pub seq: Shared<S>,
     /// The contracts, when the node follows an L1.
     pub contracts: Option<ContractsInfo>,
+    /// Whether the prover has its keys and is proving.
+    pub prover_ready: Arc<AtomicBool>,
 }
 
 /// Builds the RPC module over a shared sequencer.
 pub fn module<S: Storage + 'static>(
     seq: Shared<S>,
     contracts: Option<ContractsInfo>,
+    prover_ready: Arc<AtomicBool>,
 ) -> Result<RpcModule<RpcContext<S>>, crate::NodeError> {
-    let mut m = RpcModule::new(RpcContext { seq, contracts });
+    let mut m = RpcModule::new(RpcContext {
+        seq,
+        contracts,
+        prover_ready,
+    });
     let reg = |e: jsonrpsee::core::RegisterMethodError| crate::NodeError::Rpc(e.to_string());
     m.register_method("zkr_sendTx", |params, ctx, _| {
         let tx: L2Tx = params.one()?;
@@ -148,11 +157,22 @@ pub fn module<S: Storage + 'static>(
                     None::<()>,
                 ));
             };
-            let mut quote = serde_json::to_value(seq.config().fees.quote(kind)).map_err(internal)?;
+            let mut quote =
+                serde_json::to_value(seq.config().fees.quote(kind)).map_err(internal)?;
             quote["token"] = json!(token.id);
             Ok(quote)
         },
     )
+    .map_err(reg)?;
+    m.register_method("zkr_status", |_, ctx, _| {
+        let seq = lock(&ctx.seq);
+        json!({
+            "blockNumber": seq.state().block_number().0,
+            "openBatch": seq.state().batch_number().0,
+            "openBatchOps": seq.batch_len(),
+            "proverReady": ctx.prover_ready.load(Ordering::Relaxed),
+        })
+    })
     .map_err(reg)?;
     m.register_method(
         "zkr_getContracts",

@@ -14,9 +14,9 @@
 use crate::NodeError;
 use crate::fees::{FeePolicy, TxKind};
 use crate::records::{
-    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord, META,
-    MEMPOOL, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY_NEXT, PROOFS, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord,
-    TxStatus,
+    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
+    MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY_NEXT, PROOFS, ProofRecord, TOKENS,
+    TXS, TokenInfo, TxRecord, TxStatus,
 };
 use alloy_primitives::B256;
 use std::collections::VecDeque;
@@ -76,7 +76,10 @@ pub fn genesis_root(chain: ChainConfig, owners: &[Address]) -> Result<zkr_types:
     Ok(state.root()?)
 }
 
-pub(crate) fn load_genesis<S: Storage>(state: &mut State<S>, owners: &[Address]) -> Result<(), NodeError> {
+pub(crate) fn load_genesis<S: Storage>(
+    state: &mut State<S>,
+    owners: &[Address],
+) -> Result<(), NodeError> {
     let accounts = owners
         .iter()
         .map(|o| {
@@ -113,7 +116,11 @@ impl<S: Storage> std::fmt::Debug for Sequencer<S> {
 impl<S: Storage> Sequencer<S> {
     /// Opens the state (writing the genesis into a fresh one) and replays the operations
     /// accepted after the last sealed block.
-    pub fn open(storage: S, chain: ChainConfig, config: SequencerConfig) -> Result<Self, NodeError> {
+    pub fn open(
+        storage: S,
+        chain: ChainConfig,
+        config: SequencerConfig,
+    ) -> Result<Self, NodeError> {
         let mut state = State::open(storage, chain)?;
         if state.block_number().0 == 0 && !config.genesis.is_empty() {
             load_genesis(&mut state, &config.genesis)?;
@@ -131,7 +138,11 @@ impl<S: Storage> Sequencer<S> {
             };
             state.seal_block_with(vec![
                 side(BLOCKS, 1u64.to_be_bytes().to_vec(), encode(&record)?),
-                side(BLOCK_OPS, 1u64.to_be_bytes().to_vec(), encode(&BlockOps::new())?),
+                side(
+                    BLOCK_OPS,
+                    1u64.to_be_bytes().to_vec(),
+                    encode(&BlockOps::new())?,
+                ),
                 side(META, OPEN_BATCH.to_vec(), encode(&open)?),
             ])?;
         }
@@ -386,7 +397,11 @@ impl<S: Storage> Sequencer<S> {
                 prove_tx: None,
                 execute_tx: None,
             };
-            writes.push(side(BATCHES, record.number.to_be_bytes().to_vec(), encode(&record)?));
+            writes.push(side(
+                BATCHES,
+                record.number.to_be_bytes().to_vec(),
+                encode(&record)?,
+            ));
             batch = OpenBatch {
                 first_block: number + 1,
                 ..OpenBatch::default()
@@ -400,8 +415,16 @@ impl<S: Storage> Sequencer<S> {
             txs,
             priority_ops,
         };
-        writes.push(side(BLOCKS, number.to_be_bytes().to_vec(), encode(&record)?));
-        writes.push(side(BLOCK_OPS, number.to_be_bytes().to_vec(), encode(&ops)?));
+        writes.push(side(
+            BLOCKS,
+            number.to_be_bytes().to_vec(),
+            encode(&record)?,
+        ));
+        writes.push(side(
+            BLOCK_OPS,
+            number.to_be_bytes().to_vec(),
+            encode(&ops)?,
+        ));
         writes.push(side(META, OPEN_BATCH.to_vec(), encode(&batch)?));
         self.state.seal_block_with(writes)?;
         self.open.clear();

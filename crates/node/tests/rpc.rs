@@ -198,7 +198,12 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
     let path = dir.path().join("state.redb");
     let a = User::new(1);
     let hash = {
-        let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config(), SequencerConfig::free(8)).unwrap();
+        let mut seq = Sequencer::open(
+            RedbStorage::open(&path).unwrap(),
+            config(),
+            SequencerConfig::free(8),
+        )
+        .unwrap();
         seq.submit_priority(0, a.deposit(0, 500)).unwrap();
         seq.seal_block(1).unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
@@ -206,7 +211,12 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
             .unwrap()
         // dropped here without sealing: a crash
     };
-    let mut seq = Sequencer::open(RedbStorage::open(&path).unwrap(), config(), SequencerConfig::free(8)).unwrap();
+    let mut seq = Sequencer::open(
+        RedbStorage::open(&path).unwrap(),
+        config(),
+        SequencerConfig::free(8),
+    )
+    .unwrap();
     assert_eq!(seq.open_len(), 2, "the mempool is replayed");
     assert_eq!(
         seq.tx(&hash).unwrap().unwrap().status,

@@ -3,6 +3,9 @@
 pub mod bench;
 pub mod circuit;
 pub mod crypto;
+pub mod devnet;
+pub mod node;
+pub mod wallet;
 
 use std::path::PathBuf;
 

@@ -49,9 +49,11 @@ pub fn run<S: Storage>(
             });
         }
         if lock(&seq).proof(number)?.is_none() {
-            let proof = zkr_prover::prove(&keys, witness, &|msg| {
-                tracing::debug!(target: "zkr::prover", batch = number, "{msg}")
-            })?;
+            let proof = zkr_prover::prove(
+                &keys,
+                witness,
+                &|msg| tracing::debug!(target: "zkr::prover", batch = number, "{msg}"),
+            )?;
             lock(&seq).save_proof(number, &ProofRecord::new(&proof))?;
             tracing::info!(
                 target: "zkr::prover",

@@ -123,14 +123,11 @@ async fn step<S: Storage>(
     Ok(())
 }
 
-fn batch<S: Storage>(
-    seq: &Shared<S>,
-    n: u64,
-) -> Result<(BatchRecord, Vec<AppliedOp>), NodeError> {
+fn batch<S: Storage>(seq: &Shared<S>, n: u64) -> Result<(BatchRecord, Vec<AppliedOp>), NodeError> {
     let seq = lock(seq);
-    let record = seq
-        .batch(n)?
-        .ok_or_else(|| NodeError::Encoding(format!("L1 is at batch {n}, the node has no record of it")))?;
+    let record = seq.batch(n)?.ok_or_else(|| {
+        NodeError::Encoding(format!("L1 is at batch {n}, the node has no record of it"))
+    })?;
     let ops = seq.batch_ops(&record)?;
     Ok((record, ops))
 }
@@ -190,7 +187,10 @@ fn proof_words(p: &ProofRecord) -> ([U256; 2], [[U256; 2]; 2], [U256; 2]) {
     let w = |x: &alloy::primitives::B256| U256::from_be_bytes(x.0);
     (
         [w(&p.a[0]), w(&p.a[1])],
-        [[w(&p.b[0][0]), w(&p.b[0][1])], [w(&p.b[1][0]), w(&p.b[1][1])]],
+        [
+            [w(&p.b[0][0]), w(&p.b[0][1])],
+            [w(&p.b[1][0]), w(&p.b[1][1])],
+        ],
         [w(&p.c[0]), w(&p.c[1])],
     )
 }

@@ -1,0 +1,261 @@
+//! `zkr node`: runs the sequencer, the prover and the L1 pipeline against a deployed rollup.
+//!
+//! Settings come from flags, then `ZKR_*` environment variables, then a TOML file (`--config`,
+//! keys are the flag names with `_`), then defaults; see `docs/operations.md`.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use zkr_crypto::eth::Eip712Domain;
+use zkr_node::fees::FeePolicy;
+use zkr_node::{L1Config, Node, NodeConfig, SequencerConfig};
+use zkr_state::ChainConfig;
+use zkr_types::{Address, ChainId};
+
+/// Default L2 JSON-RPC address.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:3050";
+/// Default zkr chain id.
+pub const DEFAULT_CHAIN_ID: u32 = 270;
+/// Slots of the batch circuit the committed verifier (`contracts/src/ZkrBatchVerifier.sol`) was
+/// generated for.
+pub const DEFAULT_BATCH_SIZE: usize = 8;
+
+/// Everything `zkr node` can be told, from flags, env or the TOML file.
+#[derive(Debug, Clone, Default, Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeArgs {
+    /// TOML file with any of these settings (keys as the flags, with `_`); flags and env win.
+    #[arg(long, env = "ZKR_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Directory of the node's databases (state.redb, prover.redb) [default: ./.zkr/node].
+    #[arg(long, env = "ZKR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address of the HTTP JSON-RPC server [default: 127.0.0.1:3050].
+    #[arg(long, env = "ZKR_HTTP_ADDR")]
+    pub http_addr: Option<SocketAddr>,
+    /// L1 JSON-RPC URL; without it the node runs without L1 (no deposits, nothing committed).
+    #[arg(long, env = "ZKR_L1_RPC")]
+    pub l1_rpc: Option<String>,
+    /// Address of the rollup contract on L1.
+    #[arg(long, env = "ZKR_ROLLUP")]
+    pub rollup: Option<Address>,
+    /// L1 block the rollup was deployed in (where the watcher starts) [default: 0].
+    #[arg(long, env = "ZKR_L1_START_BLOCK")]
+    pub l1_start_block: Option<u64>,
+    /// The operator's L1 private key (hex): commits, proves and executes batches, and owns the
+    /// fee account (account 0).
+    #[arg(long, env = "ZKR_OPERATOR_KEY", hide_env_values = true)]
+    pub operator_key: Option<String>,
+    /// zkr chain id (inside every L2 signature) [default: 270].
+    #[arg(long, env = "ZKR_CHAIN_ID")]
+    pub chain_id: Option<u32>,
+    /// L2 block time in milliseconds [default: 200].
+    #[arg(long, env = "ZKR_BLOCK_TIME_MS")]
+    pub block_time_ms: Option<u64>,
+    /// Operations per batch: the slots of the circuit, which must match the deployed verifier
+    /// [default: 8].
+    #[arg(long, env = "ZKR_BATCH_SIZE")]
+    pub batch_size: Option<usize>,
+    /// A batch is sealed at the latest this long after its first operation, in ms
+    /// [default: 2000].
+    #[arg(long, env = "ZKR_BATCH_TIMEOUT_MS")]
+    pub batch_timeout_ms: Option<u64>,
+    /// L1 blocks an event must be under the head before the node takes it [default: 0].
+    #[arg(long, env = "ZKR_CONFIRMATIONS")]
+    pub confirmations: Option<u64>,
+    /// How often the L1 watcher and sender poll, in ms [default: 500].
+    #[arg(long, env = "ZKR_L1_POLL_MS")]
+    pub l1_poll_ms: Option<u64>,
+    /// L1 gas price fees are quoted at, in wei [default: 1000000000].
+    #[arg(long, env = "ZKR_FEE_GAS_PRICE")]
+    pub fee_gas_price: Option<u128>,
+    /// Fixed L1 gas of a batch (commit + prove + execute) shared by its slots [default: 600000].
+    #[arg(long, env = "ZKR_FEE_BATCH_GAS")]
+    pub fee_batch_gas: Option<u64>,
+    /// Proving cost charged per slot, in wei [default: 1000000000000].
+    #[arg(long, env = "ZKR_FEE_PROVING_WEI")]
+    pub fee_proving_wei: Option<u128>,
+    /// Proving-key cache [default: $XDG_CACHE_HOME/zkr/keys or ~/.cache/zkr/keys].
+    #[arg(long, env = "ZKR_KEYS_DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// Do not prove batches in this process.
+    #[arg(long, env = "ZKR_NO_PROVER")]
+    #[serde(default)]
+    pub no_prover: bool,
+}
+
+macro_rules! merge {
+    ($a:ident, $b:ident, $($f:ident),*) => { $( if $a.$f.is_none() { $a.$f = $b.$f.clone(); } )* };
+}
+
+impl NodeArgs {
+    /// Fills what flags and env left open from the TOML file.
+    pub fn with_file(mut self) -> Result<NodeArgs> {
+        let Some(path) = self.config.clone() else {
+            return Ok(self);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let file: NodeArgs =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        merge!(
+            self,
+            file,
+            data_dir,
+            http_addr,
+            l1_rpc,
+            rollup,
+            l1_start_block,
+            operator_key,
+            chain_id,
+            block_time_ms,
+            batch_size,
+            batch_timeout_ms,
+            confirmations,
+            l1_poll_ms,
+            fee_gas_price,
+            fee_batch_gas,
+            fee_proving_wei,
+            keys_dir
+        );
+        self.no_prover |= file.no_prover;
+        Ok(self)
+    }
+}
+
+/// Parses a 32-byte private key in hex.
+pub fn parse_key(s: &str) -> Result<[u8; 32]> {
+    let bytes = hex::decode(s.trim().trim_start_matches("0x")).context("private key: not hex")?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("private key: expected 32 bytes"))
+}
+
+/// The node configuration the settings describe (asks L1 for its chain id).
+pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
+    let chain_id = ChainId(args.chain_id.unwrap_or(DEFAULT_CHAIN_ID));
+    let batch_slots = args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
+    if batch_slots == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    let fees = FeePolicy {
+        l1_gas_price_wei: args.fee_gas_price.unwrap_or(1_000_000_000),
+        batch_gas: args.fee_batch_gas.unwrap_or(600_000),
+        batch_slots,
+        proving_wei_per_slot: args.fee_proving_wei.unwrap_or(1_000_000_000_000),
+    };
+    let mut chain = ChainConfig {
+        chain_id,
+        eip712: Eip712Domain {
+            l1_chain_id: 0,
+            verifying_contract: Address::ZERO,
+        },
+    };
+    let mut genesis = Vec::new();
+    let l1 = match &args.l1_rpc {
+        None => None,
+        Some(url) => {
+            let rollup = args.rollup.context("--rollup is needed with --l1-rpc")?;
+            let key = parse_key(
+                args.operator_key
+                    .as_deref()
+                    .context("--operator-key (or ZKR_OPERATOR_KEY) is needed with --l1-rpc")?,
+            )?;
+            let operator = zkr_crypto::eth::EthPrivateKey::from_bytes(&key)
+                .context("operator key")?
+                .address();
+            genesis.push(operator);
+            chain.eip712 = Eip712Domain {
+                l1_chain_id: l1_chain_id(url).await?,
+                verifying_contract: rollup,
+            };
+            Some(L1Config {
+                rpc_url: url.clone(),
+                rollup,
+                start_block: args.l1_start_block.unwrap_or(0),
+                confirmations: args.confirmations.unwrap_or(0),
+                poll: Duration::from_millis(args.l1_poll_ms.unwrap_or(500)),
+                operator_key: key.into(),
+                sender: Default::default(),
+            })
+        }
+    };
+    Ok(NodeConfig {
+        data_dir: args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".zkr/node")),
+        http_addr: args
+            .http_addr
+            .unwrap_or_else(|| DEFAULT_HTTP_ADDR.parse().expect("valid address")),
+        block_time: Duration::from_millis(args.block_time_ms.unwrap_or(200).max(1)),
+        batch_timeout: Duration::from_millis(args.batch_timeout_ms.unwrap_or(2000)),
+        chain,
+        sequencer: SequencerConfig {
+            batch_slots,
+            fees,
+            genesis,
+        },
+        l1,
+        keys_dir: (!args.no_prover).then(|| super::keys_dir(args.keys_dir.clone())),
+    })
+}
+
+async fn l1_chain_id(url: &str) -> Result<u64> {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let provider = ProviderBuilder::new().connect_http(url.parse().context("L1 RPC URL")?);
+    provider
+        .get_chain_id()
+        .await
+        .with_context(|| format!("cannot reach L1 at {url}"))
+}
+
+/// Starts logging to stderr (`RUST_LOG` filters, default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn shutdown_signal() -> Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
+}
+
+/// Writes `args` as a TOML file `zkr node --config` reads.
+pub fn write_config(path: &Path, args: &NodeArgs) -> Result<()> {
+    let text = toml::to_string(args).context("encoding the node config")?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn run(args: NodeArgs) -> Result<()> {
+    init_logging();
+    let args = args.with_file()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let config = node_config(&args).await?;
+        let data_dir = config.data_dir.clone();
+        let node = Node::start(config)
+            .await
+            .with_context(|| format!("starting the node in {}", data_dir.display()))?;
+        tracing::info!(target: "zkr::node", rpc = %node.http_addr, data_dir = %data_dir.display(), "node running");
+        let signal = shutdown_signal().await?;
+        tracing::info!(target: "zkr::node", signal, "stopping");
+        node.stop().await;
+        tracing::info!(target: "zkr::node", "stopped");
+        Ok(())
+    })
+}

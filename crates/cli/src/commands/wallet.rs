@@ -1,0 +1,735 @@
+//! `zkr wallet`: deposits from L1, transfers and withdrawals on L2, full exits, claims of
+//! withdrawn funds, balances and transaction status. The L2 key is derived from the Ethereum
+//! key and registered (ChangePubKey) on first use. Progress goes to stderr; the result (a
+//! transaction hash, balances) to stdout.
+
+use super::node::parse_key;
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use zkr_crypto::eddsa::PrivateKey;
+use zkr_crypto::eth::{Eip712Domain, EthPrivateKey, derive_l2_key};
+use zkr_crypto::field::fr_to_decimal;
+use zkr_l1::bindings::{DevToken, ZkrRollup};
+use zkr_types::float::{is_amount_packable, round_down_amount};
+use zkr_types::tx::{ChangePubKey, L2Tx, Transfer, Withdraw, pubkey_hash};
+use zkr_types::{AccountId, Amount, ChainId, Nonce, TokenId};
+
+#[derive(Debug, Args)]
+pub struct WalletArgs {
+    /// The zkr node's JSON-RPC URL.
+    #[arg(long, env = "ZKR_L2_RPC", default_value = "http://127.0.0.1:3050")]
+    pub l2_rpc: String,
+    /// Your Ethereum private key (hex). The L2 key is derived from it.
+    #[arg(long, env = "ZKR_PRIVATE_KEY", hide_env_values = true)]
+    pub private_key: String,
+    /// L1 JSON-RPC URL [default: the one the node reports in zkr_getContracts].
+    #[arg(long, env = "ZKR_L1_RPC")]
+    pub l1_rpc: Option<String>,
+    #[command(subcommand)]
+    pub command: WalletCommand,
+}
+
+/// A status to wait for, in the order a transaction goes through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum WaitFor {
+    /// Accepted by the node.
+    Pending,
+    /// In a sealed L2 block.
+    Included,
+    /// Its batch is committed on L1.
+    Committed,
+    /// Its batch is proven on L1.
+    Proven,
+    /// Its batch is executed on L1 (final; withdrawals are claimable).
+    Executed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Deposits from L1 (sends the L1 transaction; approves the token first if needed).
+    Deposit {
+        /// Amount in whole units (e.g. 1.5).
+        #[arg(long)]
+        amount: String,
+        /// ETH, a token symbol, id or L1 address.
+        #[arg(long, default_value = "ETH")]
+        token: String,
+        /// L2 owner of the deposit [default: you].
+        #[arg(long)]
+        to: Option<Address>,
+        /// Wait until the deposit is in an L2 block (`included`).
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// Transfers on L2 (to any address; a new account is created for it).
+    Transfer {
+        #[arg(long)]
+        to: Address,
+        /// Amount in whole units.
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "ETH")]
+        token: String,
+        /// Wait until the transaction reaches this status.
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// Withdraws from L2 to an L1 address (claimable there once the batch is executed).
+    Withdraw {
+        /// L1 receiver [default: you].
+        #[arg(long)]
+        to: Option<Address>,
+        /// Amount in whole units.
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "ETH")]
+        token: String,
+        /// Wait until the transaction reaches this status.
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// Requests on L1 the exit of your whole balance of a token (works even if the operator
+    /// ignores your L2 transactions).
+    FullExit {
+        #[arg(long, default_value = "ETH")]
+        token: String,
+        /// `included`: wait until L2 processed it; `executed`: until it is claimable on L1.
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// Claims on L1 what withdrawals and full exits credited to you.
+    Claim {
+        #[arg(long, default_value = "ETH")]
+        token: String,
+    },
+    /// Your balances on L2 and L1, and what is claimable.
+    Balance,
+    /// A transaction's status.
+    Tx {
+        /// The transaction hash.
+        hash: B256,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Token {
+    id: u16,
+    address: Address,
+    symbol: String,
+    decimals: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Contracts {
+    rollup: Address,
+    l1_rpc: String,
+    l1_chain_id: u64,
+    chain_id: u32,
+}
+
+/// Parses a decimal amount in whole units into base units.
+pub fn parse_units(s: &str, decimals: u8) -> Result<u128> {
+    let s = s.trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        bail!("amount {s:?} is not a decimal number");
+    }
+    if frac.len() > decimals as usize {
+        bail!("amount {s:?} has more than {decimals} decimals");
+    }
+    let scale = 10u128
+        .checked_pow(u32::from(decimals))
+        .context("too many decimals")?;
+    let int: u128 = if int.is_empty() { 0 } else { int.parse()? };
+    let frac_v: u128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse::<u128>()? * 10u128.pow(u32::from(decimals) - frac.len() as u32)
+    };
+    int.checked_mul(scale)
+        .and_then(|v| v.checked_add(frac_v))
+        .with_context(|| format!("amount {s:?} is too large"))
+}
+
+/// Formats base units as whole units (trailing zeros trimmed).
+pub fn format_units(v: u128, decimals: u8) -> String {
+    let scale = 10u128.pow(u32::from(decimals));
+    let (int, frac) = (v / scale, v % scale);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let f = format!("{frac:0width$}", width = decimals as usize);
+    format!("{int}.{}", f.trim_end_matches('0'))
+}
+
+struct Wallet {
+    l2: HttpClient,
+    eth: EthPrivateKey,
+    /// The raw Ethereum key, for the L1 signer. Never printed.
+    eth_bytes: [u8; 32],
+    l1_rpc_flag: Option<String>,
+}
+
+impl Wallet {
+    fn address(&self) -> Address {
+        self.eth.address()
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        params: jsonrpsee::core::params::ArrayParams,
+    ) -> Result<T> {
+        self.l2.request(method, params).await.map_err(|e| match e {
+            jsonrpsee::core::client::Error::Call(obj) => {
+                anyhow::anyhow!("{method}: {} (code {})", obj.message(), obj.code())
+            }
+            other => anyhow::anyhow!("{method}: {other}"),
+        })
+    }
+
+    async fn contracts(&self) -> Result<Contracts> {
+        let v: Value = self.call("zkr_getContracts", rpc_params![]).await?;
+        if v.is_null() {
+            bail!("the node follows no L1 (zkr_getContracts is null)");
+        }
+        Ok(serde_json::from_value(v)?)
+    }
+
+    async fn token(&self, s: &str) -> Result<Token> {
+        let tokens: Vec<Token> = self.call("zkr_getTokens", rpc_params![]).await?;
+        tokens
+            .into_iter()
+            .find(|t| {
+                t.symbol.eq_ignore_ascii_case(s)
+                    || s.parse::<Address>().ok() == Some(t.address)
+                    || s.parse::<u16>().ok() == Some(t.id)
+            })
+            .with_context(|| format!("unknown token {s:?} (see `zkr wallet balance`)"))
+    }
+
+    async fn account(&self) -> Result<Option<Value>> {
+        let v: Value = self
+            .call("zkr_getAccount", rpc_params![self.address()])
+            .await?;
+        Ok((!v.is_null()).then_some(v))
+    }
+
+    async fn l2_balance(&self, token: u16) -> Result<u128> {
+        Ok(match self.account().await? {
+            Some(a) => a["balances"][token.to_string()]
+                .as_str()
+                .unwrap_or("0")
+                .parse()?,
+            None => 0,
+        })
+    }
+
+    async fn l1(&self, c: &Contracts) -> Result<DynProvider> {
+        let url = self.l1_rpc_flag.clone().unwrap_or_else(|| c.l1_rpc.clone());
+        let signer = PrivateKeySigner::from_slice(&self.eth_bytes)?;
+        Ok(ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(url.parse().context("L1 RPC URL")?)
+            .erased())
+    }
+
+    fn fee_of(quote: &Value) -> Result<u128> {
+        Ok(quote["fee"]
+            .as_str()
+            .context("fee quote without fee")?
+            .parse()?)
+    }
+
+    /// The account id and next nonce, registering the L2 key first if needed (fee in `token`).
+    async fn ready_account(
+        &self,
+        c: &Contracts,
+        token: &Token,
+    ) -> Result<(AccountId, Nonce, PrivateKey)> {
+        let chain = ChainId(c.chain_id);
+        let l2 = derive_l2_key(&self.eth, chain.0)?;
+        let Some(account) = self.account().await? else {
+            bail!("{} has no L2 account yet: deposit first", self.address());
+        };
+        let id = AccountId(account["id"].as_u64().context("account id")? as u32);
+        let mut nonce = Nonce(account["nonce"].as_u64().context("account nonce")? as u32);
+        let pkh = fr_to_decimal(&pubkey_hash(&l2.public()));
+        if account["pubKeyHash"].as_str() != Some(pkh.as_str()) {
+            let quote: Value = self
+                .call("zkr_getFeeQuote", rpc_params!["ChangePubKey", token.id])
+                .await?;
+            let domain = Eip712Domain {
+                l1_chain_id: c.l1_chain_id,
+                verifying_contract: c.rollup,
+            };
+            let cpk = ChangePubKey::signed(
+                &l2,
+                &self.eth,
+                &domain,
+                chain,
+                id,
+                TokenId(token.id),
+                Amount(Self::fee_of(&quote)?),
+                nonce,
+            )?;
+            let hash: String = self
+                .call("zkr_sendTx", rpc_params![L2Tx::ChangePubKey(cpk)])
+                .await?;
+            eprintln!(
+                "registered the L2 key of account {} (fee {} {}, tx {hash})",
+                id.0,
+                format_units(Self::fee_of(&quote)?, token.decimals),
+                token.symbol
+            );
+            nonce = Nonce(nonce.0 + 1);
+        }
+        Ok((id, nonce, l2))
+    }
+
+    async fn wait_tx(&self, hash: &str, want: WaitFor) -> Result<()> {
+        let started = Instant::now();
+        let mut last = String::new();
+        loop {
+            let r: Value = self.call("zkr_getTx", rpc_params![hash]).await?;
+            let status = r["status"].as_str().unwrap_or("unknown").to_string();
+            if status != last {
+                eprintln!(
+                    "[{:>5.1}s] {hash}: {status}{}{}",
+                    started.elapsed().as_secs_f64(),
+                    r["block"]
+                        .as_u64()
+                        .map(|b| format!(" (block {b}"))
+                        .unwrap_or_default(),
+                    r["batch"]
+                        .as_u64()
+                        .map(|b| format!(", batch {b})"))
+                        .unwrap_or_else(|| {
+                            if r["block"].is_u64() {
+                                ")".into()
+                            } else {
+                                String::new()
+                            }
+                        }),
+                );
+                last = status.clone();
+            }
+            if status == "rejected" {
+                bail!(
+                    "rejected: {}",
+                    r["error"].as_str().unwrap_or("no reason given")
+                );
+            }
+            let reached = match status.as_str() {
+                "pending" => WaitFor::Pending,
+                "included" => WaitFor::Included,
+                "committed" => WaitFor::Committed,
+                "proven" => WaitFor::Proven,
+                "executed" => WaitFor::Executed,
+                other => bail!("unexpected status {other:?}"),
+            };
+            if reached >= want {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn amount(&self, s: &str, token: &Token) -> Result<u128> {
+        let v = parse_units(s, token.decimals)?;
+        if v == 0 {
+            bail!("the amount must be positive");
+        }
+        if !is_amount_packable(v) {
+            bail!(
+                "{s} {} is not representable on L2 (35-bit mantissa); nearest below: {}",
+                token.symbol,
+                format_units(round_down_amount(v), token.decimals)
+            );
+        }
+        Ok(v)
+    }
+
+    async fn transfer(
+        &self,
+        to: Address,
+        amount: &str,
+        token: &str,
+        withdraw: bool,
+    ) -> Result<String> {
+        let c = self.contracts().await?;
+        let token = self.token(token).await?;
+        let amount = self.amount(amount, &token).await?;
+        let (id, nonce, l2) = self.ready_account(&c, &token).await?;
+        let kind = if withdraw { "Withdraw" } else { "Transfer" };
+        let quote: Value = self
+            .call("zkr_getFeeQuote", rpc_params![kind, token.id])
+            .await?;
+        let fee = Self::fee_of(&quote)?;
+        let chain = ChainId(c.chain_id);
+        let tx = if withdraw {
+            L2Tx::Withdraw(Withdraw::signed(
+                &l2,
+                chain,
+                id,
+                to,
+                TokenId(token.id),
+                Amount(amount),
+                Amount(fee),
+                nonce,
+            )?)
+        } else {
+            L2Tx::Transfer(Transfer::signed(
+                &l2,
+                chain,
+                id,
+                to,
+                TokenId(token.id),
+                Amount(amount),
+                Amount(fee),
+                nonce,
+            )?)
+        };
+        let hash: String = self.call("zkr_sendTx", rpc_params![tx]).await?;
+        eprintln!(
+            "{} {} {} to {to} (fee {} {}): {hash}",
+            if withdraw {
+                "withdrawing"
+            } else {
+                "transferring"
+            },
+            format_units(amount, token.decimals),
+            token.symbol,
+            format_units(fee, token.decimals),
+            token.symbol
+        );
+        Ok(hash)
+    }
+}
+
+async fn wait_until<F, Fut>(what: &str, mut done: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    let started = Instant::now();
+    eprintln!("waiting until {what}");
+    while !done().await? {
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!("gave up waiting until {what} after 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!("[{:>5.1}s] {what}", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+pub fn run(args: WalletArgs) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(run_async(args))
+}
+
+async fn run_async(args: WalletArgs) -> Result<()> {
+    let eth_bytes = parse_key(&args.private_key)?;
+    let eth = EthPrivateKey::from_bytes(&eth_bytes).context("private key")?;
+    let w = Wallet {
+        l2: HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(30))
+            .build(&args.l2_rpc)
+            .with_context(|| format!("L2 RPC URL {}", args.l2_rpc))?,
+        eth,
+        eth_bytes,
+        l1_rpc_flag: args.l1_rpc.clone(),
+    };
+    match args.command {
+        WalletCommand::Deposit {
+            amount,
+            token,
+            to,
+            wait,
+        } => {
+            let c = w.contracts().await?;
+            let token = w.token(&token).await?;
+            let amount = parse_units(&amount, token.decimals)?;
+            let to = to.unwrap_or(w.address());
+            let l1 = w.l1(&c).await?;
+            let rollup = ZkrRollup::new(c.rollup, &l1);
+            let before = if to == w.address() {
+                w.l2_balance(token.id).await?
+            } else {
+                0
+            };
+            let receipt = if token.id == 0 {
+                rollup
+                    .depositETH(to)
+                    .value(U256::from(amount))
+                    .send()
+                    .await?
+                    .get_receipt()
+                    .await?
+            } else {
+                let erc20 = DevToken::new(token.address, &l1);
+                let allowance = erc20.allowance(w.address(), c.rollup).call().await?;
+                if allowance < U256::from(amount) {
+                    eprintln!("approving {} for the rollup", token.symbol);
+                    let r = erc20
+                        .approve(c.rollup, U256::from(amount))
+                        .send()
+                        .await?
+                        .get_receipt()
+                        .await?;
+                    if !r.status() {
+                        bail!("approve reverted (tx {})", r.transaction_hash);
+                    }
+                }
+                rollup
+                    .depositERC20(token.address, amount, to)
+                    .send()
+                    .await?
+                    .get_receipt()
+                    .await?
+            };
+            if !receipt.status() {
+                bail!(
+                    "the deposit reverted on L1 (tx {})",
+                    receipt.transaction_hash
+                );
+            }
+            eprintln!(
+                "deposited {} {} to {to} on L1: {}",
+                format_units(amount, token.decimals),
+                token.symbol,
+                receipt.transaction_hash
+            );
+            println!("{}", receipt.transaction_hash);
+            if let Some(want) = wait {
+                if want > WaitFor::Included {
+                    bail!("a deposit can be waited for up to `included` (L2 credited it)");
+                }
+                if to != w.address() {
+                    bail!("--wait needs the deposit to go to your own account");
+                }
+                let target = before + amount;
+                wait_until("the deposit is credited on L2", || async {
+                    Ok(w.l2_balance(token.id).await? >= target)
+                })
+                .await?;
+            }
+        }
+        WalletCommand::Transfer {
+            to,
+            amount,
+            token,
+            wait,
+        } => {
+            let hash = w.transfer(to, &amount, &token, false).await?;
+            println!("{hash}");
+            if let Some(want) = wait {
+                w.wait_tx(&hash, want).await?;
+            }
+        }
+        WalletCommand::Withdraw {
+            to,
+            amount,
+            token,
+            wait,
+        } => {
+            let to = to.unwrap_or(w.address());
+            let hash = w.transfer(to, &amount, &token, true).await?;
+            println!("{hash}");
+            if let Some(want) = wait {
+                w.wait_tx(&hash, want).await?;
+                if want == WaitFor::Executed {
+                    eprintln!("claimable on L1: `zkr wallet claim --token <token>`");
+                }
+            }
+        }
+        WalletCommand::FullExit { token, wait } => {
+            let c = w.contracts().await?;
+            let token = w.token(&token).await?;
+            let Some(account) = w.account().await? else {
+                bail!("{} has no L2 account", w.address());
+            };
+            let id = account["id"].as_u64().context("account id")? as u32;
+            let l1 = w.l1(&c).await?;
+            let rollup = ZkrRollup::new(c.rollup, &l1);
+            let pending_before = rollup
+                .getPendingBalance(w.address(), token.address)
+                .call()
+                .await?;
+            let r = rollup
+                .requestFullExit(id, token.address)
+                .send()
+                .await?
+                .get_receipt()
+                .await?;
+            if !r.status() {
+                bail!("requestFullExit reverted (tx {})", r.transaction_hash);
+            }
+            eprintln!(
+                "full exit of {} from account {id} requested on L1: {}",
+                token.symbol, r.transaction_hash
+            );
+            println!("{}", r.transaction_hash);
+            match wait {
+                None => {}
+                Some(WaitFor::Pending | WaitFor::Included) => {
+                    wait_until("L2 processed the full exit", || async {
+                        Ok(w.l2_balance(token.id).await? == 0)
+                    })
+                    .await?
+                }
+                Some(_) => {
+                    let (rollup, w) = (&rollup, &w);
+                    wait_until("the full exit is claimable on L1", || async move {
+                        Ok(rollup
+                            .getPendingBalance(w.address(), token.address)
+                            .call()
+                            .await?
+                            > pending_before)
+                    })
+                    .await?
+                }
+            }
+        }
+        WalletCommand::Claim { token } => {
+            let c = w.contracts().await?;
+            let token = w.token(&token).await?;
+            let l1 = w.l1(&c).await?;
+            let rollup = ZkrRollup::new(c.rollup, &l1);
+            let amount = rollup
+                .getPendingBalance(w.address(), token.address)
+                .call()
+                .await?;
+            if amount == 0 {
+                bail!("nothing to claim in {}", token.symbol);
+            }
+            let r = rollup
+                .withdrawPendingBalance(w.address(), token.address, amount)
+                .send()
+                .await?
+                .get_receipt()
+                .await?;
+            if !r.status() {
+                bail!(
+                    "withdrawPendingBalance reverted (tx {})",
+                    r.transaction_hash
+                );
+            }
+            eprintln!(
+                "claimed {} {}: {}",
+                format_units(amount, token.decimals),
+                token.symbol,
+                r.transaction_hash
+            );
+            println!("{}", r.transaction_hash);
+        }
+        WalletCommand::Balance => {
+            let tokens: Vec<Token> = w.call("zkr_getTokens", rpc_params![]).await?;
+            let account = w.account().await?;
+            match &account {
+                Some(a) => {
+                    let key = if a["pubKeyHash"] == "0" {
+                        "no L2 key yet"
+                    } else {
+                        "L2 key registered"
+                    };
+                    println!(
+                        "L2 account {} of {} (nonce {}, {key})",
+                        a["id"],
+                        w.address(),
+                        a["nonce"]
+                    );
+                }
+                None => println!("no L2 account for {}", w.address()),
+            }
+            let c = w.contracts().await.ok();
+            let l1 = match &c {
+                Some(c) => Some(w.l1(c).await?),
+                None => None,
+            };
+            println!(
+                "{:<8} {:>24} {:>24} {:>24}",
+                "token", "L2", "L1", "claimable on L1"
+            );
+            for t in &tokens {
+                let l2 = account
+                    .as_ref()
+                    .and_then(|a| a["balances"][t.id.to_string()].as_str())
+                    .unwrap_or("0")
+                    .parse::<u128>()?;
+                let (l1_balance, pending) = match (&c, &l1) {
+                    (Some(c), Some(p)) => {
+                        let bal = if t.id == 0 {
+                            p.get_balance(w.address()).await?
+                        } else {
+                            DevToken::new(t.address, p)
+                                .balanceOf(w.address())
+                                .call()
+                                .await?
+                        };
+                        let pending = ZkrRollup::new(c.rollup, p)
+                            .getPendingBalance(w.address(), t.address)
+                            .call()
+                            .await?;
+                        (
+                            format_units(u128::try_from(bal).unwrap_or(u128::MAX), t.decimals),
+                            format_units(pending, t.decimals),
+                        )
+                    }
+                    _ => ("?".into(), "?".into()),
+                };
+                println!(
+                    "{:<8} {:>24} {:>24} {:>24}",
+                    t.symbol,
+                    format_units(l2, t.decimals),
+                    l1_balance,
+                    pending
+                );
+            }
+        }
+        WalletCommand::Tx { hash } => {
+            let r: Value = w.call("zkr_getTx", rpc_params![hash]).await?;
+            if r.is_null() {
+                bail!("no transaction {hash}");
+            }
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_round_trip_and_reject_bad_input() {
+        assert_eq!(parse_units("1.5", 18).unwrap(), 1_500_000_000_000_000_000);
+        assert_eq!(parse_units("0.000001", 6).unwrap(), 1);
+        assert_eq!(parse_units("42", 0).unwrap(), 42);
+        assert_eq!(parse_units(".5", 1).unwrap(), 5);
+        assert!(parse_units("0.0000001", 6).is_err());
+        assert!(parse_units("1e18", 18).is_err());
+        assert!(parse_units("-1", 18).is_err());
+        assert!(parse_units("", 18).is_err());
+        assert!(parse_units("400000000000000000000", 18).is_err());
+        assert_eq!(format_units(1_500_000_000_000_000_000, 18), "1.5");
+        assert_eq!(format_units(7, 0), "7");
+        assert_eq!(format_units(1, 18), "0.000000000000000001");
+    }
+}
