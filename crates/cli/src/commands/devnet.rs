@@ -193,14 +193,18 @@ fn build_contracts(project: &Path) -> Result<()> {
         return Ok(());
     }
     progress("building the contracts (scripts/forge build)");
-    let status = std::process::Command::new(project.join("scripts/forge"))
+    let out = std::process::Command::new(project.join("scripts/forge"))
         .arg("build")
         .current_dir(project)
-        .stdout(std::process::Stdio::null())
-        .status()
+        .output()
         .context("running scripts/forge build")?;
-    if !status.success() {
-        bail!("scripts/forge build failed ({status})");
+    if !out.status.success() {
+        bail!(
+            "scripts/forge build failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(())
 }

@@ -215,12 +215,17 @@ async fn l1_chain_id(url: &str) -> Result<u64> {
 }
 
 /// Starts logging to stderr (`RUST_LOG` filters, default `info`).
+///
+/// The `gr1cs` target is always off: arkworks opens a span per constraint namespace and never
+/// closes it, so a subscriber that records them grows by gigabytes while a batch is synthesized.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .add_directive("gr1cs=off".parse().expect("a valid directive"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

@@ -107,10 +107,14 @@ pub enum WalletCommand {
         #[arg(long, value_enum)]
         wait: Option<WaitFor>,
     },
-    /// Claims on L1 what withdrawals and full exits credited to you.
+    /// Claims on L1 what withdrawals and full exits credited to an address (anyone may send
+    /// the claim; the funds always go to the owner).
     Claim {
         #[arg(long, default_value = "ETH")]
         token: String,
+        /// Whose credit to pay out [default: you].
+        #[arg(long)]
+        owner: Option<Address>,
     },
     /// Your balances on L2 and L1, and what is claimable.
     Balance,
@@ -606,20 +610,21 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 }
             }
         }
-        WalletCommand::Claim { token } => {
+        WalletCommand::Claim { token, owner } => {
             let c = w.contracts().await?;
             let token = w.token(&token).await?;
+            let owner = owner.unwrap_or(w.address());
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
             let amount = rollup
-                .getPendingBalance(w.address(), token.address)
+                .getPendingBalance(owner, token.address)
                 .call()
                 .await?;
             if amount == 0 {
-                bail!("nothing to claim in {}", token.symbol);
+                bail!("{owner} has nothing to claim in {}", token.symbol);
             }
             let r = rollup
-                .withdrawPendingBalance(w.address(), token.address, amount)
+                .withdrawPendingBalance(owner, token.address, amount)
                 .send()
                 .await?
                 .get_receipt()
@@ -631,7 +636,7 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 );
             }
             eprintln!(
-                "claimed {} {}: {}",
+                "claimed {} {} for {owner}: {}",
                 format_units(amount, token.decimals),
                 token.symbol,
                 r.transaction_hash

@@ -31,9 +31,14 @@ pub async fn run<S: Storage + 'static>(
     mut stop: watch::Receiver<bool>,
 ) {
     let contract = ZkrRollup::new(rollup, sender.provider().clone());
-    loop {
-        if let Err(e) = step(&seq, &sender, &contract).await {
-            tracing::warn!(target: "zkr::l1", error = %e, "L1 sender step failed; retrying");
+    while !*stop.borrow() {
+        match step(&seq, &sender, &contract).await {
+            // Something was sent: look for the next thing at once.
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(target: "zkr::l1", error = %e, "L1 sender step failed; retrying")
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
@@ -84,7 +89,7 @@ async fn step<S: Storage>(
     seq: &Shared<S>,
     sender: &Sender,
     contract: &ZkrRollup::ZkrRollupInstance<DynProvider>,
-) -> Result<(), NodeError> {
+) -> Result<bool, NodeError> {
     sender.settled_nonce().await?;
     let t = totals(contract).await?;
     sync_records(seq, t)?;
@@ -96,23 +101,26 @@ async fn step<S: Storage>(
         let receipt = sender.send(tx).await?;
         lock(seq).update_batch(n, BatchStatus::Executed, Some(receipt.transaction_hash))?;
         tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "executed batch on L1");
-        return Ok(());
+        return Ok(true);
     }
-    if t.proven < t.committed {
+    // A committed batch whose proof is not ready yet does not hold back the next commit.
+    let proof = if t.proven < t.committed {
+        lock(seq).proof(t.proven + 1)?
+    } else {
+        None
+    };
+    if let Some(proof) = proof {
         let n = t.proven + 1;
-        let Some(proof) = lock(seq).proof(n)? else {
-            return Ok(());
-        };
         let (a, b, c) = proof_words(&proof);
         let tx = contract.proveBatch(n, a, b, c).into_transaction_request();
         let receipt = sender.send(tx).await?;
         lock(seq).update_batch(n, BatchStatus::Proven, Some(receipt.transaction_hash))?;
         tracing::info!(target: "zkr::l1", batch = n, tx = %receipt.transaction_hash, gas = receipt.gas_used, "proved batch on L1");
-        return Ok(());
+        return Ok(true);
     }
     let n = t.committed + 1;
     if lock(seq).batch(n)?.is_none() {
-        return Ok(());
+        return Ok(false);
     }
     let (record, ops) = batch(seq, n)?;
     let input = commit_input(&record, &ops)?;
@@ -120,7 +128,7 @@ async fn step<S: Storage>(
     let receipt = sender.send(tx).await?;
     lock(seq).update_batch(n, BatchStatus::Committed, Some(receipt.transaction_hash))?;
     tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "committed batch on L1");
-    Ok(())
+    Ok(true)
 }
 
 fn batch<S: Storage>(seq: &Shared<S>, n: u64) -> Result<(BatchRecord, Vec<AppliedOp>), NodeError> {
