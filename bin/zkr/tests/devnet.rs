@@ -1,0 +1,404 @@
+//! End to end on a real devnet: `zkr devnet` (real anvil, the real contracts, a node proving
+//! every batch with real Groth16 proofs) driven through `zkr wallet`, checked against the
+//! node's JSON-RPC, the rollup contract and anvil itself.
+//!
+//! One test, in order: deposits of ETH and the test token from L1; a transfer to an address
+//! with no account yet; a rejected transaction that changes nothing; a withdrawal whose node is
+//! killed (SIGKILL) after its batch is committed and before it is proven, which the restarted
+//! node finishes without a second commit; the claim on L1; a full exit requested on L1; a clean
+//! stop; a restart on the same data dir that resumes.
+
+use alloy::primitives::{Address, U256, address};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use zkr_l1::bindings::{DevToken, ZkrRollup};
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+/// An address with no L2 account (the transfer creates it).
+const NEW_L2: Address = address!("0x00000000000000000000000000000000000b0b01");
+/// An L1 address with no ETH (the withdrawal's receiver).
+const NEW_L1: Address = address!("0x00000000000000000000000000000000000c0c01");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `zkr devnet`; stopped with SIGTERM (then SIGKILL) when dropped.
+struct Devnet {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Devnet {
+    fn start(dir: &Path, keys: &Path, l1_port: u16, l2_port: u16) -> Devnet {
+        let log = dir.with_extension(format!("{}.log", l2_port));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zkr"))
+            .args(["devnet", "--data-dir"])
+            .arg(dir)
+            .arg("--keys-dir")
+            .arg(keys)
+            .arg("--project-dir")
+            .arg(repo())
+            .args(["--l1-port", &l1_port.to_string()])
+            .args(["--l2-port", &l2_port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start zkr devnet");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let devnet = Devnet { child, log };
+        let line = rx
+            .recv_timeout(Duration::from_secs(900))
+            .unwrap_or_else(|_| devnet.fail("no `ready` line within 15 minutes"));
+        assert!(line.contains("ready"), "first line: {line}");
+        devnet
+    }
+
+    fn fail(&self, msg: &str) -> ! {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!("{msg}\n--- devnet log (tail) ---\n{}", tail.join("\n"));
+    }
+
+    /// SIGTERM; returns whether it exited with success within a minute.
+    fn stop(mut self) -> bool {
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+            std::thread::sleep(Duration::from_secs(3));
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The devnet's endpoints and keys (from `devnet.json`).
+struct Env {
+    rt: tokio::runtime::Runtime,
+    l2_rpc: String,
+    l2: HttpClient,
+    l1: DynProvider,
+    rollup: Address,
+    dev_token: Address,
+    key: String,
+    me: Address,
+}
+
+impl Env {
+    fn new(dir: &Path) -> Env {
+        let file: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("devnet.json")).unwrap())
+                .unwrap();
+        for field in [
+            "l1_rpc",
+            "l2_rpc",
+            "chain_id",
+            "contracts",
+            "tokens",
+            "accounts",
+        ] {
+            assert!(!file[field].is_null(), "devnet.json lacks {field}");
+        }
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let l2_rpc = file["l2_rpc"].as_str().unwrap().to_string();
+        let l2 = HttpClientBuilder::default().build(&l2_rpc).unwrap();
+        let l1 = ProviderBuilder::new()
+            .connect_http(file["l1_rpc"].as_str().unwrap().parse().unwrap())
+            .erased();
+        let account = &file["accounts"][0];
+        Env {
+            rt,
+            l2_rpc,
+            l2,
+            l1,
+            rollup: file["contracts"]["rollup"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+            dev_token: file["tokens"]["DEV"]["address"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+            key: account["private_key"].as_str().unwrap().to_string(),
+            me: account["address"].as_str().unwrap().parse().unwrap(),
+        }
+    }
+
+    fn wallet(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_zkr"))
+            .args(["wallet", "--l2-rpc", &self.l2_rpc])
+            .env("ZKR_PRIVATE_KEY", &self.key)
+            .args(args)
+            .output()
+            .expect("run zkr wallet")
+    }
+
+    fn wallet_ok(&self, args: &[&str]) -> String {
+        let o = self.wallet(args);
+        assert!(
+            o.status.success(),
+            "zkr wallet {args:?} failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    }
+
+    fn l2_call(&self, method: &str, params: jsonrpsee::core::params::ArrayParams) -> Value {
+        self.rt
+            .block_on(self.l2.request::<Value, _>(method, params))
+            .unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    fn account(&self, owner: Address) -> Value {
+        self.l2_call("zkr_getAccount", rpc_params![owner])
+    }
+
+    fn l2_balance(&self, owner: Address, token: u16) -> u128 {
+        self.account(owner)["balances"][token.to_string()]
+            .as_str()
+            .unwrap_or("0")
+            .parse()
+            .unwrap()
+    }
+
+    fn rollup(&self) -> ZkrRollup::ZkrRollupInstance<&DynProvider> {
+        ZkrRollup::new(self.rollup, &self.l1)
+    }
+
+    fn pending(&self, owner: Address, token: Address) -> u128 {
+        self.rt
+            .block_on(async { self.rollup().getPendingBalance(owner, token).call().await })
+            .unwrap()
+    }
+
+    fn eth_balance(&self, who: Address) -> U256 {
+        self.rt
+            .block_on(async { self.l1.get_balance(who).await })
+            .unwrap()
+    }
+
+    fn totals(&self) -> (u64, u64, u64) {
+        let r = self.rollup();
+        self.rt.block_on(async {
+            (
+                r.totalBatchesCommitted().call().await.unwrap(),
+                r.totalBatchesProven().call().await.unwrap(),
+                r.totalBatchesExecuted().call().await.unwrap(),
+            )
+        })
+    }
+
+    /// The batch numbers of every `BatchCommitted` event, in L1 order.
+    fn committed_events(&self) -> Vec<u64> {
+        let filter = Filter::new()
+            .address(self.rollup)
+            .event_signature(ZkrRollup::BatchCommitted::SIGNATURE_HASH)
+            .from_block(0);
+        let logs = self.rt.block_on(self.l1.get_logs(&filter)).unwrap();
+        logs.iter()
+            .map(|l| {
+                ZkrRollup::BatchCommitted::decode_log(&l.inner)
+                    .unwrap()
+                    .batchNumber
+            })
+            .collect()
+    }
+
+    fn tx_status(&self, hash: &str) -> Value {
+        self.l2_call("zkr_getTx", rpc_params![hash])
+    }
+
+    fn wait_until(&self, what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < Duration::from_secs(secs),
+                "timed out after {secs} s waiting until {what}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    // Keys are cached across runs of the test suite (a fresh CI run makes them once).
+    let keys = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zkr-keys");
+    let (l1_port, l2_port) = (free_port(), free_port());
+    let devnet = Devnet::start(&dir, &keys, l1_port, l2_port);
+    let env = Env::new(&dir);
+    let me = env.me;
+
+    // Deposits from L1, credited on L2; the contract holds the funds.
+    env.wallet_ok(&["deposit", "--amount", "10", "--wait", "included"]);
+    env.wallet_ok(&[
+        "deposit", "--amount", "100", "--token", "DEV", "--wait", "included",
+    ]);
+    assert_eq!(env.l2_balance(me, 0), 10 * ETH);
+    assert_eq!(env.l2_balance(me, 1), 100 * ETH);
+    assert_eq!(env.eth_balance(env.rollup), U256::from(10 * ETH));
+    let dev = DevToken::new(env.dev_token, &env.l1);
+    let locked = env
+        .rt
+        .block_on(async { dev.balanceOf(env.rollup).call().await })
+        .unwrap();
+    assert_eq!(locked, U256::from(100 * ETH));
+
+    // A transfer to an address without an account creates it (the wallet first registers the
+    // L2 key derived from the Ethereum key).
+    assert!(env.account(NEW_L2).is_null());
+    let hash = env.wallet_ok(&[
+        "transfer",
+        "--to",
+        &NEW_L2.to_string(),
+        "--amount",
+        "1.25",
+        "--wait",
+        "included",
+    ]);
+    assert_eq!(env.tx_status(&hash)["status"], "included");
+    assert_eq!(env.l2_balance(NEW_L2, 0), 5 * ETH / 4);
+    let after_transfer = env.account(me);
+    assert_eq!(after_transfer["nonce"], 2, "ChangePubKey and the transfer");
+    assert!(
+        env.l2_balance(me, 0) < 10 * ETH - 5 * ETH / 4,
+        "fees were paid"
+    );
+
+    // An invalid transaction is rejected with its error and changes nothing.
+    let o = env.wallet(&["transfer", "--to", &NEW_L2.to_string(), "--amount", "1000"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("insufficient balance") && err.contains("code 1004"),
+        "{err}"
+    );
+    let malformed = env.rt.block_on(env.l2.request::<Value, _>(
+        "zkr_sendTx",
+        rpc_params![serde_json::json!({"type": "Transfer"})],
+    ));
+    match malformed {
+        Err(jsonrpsee::core::client::Error::Call(e)) => assert_eq!(e.code(), -32602),
+        other => panic!("malformed transaction: {other:?}"),
+    }
+    assert_eq!(env.account(me), after_transfer);
+    assert_eq!(env.l2_balance(NEW_L2, 0), 5 * ETH / 4);
+
+    // A withdrawal; its node is killed after the batch is committed on L1 and before it is
+    // proven there. The devnet restarts the node, which finishes the batch.
+    let hash = env.wallet_ok(&["withdraw", "--to", &NEW_L1.to_string(), "--amount", "0.5"]);
+    let mut batch = 0;
+    env.wait_until("the withdrawal's batch is committed", 120, || {
+        let tx = env.tx_status(&hash);
+        batch = tx["batch"].as_u64().unwrap_or(0);
+        tx["status"] == "committed" || tx["status"] == "proven" || tx["status"] == "executed"
+    });
+    let node_pid: i32 = std::fs::read_to_string(dir.join("node.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kill(Pid::from_raw(node_pid), Signal::SIGKILL).unwrap();
+    let (committed, proven, _) = env.totals();
+    assert!(
+        committed >= batch && proven < batch,
+        "the kill was meant to land between commit and prove of batch {batch} \
+         (L1: {committed} committed, {proven} proven)"
+    );
+    env.wait_until("the node is back", 120, || {
+        std::fs::read_to_string(dir.join("node.pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok())
+            .is_some_and(|p| p != node_pid)
+    });
+    env.wait_until("the withdrawal is executed on L1", 300, || {
+        env.rt
+            .block_on(env.l2.request::<Value, _>("zkr_getTx", rpc_params![&hash]))
+            .is_ok_and(|tx| tx["status"] == "executed")
+    });
+    let (committed, proven, executed) = env.totals();
+    assert!(executed >= batch && proven >= executed && committed >= proven);
+    let events = env.committed_events();
+    let expected: Vec<u64> = (1..=committed).collect();
+    assert_eq!(
+        events, expected,
+        "every batch committed exactly once, in order"
+    );
+    let record = env.l2_call("zkr_getBatch", rpc_params![batch]);
+    assert_eq!(record["status"], "executed");
+    assert!(record["executeTx"].is_string(), "{record}");
+
+    // The withdrawn ETH is claimable by its receiver, and paid out on L1.
+    assert_eq!(env.pending(NEW_L1, Address::ZERO), ETH / 2);
+    assert_eq!(env.eth_balance(NEW_L1), U256::ZERO);
+    env.wallet_ok(&["claim", "--owner", &NEW_L1.to_string()]);
+    assert_eq!(env.pending(NEW_L1, Address::ZERO), 0);
+    assert_eq!(env.eth_balance(NEW_L1), U256::from(ETH / 2));
+
+    // A full exit requested on L1 moves the whole DEV balance to L1.
+    env.wallet_ok(&["full-exit", "--token", "DEV", "--wait", "executed"]);
+    assert_eq!(env.pending(me, env.dev_token), 100 * ETH);
+    assert_eq!(env.l2_balance(me, 1), 0);
+    let block = env.l2_call("zkr_blockNumber", rpc_params![]);
+
+    // A clean stop leaves nothing running; a second start on the same dir resumes.
+    assert!(devnet.stop(), "the devnet did not stop cleanly on SIGTERM");
+    for port in [l1_port, l2_port] {
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "port {port} still taken after the devnet stopped"
+        );
+    }
+    let devnet = Devnet::start(&dir, &keys, l1_port, l2_port);
+    let env = Env::new(&dir);
+    assert_eq!(env.l2_balance(NEW_L2, 0), 5 * ETH / 4);
+    assert_eq!(env.l2_balance(me, 1), 0);
+    assert_eq!(env.account(me)["nonce"], 3);
+    assert!(env.l2_call("zkr_blockNumber", rpc_params![]).as_u64() >= block.as_u64());
+    assert_eq!(env.pending(me, env.dev_token), 100 * ETH);
+    assert!(devnet.stop());
+}
