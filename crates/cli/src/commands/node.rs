@@ -264,3 +264,64 @@ pub fn run(args: NodeArgs) -> Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_which_fills_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "batch_timeout_ms = 5\nblock_time_ms = 50\nrollup = \"0x00000000000000000000000000000000000000aa\"\nno_prover = true\n",
+        )
+        .unwrap();
+        let args = NodeArgs {
+            config: Some(path.clone()),
+            batch_timeout_ms: Some(7),
+            ..NodeArgs::default()
+        }
+        .with_file()
+        .unwrap();
+        assert_eq!(args.batch_timeout_ms, Some(7));
+        assert_eq!(args.block_time_ms, Some(50));
+        assert_eq!(args.rollup, Some(Address::with_last_byte(0xaa)));
+        assert!(args.no_prover);
+        assert_eq!(args.data_dir, None);
+
+        std::fs::write(&path, "batch_timout_ms = 5\n").unwrap();
+        let err = NodeArgs {
+            config: Some(path),
+            ..NodeArgs::default()
+        }
+        .with_file()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("batch_timout_ms"), "{err:#}");
+    }
+
+    #[test]
+    fn written_config_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        let args = NodeArgs {
+            data_dir: Some(dir.path().join("node")),
+            http_addr: Some("127.0.0.1:4000".parse().unwrap()),
+            batch_size: Some(8),
+            operator_key: Some("0x01".into()),
+            ..NodeArgs::default()
+        };
+        write_config(&path, &args).unwrap();
+        let back = NodeArgs {
+            config: Some(path),
+            ..NodeArgs::default()
+        }
+        .with_file()
+        .unwrap();
+        assert_eq!(back.data_dir, args.data_dir);
+        assert_eq!(back.http_addr, args.http_addr);
+        assert_eq!(back.batch_size, Some(8));
+        assert_eq!(back.operator_key.as_deref(), Some("0x01"));
+    }
+}
