@@ -35,12 +35,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Two distinct free ports (both held while picked, so they differ).
+fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 /// A running `zkr devnet`; stopped with SIGTERM (then SIGKILL) when dropped.
@@ -268,7 +270,7 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     let dir = tmp.path().join("devnet");
     // Keys are cached across runs of the test suite (a fresh CI run makes them once).
     let keys = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zkr-keys");
-    let (l1_port, l2_port) = (free_port(), free_port());
+    let (l1_port, l2_port) = free_ports();
     let devnet = Devnet::start(&dir, &keys, l1_port, l2_port);
     let env = Env::new(&dir);
     let me = env.me;
