@@ -32,6 +32,7 @@ const PRIORITY_DEADLINE: u64 = 86_400;
 /// Test tokens minted to each dev account (whole units).
 const DEV_TOKEN_MINT: u64 = 1_000_000;
 
+/// `zkr devnet`'s settings.
 #[derive(Debug, Args)]
 pub struct DevnetArgs {
     /// Where the devnet keeps everything; started again on the same dir, it resumes.
@@ -65,29 +66,43 @@ pub struct DevnetArgs {
 pub struct DevnetFile {
     /// A reminder that nothing here is secret.
     pub warning: String,
+    /// anvil's JSON-RPC URL.
     pub l1_rpc: String,
+    /// The node's JSON-RPC URL.
     pub l2_rpc: String,
     /// The zkr chain id.
     pub chain_id: u32,
+    /// anvil's chain id.
     pub l1_chain_id: u64,
+    /// The L1 block before the deployment (where the node's watcher starts).
     pub l1_start_block: u64,
+    /// `rollup`, `verifier`, `poseidon4`, `poseidon6`.
     pub contracts: BTreeMap<String, Address>,
+    /// Registered tokens by symbol (`ETH`, `DEV`).
     pub tokens: BTreeMap<String, TokenEntry>,
     /// The operator (deployer, batch committer, owner of fee account 0).
     pub operator: Address,
+    /// anvil's other dev accounts, funded with ETH and DEV (public keys: DEVNET ONLY).
     pub accounts: Vec<DevAccount>,
 }
 
+/// A registered token in `devnet.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenEntry {
+    /// L2 token id.
     pub id: u16,
+    /// L1 address (zero for ETH).
     pub address: Address,
+    /// Decimals.
     pub decimals: u8,
 }
 
+/// A funded dev account in `devnet.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DevAccount {
+    /// Its address.
     pub address: Address,
+    /// Its private key (hex; anvil's public test key).
     pub private_key: String,
 }
 

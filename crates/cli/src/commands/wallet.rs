@@ -73,11 +73,13 @@ pub enum WalletCommand {
     },
     /// Transfers on L2 (to any address; a new account is created for it).
     Transfer {
+        /// The receiver's L1 address (its L2 account is created if it has none).
         #[arg(long)]
         to: Address,
         /// Amount in whole units.
         #[arg(long)]
         amount: String,
+        /// ETH, a token symbol (DEV on the devnet), id or L1 address.
         #[arg(long, default_value = "ETH")]
         token: String,
         /// Wait until the transaction reaches this status.
@@ -92,6 +94,7 @@ pub enum WalletCommand {
         /// Amount in whole units.
         #[arg(long)]
         amount: String,
+        /// ETH, a token symbol (DEV on the devnet), id or L1 address.
         #[arg(long, default_value = "ETH")]
         token: String,
         /// Wait until the transaction reaches this status.
@@ -101,6 +104,7 @@ pub enum WalletCommand {
     /// Requests on L1 the exit of your whole balance of a token (works even if the operator
     /// ignores your L2 transactions).
     FullExit {
+        /// ETH, a token symbol (DEV on the devnet), id or L1 address.
         #[arg(long, default_value = "ETH")]
         token: String,
         /// `included`: wait until L2 processed it; `executed`: until it is claimable on L1.
@@ -110,6 +114,7 @@ pub enum WalletCommand {
     /// Claims on L1 what withdrawals and full exits credited to an address (anyone may send
     /// the claim; the funds always go to the owner).
     Claim {
+        /// ETH, a token symbol (DEV on the devnet), id or L1 address.
         #[arg(long, default_value = "ETH")]
         token: String,
         /// Whose credit to pay out [default: you].
