@@ -182,6 +182,10 @@ impl<S: Storage> Sequencer<S> {
             }
             s.next_seq = seq + 1;
         }
+        // A batch whose first operations were only in the mempool starts its timeout now.
+        if !s.open.is_empty() && s.batch.started_ms == 0 {
+            s.batch.started_ms = now_ms();
+        }
         Ok(s)
     }
 

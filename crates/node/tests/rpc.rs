@@ -231,3 +231,36 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
     let (_, acc) = seq.account_of(&a.address()).unwrap().unwrap();
     assert_eq!(acc.balance(zkr_types::TokenId(0)), 400);
 }
+
+#[test]
+fn a_batch_begun_only_in_the_mempool_still_times_out_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.redb");
+    let a = User::new(1);
+    {
+        let mut seq = Sequencer::open(
+            RedbStorage::open(&path).unwrap(),
+            config(),
+            SequencerConfig::free(8),
+        )
+        .unwrap();
+        seq.submit_priority(0, a.deposit(0, 500)).unwrap();
+        // dropped before the block is sealed: a crash
+    }
+    let mut seq = Sequencer::open(
+        RedbStorage::open(&path).unwrap(),
+        config(),
+        SequencerConfig::free(8),
+    )
+    .unwrap();
+    assert_eq!(seq.open_len(), 1);
+    let timeout_ms = 1_000;
+    seq.tick(zkr_node::sequencer::now_ms() + 10 * timeout_ms, timeout_ms)
+        .unwrap()
+        .expect("the replayed block is sealed");
+    let batch = seq
+        .batch(1)
+        .unwrap()
+        .expect("the batch timed out and was sealed");
+    assert_eq!(batch.ops, 1);
+}
