@@ -29,6 +29,8 @@ use zkr_types::ChainId;
 
 /// Seconds a priority operation may wait before exodus can be triggered (devnet: one day).
 const PRIORITY_DEADLINE: u64 = 86_400;
+/// The node is restarted when it dies, but not more often than this in a minute.
+const MAX_RESTARTS_PER_MINUTE: usize = 5;
 /// Test tokens minted to each dev account (whole units).
 const DEV_TOKEN_MINT: u64 = 1_000_000;
 
@@ -507,11 +509,25 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         file.contracts.get("rollup").copied().unwrap_or_default(),
         devnet_json.display()
     );
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    let mut restarts: Vec<Instant> = Vec::new();
     let signal_name = loop {
         tokio::select! {
-            s = shutdown_signal() => break s?,
+            s = &mut signal => break s?,
             status = node.wait() => {
-                progress(&format!("the node exited ({}); restarting it", status?));
+                let status = status?;
+                restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
+                if restarts.len() >= MAX_RESTARTS_PER_MINUTE {
+                    stop_child(&mut anvil_child, Duration::from_secs(10)).await;
+                    bail!(
+                        "the node exited ({status}) {} times within a minute; stopped anvil. \
+                         See the node's log above",
+                        restarts.len() + 1
+                    );
+                }
+                restarts.push(Instant::now());
+                progress(&format!("the node exited ({status}); restarting it"));
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 node = spawn_node(&node_toml, &dir)?;
             }
