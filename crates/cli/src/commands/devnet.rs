@@ -175,6 +175,39 @@ fn signal(child: &Child, sig: Signal) {
     }
 }
 
+/// Stops a process left running by an earlier devnet on this data dir that was killed outright:
+/// the pid in `pid_file`, if that process's command line mentions `marker` (so an unrelated
+/// process that reused the pid is never touched). SIGTERM, then SIGKILL after `grace`.
+async fn stop_stale(pid_file: &Path, marker: &Path, grace: Duration) -> Result<()> {
+    let Some(pid) = std::fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|p| p.trim().parse::<i32>().ok())
+    else {
+        return Ok(());
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let marker = marker.to_string_lossy();
+    if !String::from_utf8_lossy(&cmdline).contains(marker.as_ref()) {
+        return Ok(());
+    }
+    progress(&format!(
+        "stopping process {pid} left by an earlier devnet ({})",
+        pid_file.display()
+    ));
+    let pid = Pid::from_raw(pid);
+    let _ = kill(pid, Signal::SIGTERM);
+    let started = Instant::now();
+    while kill(pid, None).is_ok() {
+        if started.elapsed() > grace {
+            let _ = kill(pid, Signal::SIGKILL);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 /// Asks a child to stop (SIGTERM), killing it after `grace`.
 async fn stop_child(child: &mut Child, grace: Duration) {
     signal(child, Signal::SIGTERM);
@@ -423,6 +456,18 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     let anvil = anvil_bin(&project, args.anvil.clone())?;
     let dir = std::path::absolute(&args.data_dir)?;
     std::fs::create_dir_all(dir.join("anvil"))?;
+    stop_stale(
+        &dir.join("node.pid"),
+        &dir.join("node.toml"),
+        Duration::from_secs(60),
+    )
+    .await?;
+    stop_stale(
+        &dir.join("anvil/anvil.pid"),
+        &dir.join("anvil/state.json"),
+        Duration::from_secs(10),
+    )
+    .await?;
     check_port_free(args.l1_port, "--l1-port")?;
     check_port_free(args.l2_port, "--l2-port")?;
     let l1_rpc = format!("http://127.0.0.1:{}", args.l1_port);
@@ -450,6 +495,9 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
             .stderr(log),
     )
     .with_context(|| format!("starting {}", anvil.display()))?;
+    if let Some(pid) = anvil_child.id() {
+        std::fs::write(dir.join("anvil/anvil.pid"), pid.to_string())?;
+    }
     let provider = wait_l1(&l1_rpc, &mut anvil_child).await?;
     let file = if resuming {
         let file: DevnetFile = serde_json::from_str(&std::fs::read_to_string(&devnet_json)?)
@@ -489,6 +537,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         confirmations: Some(0),
         l1_poll_ms: Some(250),
         keys_dir: Some(super::keys_dir(args.keys_dir.clone())),
+        exit_with_parent: true,
         ..NodeArgs::default()
     };
     super::node::write_config(&dir.join("node.toml"), &node_args)?;
@@ -542,6 +591,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     stop_child(&mut node, Duration::from_secs(60)).await;
     stop_child(&mut anvil_child, Duration::from_secs(10)).await;
     let _ = std::fs::remove_file(dir.join("node.pid"));
+    let _ = std::fs::remove_file(dir.join("anvil/anvil.pid"));
     progress("stopped");
     Ok(())
 }

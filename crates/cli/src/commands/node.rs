@@ -86,6 +86,11 @@ pub struct NodeArgs {
     #[arg(long, env = "ZKR_NO_PROVER")]
     #[serde(default)]
     pub no_prover: bool,
+    /// Stop (as on SIGTERM) when the process that started this one exits (`zkr devnet` sets it,
+    /// so a devnet killed outright leaves no node behind holding its database).
+    #[arg(long)]
+    #[serde(default)]
+    pub exit_with_parent: bool,
 }
 
 macro_rules! merge {
@@ -123,6 +128,7 @@ impl NodeArgs {
             keys_dir
         );
         self.no_prover |= file.no_prover;
+        self.exit_with_parent |= file.exit_with_parent;
         Ok(self)
     }
 }
@@ -240,6 +246,14 @@ pub async fn shutdown_signal() -> Result<&'static str> {
     })
 }
 
+/// Resolves when this process's parent is gone (it was re-parented).
+async fn parent_exit() {
+    let parent = std::os::unix::process::parent_id();
+    while std::os::unix::process::parent_id() == parent {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
 /// Writes `args` as a TOML file `zkr node --config` reads.
 pub fn write_config(path: &Path, args: &NodeArgs) -> Result<()> {
     let text = toml::to_string(args).context("encoding the node config")?;
@@ -257,7 +271,14 @@ pub fn run(args: NodeArgs) -> Result<()> {
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
         tracing::info!(target: "zkr::node", rpc = %node.http_addr, data_dir = %data_dir.display(), "node running");
-        let signal = shutdown_signal().await?;
+        let signal = if args.exit_with_parent {
+            tokio::select! {
+                s = shutdown_signal() => s?,
+                _ = parent_exit() => "parent exited",
+            }
+        } else {
+            shutdown_signal().await?
+        };
         tracing::info!(target: "zkr::node", signal, "stopping");
         node.stop().await;
         tracing::info!(target: "zkr::node", "stopped");
