@@ -276,10 +276,20 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     let me = env.me;
 
     // Deposits from L1, credited on L2; the contract holds the funds.
-    env.wallet_ok(&["deposit", "--amount", "10", "--wait", "included"]);
-    env.wallet_ok(&[
-        "deposit", "--amount", "100", "--token", "DEV", "--wait", "included",
+    // The deposits are found by their L1 transaction hashes, as priority operations 0 and 1.
+    let eth_deposit = env.wallet_ok(&["deposit", "--amount", "10", "--wait", "included"]);
+    let dev_deposit = env.wallet_ok(&[
+        "deposit", "--amount", "100", "--token", "DEV", "--wait", "executed",
     ]);
+    let d = env.tx_status(&eth_deposit);
+    assert_eq!(d["priorityIndex"], 0, "{d}");
+    assert!(d["block"].is_u64(), "{d}");
+    let d = env.tx_status(&dev_deposit);
+    assert_eq!(
+        (d["priorityIndex"].as_u64(), d["status"].as_str()),
+        (Some(1), Some("executed")),
+        "{d}"
+    );
     assert_eq!(env.l2_balance(me, 0), 10 * ETH);
     assert_eq!(env.l2_balance(me, 1), 100 * ETH);
     assert_eq!(env.eth_balance(env.rollup), U256::from(10 * ETH));
@@ -382,7 +392,8 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     assert_eq!(env.eth_balance(NEW_L1), U256::from(ETH / 2));
 
     // A full exit requested on L1 moves the whole DEV balance to L1.
-    env.wallet_ok(&["full-exit", "--token", "DEV", "--wait", "executed"]);
+    let exit = env.wallet_ok(&["full-exit", "--token", "DEV", "--wait", "executed"]);
+    assert_eq!(env.tx_status(&exit)["status"], "executed");
     assert_eq!(env.pending(me, env.dev_token), 100 * ETH);
     assert_eq!(env.l2_balance(me, 1), 0);
     let block = env.l2_call("zkr_blockNumber", rpc_params![]);

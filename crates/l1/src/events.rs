@@ -2,7 +2,7 @@
 
 use crate::L1Error;
 use crate::bindings::ZkrRollup;
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
@@ -41,13 +41,24 @@ pub enum RollupEvent {
     },
 }
 
+/// An event with where it happened on L1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    /// The L1 block.
+    pub block: u64,
+    /// The L1 transaction that emitted it.
+    pub tx_hash: B256,
+    /// The event.
+    pub event: RollupEvent,
+}
+
 /// The rollup's events in blocks `from..=to`, in (block, log index) order.
 pub async fn rollup_events<P: Provider>(
     provider: &P,
     rollup: Address,
     from: u64,
     to: u64,
-) -> Result<Vec<(u64, RollupEvent)>, L1Error> {
+) -> Result<Vec<LoggedEvent>, L1Error> {
     let filter = Filter::new()
         .address(rollup)
         .from_block(from)
@@ -64,6 +75,9 @@ pub async fn rollup_events<P: Provider>(
         let block = log
             .block_number
             .ok_or_else(|| L1Error::Rpc("log without a block number".into()))?;
+        let tx_hash = log
+            .transaction_hash
+            .ok_or_else(|| L1Error::Rpc("log without a transaction hash".into()))?;
         let event = match log.topic0() {
             Some(&ZkrRollup::TokenRegistered::SIGNATURE_HASH) => {
                 let e = ZkrRollup::TokenRegistered::decode_log(&log.inner).map_err(L1Error::rpc)?;
@@ -94,7 +108,11 @@ pub async fn rollup_events<P: Provider>(
             }
             _ => continue,
         };
-        out.push((block, event));
+        out.push(LoggedEvent {
+            block,
+            tx_hash,
+            event,
+        });
     }
     Ok(out)
 }

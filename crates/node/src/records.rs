@@ -70,8 +70,12 @@ pub struct BlockRecord {
 pub struct MempoolEntry {
     /// The operation.
     pub request: OpRequest,
-    /// The transaction hash, for L2 transactions.
+    /// The transaction hash: of the L2 transaction, or of the L1 transaction that requested a
+    /// priority operation.
     pub hash: Option<B256>,
+    /// The priority queue index, for priority operations.
+    #[serde(default)]
+    pub priority_index: Option<u64>,
 }
 
 /// Side table: block number (8 bytes BE) -> [`BlockOps`]: what the block applied, in order.
@@ -182,6 +186,44 @@ mod hex_bytes {
         let s = String::deserialize(d)?;
         hex::decode(s.trim_start_matches("0x")).map_err(serde::de::Error::custom)
     }
+}
+
+/// Side table: L1 transaction hash -> [`PriorityRecord`] of the first priority operation it
+/// requested.
+pub const PRIORITY: &str = "node_priority";
+
+/// An L1 priority operation (deposit, full exit) as the node processed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriorityRecord {
+    /// The L1 transaction that requested it.
+    pub l1_tx: B256,
+    /// Its index in the contract's priority queue.
+    pub index: u64,
+    /// The operation.
+    pub op: OpRequest,
+    /// The L2 block that processed it.
+    pub block: u64,
+    /// Its batch.
+    pub batch: u64,
+}
+
+/// A priority operation and where it is, as `zkr_getTx` answers for its L1 transaction hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriorityStatus {
+    /// The L1 transaction hash.
+    pub hash: B256,
+    /// Its index in the priority queue.
+    pub priority_index: u64,
+    /// The operation.
+    pub op: OpRequest,
+    /// `pending`, `included`, `committed`, `proven` or `executed`.
+    pub status: TxStatus,
+    /// L2 block, once included.
+    pub block: Option<u64>,
+    /// Batch, once included.
+    pub batch: Option<u64>,
 }
 
 /// Side table: batch number (8 bytes BE) -> [`ProofRecord`].

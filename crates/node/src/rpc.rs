@@ -95,7 +95,12 @@ pub fn module<S: Storage + 'static>(
         "zkr_getTx",
         |params, ctx, _| -> Result<Value, ErrorObjectOwned> {
             let hash: B256 = params.one()?;
-            let record = lock(&ctx.seq).tx(&hash).map_err(internal)?;
+            let seq = lock(&ctx.seq);
+            if let Some(record) = seq.tx(&hash).map_err(internal)? {
+                return serde_json::to_value(record).map_err(internal);
+            }
+            // Or the L1 transaction of a deposit or full exit.
+            let record = seq.priority_op(&hash).map_err(internal)?;
             serde_json::to_value(record).map_err(internal)
         },
     )

@@ -15,8 +15,8 @@ use crate::NodeError;
 use crate::fees::{FeePolicy, TxKind};
 use crate::records::{
     AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
-    MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY_NEXT, PROOFS, ProofRecord, TOKENS,
-    TXS, TokenInfo, TxRecord, TxStatus,
+    MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY, PRIORITY_NEXT, PROOFS,
+    PriorityRecord, PriorityStatus, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord, TxStatus,
 };
 use alloy_primitives::B256;
 use std::collections::VecDeque;
@@ -214,26 +214,20 @@ impl<S: Storage> Sequencer<S> {
         self.priority_next
     }
 
-    fn accept(
-        &mut self,
-        request: OpRequest,
-        hash: Option<B256>,
-        extra: Vec<SideWrite>,
-    ) -> Result<(), NodeError> {
+    fn accept(&mut self, entry: MempoolEntry, extra: Vec<SideWrite>) -> Result<(), NodeError> {
         if self.poisoned {
             return Err(NodeError::Poisoned);
         }
         if self.batch_len() >= self.config.batch_slots {
             self.seal_batch(now_ms())?;
         }
-        let applied = match self.state.apply(&request) {
+        let applied = match self.state.apply(&entry.request) {
             Err(StateError::TooManyFeeTokens) if self.batch_len() > 0 => {
                 self.seal_batch(now_ms())?;
-                self.state.apply(&request)?
+                self.state.apply(&entry.request)?
             }
             other => other?,
         };
-        let entry = MempoolEntry { request, hash };
         let seq = self.next_seq;
         let mut writes = vec![side(MEMPOOL, seq.to_be_bytes().to_vec(), encode(&entry)?)];
         writes.extend(extra);
@@ -263,7 +257,12 @@ impl<S: Storage> Sequencer<S> {
                 got: tx.fee().1.0,
             })
         } else {
-            self.accept(OpRequest::Tx(tx.clone()), Some(hash), Vec::new())
+            let entry = MempoolEntry {
+                request: OpRequest::Tx(tx.clone()),
+                hash: Some(hash),
+                priority_index: None,
+            };
+            self.accept(entry, Vec::new())
         };
         match result {
             Ok(()) => Ok(hash),
@@ -285,8 +284,14 @@ impl<S: Storage> Sequencer<S> {
     }
 
     /// Accepts L1 priority operation number `index` (from the L1 watcher), which must be the
-    /// next in queue order. The watcher's position is stored with the mempool entry.
-    pub fn submit_priority(&mut self, index: u64, request: OpRequest) -> Result<(), NodeError> {
+    /// next in queue order, requested by L1 transaction `l1_tx` (which `zkr_getTx` then
+    /// answers for). The watcher's position is stored with the mempool entry.
+    pub fn submit_priority(
+        &mut self,
+        index: u64,
+        request: OpRequest,
+        l1_tx: Option<B256>,
+    ) -> Result<(), NodeError> {
         if index != self.priority_next {
             return Err(NodeError::PriorityOrder {
                 expected: self.priority_next,
@@ -294,7 +299,12 @@ impl<S: Storage> Sequencer<S> {
             });
         }
         let next = side(META, PRIORITY_NEXT.to_vec(), encode(&(index + 1))?);
-        self.accept(request, None, vec![next])?;
+        let entry = MempoolEntry {
+            request,
+            hash: l1_tx,
+            priority_index: Some(index),
+        };
+        self.accept(entry, vec![next])?;
         self.priority_next = index + 1;
         Ok(())
     }
@@ -357,6 +367,7 @@ impl<S: Storage> Sequencer<S> {
         let mut txs = Vec::new();
         let mut ops = BlockOps::new();
         let mut priority_ops = 0;
+        let mut l1_txs = std::collections::HashSet::new();
         for (seq, entry, pubdata) in &self.open {
             writes.push(SideWrite {
                 table: MEMPOOL,
@@ -380,7 +391,26 @@ impl<S: Storage> Sequencer<S> {
                     writes.push(side(TXS, hash.to_vec(), encode(&record)?));
                     txs.push(hash);
                 }
-                _ => priority_ops += 1,
+                (request, hash) => {
+                    priority_ops += 1;
+                    if let (Some(l1_tx), Some(index)) = (hash, entry.priority_index)
+                        && l1_txs.insert(l1_tx)
+                        && self
+                            .state
+                            .storage()
+                            .side_get(PRIORITY, l1_tx.as_slice())?
+                            .is_none()
+                    {
+                        let record = PriorityRecord {
+                            l1_tx,
+                            index,
+                            op: request.clone(),
+                            block: number,
+                            batch: batch_number,
+                        };
+                        writes.push(side(PRIORITY, l1_tx.to_vec(), encode(&record)?));
+                    }
+                }
             }
         }
         let mut batch = self.batch;
@@ -455,13 +485,8 @@ impl<S: Storage> Sequencer<S> {
         }
         if let Some(b) = self.state.storage().side_get(TXS, hash.as_slice())? {
             let mut record: TxRecord = decode(&b)?;
-            if let Some(batch) = record.batch.and_then(|n| self.batch(n).transpose()) {
-                record.status = match batch?.status {
-                    BatchStatus::Sealed => TxStatus::Included,
-                    BatchStatus::Committed => TxStatus::Committed,
-                    BatchStatus::Proven => TxStatus::Proven,
-                    BatchStatus::Executed => TxStatus::Executed,
-                };
+            if let Some(n) = record.batch {
+                record.status = self.status_in_batch(n)?;
             }
             return Ok(Some(record));
         }
@@ -471,6 +496,47 @@ impl<S: Storage> Sequencer<S> {
             .rev()
             .find(|r| &r.hash == hash)
             .cloned())
+    }
+
+    /// The status of an operation sealed into batch `n`: `included` until its batch is on L1.
+    fn status_in_batch(&self, n: u64) -> Result<TxStatus, NodeError> {
+        Ok(match self.batch(n)?.map(|b| b.status) {
+            None | Some(BatchStatus::Sealed) => TxStatus::Included,
+            Some(BatchStatus::Committed) => TxStatus::Committed,
+            Some(BatchStatus::Proven) => TxStatus::Proven,
+            Some(BatchStatus::Executed) => TxStatus::Executed,
+        })
+    }
+
+    /// The first priority operation requested by L1 transaction `l1_tx`, with its status
+    /// (`pending` in the open block, then as its batch goes), if the node has taken it.
+    pub fn priority_op(&self, l1_tx: &B256) -> Result<Option<PriorityStatus>, NodeError> {
+        for (_, e, _) in &self.open {
+            if e.hash.as_ref() == Some(l1_tx)
+                && let Some(index) = e.priority_index
+            {
+                return Ok(Some(PriorityStatus {
+                    hash: *l1_tx,
+                    priority_index: index,
+                    op: e.request.clone(),
+                    status: TxStatus::Pending,
+                    block: None,
+                    batch: None,
+                }));
+            }
+        }
+        let Some(b) = self.state.storage().side_get(PRIORITY, l1_tx.as_slice())? else {
+            return Ok(None);
+        };
+        let r: PriorityRecord = decode(&b)?;
+        Ok(Some(PriorityStatus {
+            hash: r.l1_tx,
+            priority_index: r.index,
+            status: self.status_in_batch(r.batch)?,
+            op: r.op,
+            block: Some(r.block),
+            batch: Some(r.batch),
+        }))
     }
 
     /// A sealed block.

@@ -62,7 +62,8 @@ async fn transactions_over_rpc_and_restarts() {
     {
         // What the L1 watcher will feed: a deposit, then A registers its key.
         let mut seq = node.sequencer.lock().unwrap();
-        seq.submit_priority(0, a.deposit(0, 1_000_000)).unwrap();
+        seq.submit_priority(0, a.deposit(0, 1_000_000), None)
+            .unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
     }
     let client = HttpClientBuilder::default()
@@ -204,7 +205,7 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
             SequencerConfig::free(8),
         )
         .unwrap();
-        seq.submit_priority(0, a.deposit(0, 500)).unwrap();
+        seq.submit_priority(0, a.deposit(0, 500), None).unwrap();
         seq.seal_block(1).unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
         seq.submit(tx_of(a.transfer(0, User::new(2).address(), 0, 100, 0, 1)))
@@ -244,7 +245,7 @@ fn a_batch_begun_only_in_the_mempool_still_times_out_after_a_crash() {
             SequencerConfig::free(8),
         )
         .unwrap();
-        seq.submit_priority(0, a.deposit(0, 500)).unwrap();
+        seq.submit_priority(0, a.deposit(0, 500), None).unwrap();
         // dropped before the block is sealed: a crash
     }
     let mut seq = Sequencer::open(
@@ -263,4 +264,55 @@ fn a_batch_begun_only_in_the_mempool_still_times_out_after_a_crash() {
         .unwrap()
         .expect("the batch timed out and was sealed");
     assert_eq!(batch.ops, 1);
+}
+
+#[test]
+fn a_priority_operation_is_found_by_its_l1_transaction_through_a_crash() {
+    use zkr_node::records::{BatchStatus, TxStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.redb");
+    let a = User::new(1);
+    let l1_tx = alloy_primitives::B256::repeat_byte(0x5e);
+    let open = || {
+        Sequencer::open(
+            RedbStorage::open(&path).unwrap(),
+            config(),
+            SequencerConfig::free(8),
+        )
+        .unwrap()
+    };
+    {
+        let mut seq = open();
+        seq.submit_priority(0, a.deposit(0, 500), Some(l1_tx))
+            .unwrap();
+        let p = seq.priority_op(&l1_tx).unwrap().expect("pending");
+        assert_eq!(
+            (p.status, p.priority_index, p.block),
+            (TxStatus::Pending, 0, None)
+        );
+        // a crash before sealing
+    }
+    let mut seq = open();
+    assert_eq!(
+        seq.priority_op(&l1_tx).unwrap().unwrap().status,
+        TxStatus::Pending,
+        "replayed with its L1 hash"
+    );
+    let block = seq.seal_batch(5).unwrap().unwrap();
+    let p = seq.priority_op(&l1_tx).unwrap().unwrap();
+    assert_eq!(
+        (p.status, p.block, p.batch),
+        (TxStatus::Included, Some(block.number), Some(1))
+    );
+    assert_eq!(p.op, a.deposit(0, 500));
+    seq.update_batch(1, BatchStatus::Executed, None).unwrap();
+    assert_eq!(
+        seq.priority_op(&l1_tx).unwrap().unwrap().status,
+        TxStatus::Executed
+    );
+    assert!(
+        seq.priority_op(&alloy_primitives::B256::repeat_byte(1))
+            .unwrap()
+            .is_none()
+    );
 }

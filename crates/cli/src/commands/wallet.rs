@@ -67,7 +67,7 @@ pub enum WalletCommand {
         /// L2 owner of the deposit [default: you].
         #[arg(long)]
         to: Option<Address>,
-        /// Wait until the deposit is in an L2 block (`included`).
+        /// Wait until the deposit reaches this status (`included`: credited on L2).
         #[arg(long, value_enum)]
         wait: Option<WaitFor>,
     },
@@ -107,7 +107,7 @@ pub enum WalletCommand {
         /// ETH, a token symbol (DEV on the devnet), id or L1 address.
         #[arg(long, default_value = "ETH")]
         token: String,
-        /// `included`: wait until L2 processed it; `executed`: until it is claimable on L1.
+        /// Wait until the exit reaches this status (`executed`: claimable on L1).
         #[arg(long, value_enum)]
         wait: Option<WaitFor>,
     },
@@ -238,16 +238,6 @@ impl Wallet {
         Ok((!v.is_null()).then_some(v))
     }
 
-    async fn l2_balance(&self, token: u16) -> Result<u128> {
-        Ok(match self.account().await? {
-            Some(a) => a["balances"][token.to_string()]
-                .as_str()
-                .unwrap_or("0")
-                .parse()?,
-            None => 0,
-        })
-    }
-
     async fn l1(&self, c: &Contracts) -> Result<DynProvider> {
         let url = self.l1_rpc_flag.clone().unwrap_or_else(|| c.l1_rpc.clone());
         let signer = PrivateKeySigner::from_slice(&self.eth_bytes)?;
@@ -310,11 +300,27 @@ impl Wallet {
         Ok((id, nonce, l2))
     }
 
+    /// Waits until transaction `hash` (an L2 transaction, or the L1 transaction of a deposit
+    /// or full exit) reaches `want`, printing each status it passes.
     async fn wait_tx(&self, hash: &str, want: WaitFor) -> Result<()> {
         let started = Instant::now();
         let mut last = String::new();
         loop {
             let r: Value = self.call("zkr_getTx", rpc_params![hash]).await?;
+            if r.is_null() {
+                if last.is_empty() {
+                    eprintln!(
+                        "[{:>5.1}s] {hash}: not seen by the node yet",
+                        started.elapsed().as_secs_f64()
+                    );
+                    last = "unseen".into();
+                }
+                if started.elapsed() > Duration::from_secs(600) {
+                    bail!("the node has not taken {hash} after 10 minutes");
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
             let status = r["status"].as_str().unwrap_or("unknown").to_string();
             if status != last {
                 eprintln!(
@@ -430,23 +436,6 @@ impl Wallet {
     }
 }
 
-async fn wait_until<F, Fut>(what: &str, mut done: F) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool>>,
-{
-    let started = Instant::now();
-    eprintln!("waiting until {what}");
-    while !done().await? {
-        if started.elapsed() > Duration::from_secs(600) {
-            bail!("gave up waiting until {what} after 10 minutes");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    eprintln!("[{:>5.1}s] {what}", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
 pub fn run(args: WalletArgs) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(run_async(args))
@@ -477,11 +466,6 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             let to = to.unwrap_or(w.address());
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
-            let before = if to == w.address() {
-                w.l2_balance(token.id).await?
-            } else {
-                0
-            };
             let receipt = if token.id == 0 {
                 rollup
                     .depositETH(to)
@@ -526,17 +510,8 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             );
             println!("{}", receipt.transaction_hash);
             if let Some(want) = wait {
-                if want > WaitFor::Included {
-                    bail!("a deposit can be waited for up to `included` (L2 credited it)");
-                }
-                if to != w.address() {
-                    bail!("--wait needs the deposit to go to your own account");
-                }
-                let target = before + amount;
-                wait_until("the deposit is credited on L2", || async {
-                    Ok(w.l2_balance(token.id).await? >= target)
-                })
-                .await?;
+                w.wait_tx(&receipt.transaction_hash.to_string(), want)
+                    .await?;
             }
         }
         WalletCommand::Transfer {
@@ -576,10 +551,6 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             let id = account["id"].as_u64().context("account id")? as u32;
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
-            let pending_before = rollup
-                .getPendingBalance(w.address(), token.address)
-                .call()
-                .await?;
             let r = rollup
                 .requestFullExit(id, token.address)
                 .send()
@@ -594,24 +565,13 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 token.symbol, r.transaction_hash
             );
             println!("{}", r.transaction_hash);
-            match wait {
-                None => {}
-                Some(WaitFor::Pending | WaitFor::Included) => {
-                    wait_until("L2 processed the full exit", || async {
-                        Ok(w.l2_balance(token.id).await? == 0)
-                    })
-                    .await?
-                }
-                Some(_) => {
-                    let (rollup, w) = (&rollup, &w);
-                    wait_until("the full exit is claimable on L1", || async move {
-                        Ok(rollup
-                            .getPendingBalance(w.address(), token.address)
-                            .call()
-                            .await?
-                            > pending_before)
-                    })
-                    .await?
+            if let Some(want) = wait {
+                w.wait_tx(&r.transaction_hash.to_string(), want).await?;
+                if want == WaitFor::Executed {
+                    eprintln!(
+                        "claimable on L1: `zkr wallet claim --token {}`",
+                        token.symbol
+                    );
                 }
             }
         }

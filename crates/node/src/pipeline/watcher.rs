@@ -9,12 +9,12 @@
 use super::{Shared, lock};
 use crate::NodeError;
 use crate::records::TokenInfo;
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256};
 use alloy::providers::{DynProvider, Provider};
 use std::time::Duration;
 use tokio::sync::watch;
 use zkr_l1::bindings::DevToken;
-use zkr_l1::events::{RollupEvent, rollup_events};
+use zkr_l1::events::{LoggedEvent, RollupEvent, rollup_events};
 use zkr_state::storage::Storage;
 use zkr_state::{DepositRequest, FullExitRequest, OpRequest};
 use zkr_types::{AccountId, Amount, TokenId};
@@ -68,8 +68,8 @@ async fn step<S: Storage>(
     let safe = head.saturating_sub(config.confirmations);
     while from <= safe {
         let to = safe.min(from + MAX_RANGE - 1);
-        for (block, event) in rollup_events(provider, config.rollup, from, to).await? {
-            take(seq, provider, block, event).await?;
+        for logged in rollup_events(provider, config.rollup, from, to).await? {
+            take(seq, provider, logged).await?;
         }
         from = to + 1;
     }
@@ -79,9 +79,13 @@ async fn step<S: Storage>(
 async fn take<S: Storage>(
     seq: &Shared<S>,
     provider: &DynProvider,
-    block: u64,
-    event: RollupEvent,
+    logged: LoggedEvent,
 ) -> Result<(), NodeError> {
+    let LoggedEvent {
+        block,
+        tx_hash,
+        event,
+    } = logged;
     match event {
         RollupEvent::TokenRegistered { id, token } => {
             if id < lock(seq).state().num_tokens() {
@@ -102,7 +106,7 @@ async fn take<S: Storage>(
                 token: TokenId(token),
                 amount: Amount(amount),
             });
-            priority(seq, index, request, block)
+            priority(seq, index, request, block, tx_hash)
         }
         RollupEvent::FullExit {
             index,
@@ -115,7 +119,7 @@ async fn take<S: Storage>(
                 owner,
                 token: TokenId(token),
             });
-            priority(seq, index, request, block)
+            priority(seq, index, request, block, tx_hash)
         }
     }
 }
@@ -125,13 +129,14 @@ fn priority<S: Storage>(
     index: u64,
     request: OpRequest,
     block: u64,
+    l1_tx: B256,
 ) -> Result<(), NodeError> {
     let mut seq = lock(seq);
     if index < seq.priority_next() {
         return Ok(());
     }
     tracing::info!(target: "zkr::watcher", index, block, "priority operation");
-    seq.submit_priority(index, request)
+    seq.submit_priority(index, request, Some(l1_tx))
 }
 
 /// Symbol and decimals of a token, read from its contract (defaults if it does not say).
