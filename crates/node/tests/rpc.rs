@@ -26,6 +26,16 @@ fn node_config(dir: &std::path::Path) -> NodeConfig {
     }
 }
 
+/// A fee-free sequencer of 8-slot batches on the redb file `path`.
+fn open_sequencer(path: &std::path::Path) -> Sequencer<RedbStorage> {
+    Sequencer::open(
+        RedbStorage::open(path).unwrap(),
+        config(),
+        SequencerConfig::free(8),
+    )
+    .unwrap()
+}
+
 fn tx_of(r: OpRequest) -> L2Tx {
     match r {
         OpRequest::Tx(t) => t,
@@ -199,12 +209,7 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
     let path = dir.path().join("state.redb");
     let a = User::new(1);
     let hash = {
-        let mut seq = Sequencer::open(
-            RedbStorage::open(&path).unwrap(),
-            config(),
-            SequencerConfig::free(8),
-        )
-        .unwrap();
+        let mut seq = open_sequencer(&path);
         seq.submit_priority(0, a.deposit(0, 500), None).unwrap();
         seq.seal_block(1).unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
@@ -212,12 +217,7 @@ fn accepted_but_unsealed_transactions_survive_a_crash() {
             .unwrap()
         // dropped here without sealing: a crash
     };
-    let mut seq = Sequencer::open(
-        RedbStorage::open(&path).unwrap(),
-        config(),
-        SequencerConfig::free(8),
-    )
-    .unwrap();
+    let mut seq = open_sequencer(&path);
     assert_eq!(seq.open_len(), 2, "the mempool is replayed");
     assert_eq!(
         seq.tx(&hash).unwrap().unwrap().status,
@@ -239,21 +239,11 @@ fn a_batch_begun_only_in_the_mempool_still_times_out_after_a_crash() {
     let path = dir.path().join("state.redb");
     let a = User::new(1);
     {
-        let mut seq = Sequencer::open(
-            RedbStorage::open(&path).unwrap(),
-            config(),
-            SequencerConfig::free(8),
-        )
-        .unwrap();
+        let mut seq = open_sequencer(&path);
         seq.submit_priority(0, a.deposit(0, 500), None).unwrap();
         // dropped before the block is sealed: a crash
     }
-    let mut seq = Sequencer::open(
-        RedbStorage::open(&path).unwrap(),
-        config(),
-        SequencerConfig::free(8),
-    )
-    .unwrap();
+    let mut seq = open_sequencer(&path);
     assert_eq!(seq.open_len(), 1);
     let timeout_ms = 1_000;
     seq.tick(zkr_node::sequencer::now_ms() + 10 * timeout_ms, timeout_ms)
@@ -273,14 +263,7 @@ fn a_priority_operation_is_found_by_its_l1_transaction_through_a_crash() {
     let path = dir.path().join("state.redb");
     let a = User::new(1);
     let l1_tx = alloy_primitives::B256::repeat_byte(0x5e);
-    let open = || {
-        Sequencer::open(
-            RedbStorage::open(&path).unwrap(),
-            config(),
-            SequencerConfig::free(8),
-        )
-        .unwrap()
-    };
+    let open = || open_sequencer(&path);
     {
         let mut seq = open();
         seq.submit_priority(0, a.deposit(0, 500), Some(l1_tx))

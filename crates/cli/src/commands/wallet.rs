@@ -396,27 +396,14 @@ impl Wallet {
             .await?;
         let fee = Self::fee_of(&quote)?;
         let chain = ChainId(c.chain_id);
+        let (token_id, l2_amount, l2_fee) = (TokenId(token.id), Amount(amount), Amount(fee));
         let tx = if withdraw {
             L2Tx::Withdraw(Withdraw::signed(
-                &l2,
-                chain,
-                id,
-                to,
-                TokenId(token.id),
-                Amount(amount),
-                Amount(fee),
-                nonce,
+                &l2, chain, id, to, token_id, l2_amount, l2_fee, nonce,
             )?)
         } else {
             L2Tx::Transfer(Transfer::signed(
-                &l2,
-                chain,
-                id,
-                to,
-                TokenId(token.id),
-                Amount(amount),
-                Amount(fee),
-                nonce,
+                &l2, chain, id, to, token_id, l2_amount, l2_fee, nonce,
             )?)
         };
         let hash: String = self.call("zkr_sendTx", rpc_params![tx]).await?;
