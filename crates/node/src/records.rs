@@ -192,29 +192,15 @@ mod hex_bytes {
 /// requested.
 pub const PRIORITY: &str = "node_priority";
 
-/// An L1 priority operation (deposit, full exit) as the node processed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An L1 priority operation (deposit, full exit) and where it is: stored when its block is
+/// sealed (status `included`), answered by `zkr_getTx` for its L1 transaction hash with the
+/// status of its batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PriorityRecord {
     /// The L1 transaction that requested it.
-    pub l1_tx: B256,
-    /// Its index in the contract's priority queue.
-    pub index: u64,
-    /// The operation.
-    pub op: OpRequest,
-    /// The L2 block that processed it.
-    pub block: u64,
-    /// Its batch.
-    pub batch: u64,
-}
-
-/// A priority operation and where it is, as `zkr_getTx` answers for its L1 transaction hash.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PriorityStatus {
-    /// The L1 transaction hash.
     pub hash: B256,
-    /// Its index in the priority queue.
+    /// Its index in the contract's priority queue.
     pub priority_index: u64,
     /// The operation.
     pub op: OpRequest,

@@ -16,7 +16,7 @@ use crate::fees::{FeePolicy, TxKind};
 use crate::records::{
     AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
     MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY, PRIORITY_NEXT, PROOFS,
-    PriorityRecord, PriorityStatus, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord, TxStatus,
+    PriorityRecord, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord, TxStatus,
 };
 use alloy_primitives::B256;
 use std::collections::VecDeque;
@@ -402,11 +402,12 @@ impl<S: Storage> Sequencer<S> {
                             .is_none()
                     {
                         let record = PriorityRecord {
-                            l1_tx,
-                            index,
+                            hash: l1_tx,
+                            priority_index: index,
                             op: request.clone(),
-                            block: number,
-                            batch: batch_number,
+                            status: TxStatus::Included,
+                            block: Some(number),
+                            batch: Some(batch_number),
                         };
                         writes.push(side(PRIORITY, l1_tx.to_vec(), encode(&record)?));
                     }
@@ -510,12 +511,12 @@ impl<S: Storage> Sequencer<S> {
 
     /// The first priority operation requested by L1 transaction `l1_tx`, with its status
     /// (`pending` in the open block, then as its batch goes), if the node has taken it.
-    pub fn priority_op(&self, l1_tx: &B256) -> Result<Option<PriorityStatus>, NodeError> {
+    pub fn priority_op(&self, l1_tx: &B256) -> Result<Option<PriorityRecord>, NodeError> {
         for (_, e, _) in &self.open {
             if e.hash.as_ref() == Some(l1_tx)
                 && let Some(index) = e.priority_index
             {
-                return Ok(Some(PriorityStatus {
+                return Ok(Some(PriorityRecord {
                     hash: *l1_tx,
                     priority_index: index,
                     op: e.request.clone(),
@@ -525,18 +526,13 @@ impl<S: Storage> Sequencer<S> {
                 }));
             }
         }
-        let Some(b) = self.state.storage().side_get(PRIORITY, l1_tx.as_slice())? else {
+        let Some(mut record) = self.get::<PriorityRecord>(PRIORITY, l1_tx.as_slice())? else {
             return Ok(None);
         };
-        let r: PriorityRecord = decode(&b)?;
-        Ok(Some(PriorityStatus {
-            hash: r.l1_tx,
-            priority_index: r.index,
-            status: self.status_in_batch(r.batch)?,
-            op: r.op,
-            block: Some(r.block),
-            batch: Some(r.batch),
-        }))
+        if let Some(n) = record.batch {
+            record.status = self.status_in_batch(n)?;
+        }
+        Ok(Some(record))
     }
 
     /// A sealed block.
