@@ -6,6 +6,7 @@
 //! node's databases), `node.toml` (the node's settings, operator key included), `devnet.json`
 //! (what wallets and scripts need), `node.pid`. Started again on the same dir, it resumes.
 
+use super::mined;
 use super::node::{DEFAULT_CHAIN_ID, NodeArgs, init_logging, parse_key, shutdown_signal};
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, U256};
@@ -323,15 +324,7 @@ async fn deploy_fresh(
     )
     .await?;
     let rollup = ZkrRollup::new(d.rollup, &provider);
-    let receipt = rollup
-        .registerToken(token)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    if !receipt.status() {
-        bail!("registerToken reverted");
-    }
+    mined(rollup.registerToken(token).send().await?, "registerToken").await?;
     let dev = DevToken::new(token, &provider);
     let accounts: Vec<DevAccount> = keys[1..]
         .iter()
@@ -349,15 +342,8 @@ async fn deploy_fresh(
     ));
     let amount = U256::from(DEV_TOKEN_MINT) * U256::from(10u64).pow(U256::from(18u64));
     for a in &accounts {
-        let r = dev
-            .mint(a.address, amount)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
-        if !r.status() {
-            bail!("minting DEV to {} reverted", a.address);
-        }
+        let sent = dev.mint(a.address, amount).send().await?;
+        mined(sent, &format!("minting DEV to {}", a.address)).await?;
     }
     let mut contracts = BTreeMap::new();
     contracts.insert("rollup".to_string(), d.rollup);
@@ -499,7 +485,8 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         std::fs::write(dir.join("anvil/anvil.pid"), pid.to_string())?;
     }
     let provider = wait_l1(&l1_rpc, &mut anvil_child).await?;
-    let file = if resuming {
+    let keys = anvil_keys(&dir.join("anvil/accounts.json"))?;
+    let mut file = if resuming {
         let file: DevnetFile = serde_json::from_str(&std::fs::read_to_string(&devnet_json)?)
             .with_context(|| format!("reading {}", devnet_json.display()))?;
         let rollup = file.contracts.get("rollup").copied().unwrap_or_default();
@@ -514,15 +501,12 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         file
     } else {
         build_contracts(&project)?;
-        let keys = anvil_keys(&dir.join("anvil/accounts.json"))?;
         deploy_fresh(&project, &l1_rpc, &l2_rpc, &keys).await?
     };
     // The ports may differ from an earlier run: the files always describe this one.
-    let mut file = file;
     file.l1_rpc = l1_rpc.clone();
     file.l2_rpc = l2_rpc.clone();
     write_json(&devnet_json, &file)?;
-    let keys = anvil_keys(&dir.join("anvil/accounts.json"))?;
     let node_args = NodeArgs {
         data_dir: Some(dir.join("node")),
         http_addr: Some(format!("127.0.0.1:{}", args.l2_port).parse()?),

@@ -7,7 +7,22 @@ pub mod devnet;
 pub mod node;
 pub mod wallet;
 
+use alloy::network::Ethereum;
+use alloy::providers::PendingTransactionBuilder;
+use alloy::rpc::types::TransactionReceipt;
 use std::path::PathBuf;
+
+/// Waits until a sent L1 transaction is mined; an error naming `what` if it reverted.
+pub async fn mined(
+    pending: PendingTransactionBuilder<Ethereum>,
+    what: &str,
+) -> anyhow::Result<TransactionReceipt> {
+    let receipt = pending.get_receipt().await?;
+    if !receipt.status() {
+        anyhow::bail!("{what} reverted on L1 (tx {})", receipt.transaction_hash);
+    }
+    Ok(receipt)
+}
 
 /// The proving-key cache directory: the flag, else `$XDG_CACHE_HOME/zkr/keys`, else
 /// `~/.cache/zkr/keys`, else `./.zkr/keys`.

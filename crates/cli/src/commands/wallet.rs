@@ -3,6 +3,7 @@
 //! key and registered (ChangePubKey) on first use. Progress goes to stderr; the result (a
 //! transaction hash, balances) to stdout.
 
+use super::mined;
 use super::node::parse_key;
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, U256};
@@ -454,41 +455,26 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
             let receipt = if token.id == 0 {
-                rollup
+                let sent = rollup
                     .depositETH(to)
                     .value(U256::from(amount))
                     .send()
-                    .await?
-                    .get_receipt()
-                    .await?
+                    .await?;
+                mined(sent, "the deposit").await?
             } else {
                 let erc20 = DevToken::new(token.address, &l1);
                 let allowance = erc20.allowance(w.address(), c.rollup).call().await?;
                 if allowance < U256::from(amount) {
                     eprintln!("approving {} for the rollup", token.symbol);
-                    let r = erc20
-                        .approve(c.rollup, U256::from(amount))
-                        .send()
-                        .await?
-                        .get_receipt()
-                        .await?;
-                    if !r.status() {
-                        bail!("approve reverted (tx {})", r.transaction_hash);
-                    }
+                    let sent = erc20.approve(c.rollup, U256::from(amount)).send().await?;
+                    mined(sent, "approve").await?;
                 }
-                rollup
+                let sent = rollup
                     .depositERC20(token.address, amount, to)
                     .send()
-                    .await?
-                    .get_receipt()
-                    .await?
+                    .await?;
+                mined(sent, "the deposit").await?
             };
-            if !receipt.status() {
-                bail!(
-                    "the deposit reverted on L1 (tx {})",
-                    receipt.transaction_hash
-                );
-            }
             eprintln!(
                 "deposited {} {} to {to} on L1: {}",
                 format_units(amount, token.decimals),
@@ -538,15 +524,8 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             let id = account["id"].as_u64().context("account id")? as u32;
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
-            let r = rollup
-                .requestFullExit(id, token.address)
-                .send()
-                .await?
-                .get_receipt()
-                .await?;
-            if !r.status() {
-                bail!("requestFullExit reverted (tx {})", r.transaction_hash);
-            }
+            let sent = rollup.requestFullExit(id, token.address).send().await?;
+            let r = mined(sent, "requestFullExit").await?;
             eprintln!(
                 "full exit of {} from account {id} requested on L1: {}",
                 token.symbol, r.transaction_hash
@@ -575,18 +554,11 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             if amount == 0 {
                 bail!("{owner} has nothing to claim in {}", token.symbol);
             }
-            let r = rollup
+            let sent = rollup
                 .withdrawPendingBalance(owner, token.address, amount)
                 .send()
-                .await?
-                .get_receipt()
                 .await?;
-            if !r.status() {
-                bail!(
-                    "withdrawPendingBalance reverted (tx {})",
-                    r.transaction_hash
-                );
-            }
+            let r = mined(sent, "withdrawPendingBalance").await?;
             eprintln!(
                 "claimed {} {} for {owner}: {}",
                 format_units(amount, token.decimals),
