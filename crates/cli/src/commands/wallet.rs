@@ -248,7 +248,11 @@ impl Wallet {
             .erased())
     }
 
-    fn fee_of(quote: &Value) -> Result<u128> {
+    /// The node's fee quote for a transaction of `kind` paying in `token` (base units).
+    async fn fee(&self, kind: &str, token: u16) -> Result<u128> {
+        let quote: Value = self
+            .call("zkr_getFeeQuote", rpc_params![kind, token])
+            .await?;
         Ok(quote["fee"]
             .as_str()
             .context("fee quote without fee")?
@@ -270,9 +274,7 @@ impl Wallet {
         let mut nonce = Nonce(account["nonce"].as_u64().context("account nonce")? as u32);
         let pkh = fr_to_decimal(&pubkey_hash(&l2.public()));
         if account["pubKeyHash"].as_str() != Some(pkh.as_str()) {
-            let quote: Value = self
-                .call("zkr_getFeeQuote", rpc_params!["ChangePubKey", token.id])
-                .await?;
+            let fee = self.fee("ChangePubKey", token.id).await?;
             let domain = Eip712Domain {
                 l1_chain_id: c.l1_chain_id,
                 verifying_contract: c.rollup,
@@ -284,7 +286,7 @@ impl Wallet {
                 chain,
                 id,
                 TokenId(token.id),
-                Amount(Self::fee_of(&quote)?),
+                Amount(fee),
                 nonce,
             )?;
             let hash: String = self
@@ -293,7 +295,7 @@ impl Wallet {
             eprintln!(
                 "registered the L2 key of account {} (fee {} {}, tx {hash})",
                 id.0,
-                format_units(Self::fee_of(&quote)?, token.decimals),
+                format_units(fee, token.decimals),
                 token.symbol
             );
             nonce = Nonce(nonce.0 + 1);
@@ -392,10 +394,7 @@ impl Wallet {
         let amount = self.amount(amount, &token).await?;
         let (id, nonce, l2) = self.ready_account(&c, &token).await?;
         let kind = if withdraw { "Withdraw" } else { "Transfer" };
-        let quote: Value = self
-            .call("zkr_getFeeQuote", rpc_params![kind, token.id])
-            .await?;
-        let fee = Self::fee_of(&quote)?;
+        let fee = self.fee(kind, token.id).await?;
         let chain = ChainId(c.chain_id);
         let (token_id, l2_amount, l2_fee) = (TokenId(token.id), Amount(amount), Amount(fee));
         let tx = if withdraw {
