@@ -1,5 +1,6 @@
 //! The batch circuit: slots, fee credits and the commitment as the only public input.
 
+use crate::assignment::BatchAssignment;
 use crate::gadgets::bits::range_check;
 use crate::gadgets::poseidon::poseidon;
 use crate::gadgets::{FrVar, GResult};
@@ -15,38 +16,71 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 use zkr_crypto::Fr;
 use zkr_types::params::{ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH, MAX_FEE_TOKENS_PER_BATCH};
 
-/// The batch validity circuit for one witness. The number of slots is the witness's.
+/// The batch validity circuit for one assignment. The number of slots is the assignment's.
 #[derive(Debug, Clone)]
 pub struct BatchCircuit {
-    /// The witness.
-    pub witness: BatchWitness,
-    /// The public input to use (normally the witness's own commitment; tests tamper with it).
+    /// The prover's values.
+    pub assignment: BatchAssignment,
+    /// The public input. `None`: whatever commitment the assignment's values lead to, which is
+    /// what an operator who chose them would post (tests and the mutation sweep use it).
+    pub commitment: Option<Fr>,
+}
+
+/// What a batch circuit proves, read back from the values it computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// `meta` (§6).
+    pub meta: Fr,
+    /// Root before.
+    pub old_root: Fr,
+    /// Root after the slots and the fee credits.
+    pub new_root: Fr,
+    /// `H`.
+    pub pubdata_hash: Fr,
+    /// `z`.
+    pub challenge: Fr,
+    /// `y`.
+    pub evaluation: Fr,
+    /// `Poseidon(meta, old_root, new_root, H, z, y)`.
     pub commitment: Fr,
+    /// Each slot's pubdata elements.
+    pub elements: Vec<Vec<Fr>>,
+}
+
+/// The result of synthesizing a batch circuit.
+#[derive(Debug, Clone)]
+pub struct Synthesis {
+    /// Which constraints enforce which rule.
+    pub rules: Vec<RuleSpan>,
+    /// The statement, when the constraint system holds values (not during key generation).
+    pub statement: Option<Statement>,
 }
 
 impl BatchCircuit {
-    /// The circuit proving `witness`.
+    /// The circuit proving `witness`, with its commitment as the public input.
     pub fn new(witness: BatchWitness) -> Result<Self, zkr_types::TypesError> {
-        let commitment = witness.commitment()?.commitment();
         Ok(BatchCircuit {
-            witness,
-            commitment,
+            commitment: Some(witness.commitment()?.commitment()),
+            assignment: witness.assignment()?,
         })
     }
-}
 
-impl BatchCircuit {
-    /// Adds the circuit's constraints to `cs`; returns which constraints enforce which rule.
-    pub fn synthesize(self, cs: ConstraintSystemRef<Fr>) -> Result<Vec<RuleSpan>, SynthesisError> {
-        let w = &self.witness;
-        let parts = w.commitment().map_err(|_| SynthesisError::Unsatisfiable)?;
-        let public = FrVar::new_input(cs.clone(), || Ok(self.commitment))?;
+    /// The circuit over `assignment` whose public input is the commitment its values lead to.
+    pub fn with_own_commitment(assignment: BatchAssignment) -> Self {
+        BatchCircuit {
+            assignment,
+            commitment: None,
+        }
+    }
 
-        let batch_number = wit(&cs, Fr::from(w.batch_number.0))?;
+    /// Adds the circuit's constraints to `cs`.
+    pub fn synthesize(self, cs: ConstraintSystemRef<Fr>) -> Result<Synthesis, SynthesisError> {
+        let w = &self.assignment;
+        let batch_number = wit(&cs, w.batch_number)?;
         range_check(&batch_number, 64)?;
-        let chain_id = wit(&cs, Fr::from(w.chain_id.0))?;
+        let chain_id = wit(&cs, w.chain_id)?;
         range_check(&chain_id, 32)?;
-        let fee_account = PathIndex::new(wit(&cs, Fr::from(w.fee_account.0))?, ACCOUNT_TREE_DEPTH)?;
+        let fee_account = PathIndex::new(wit(&cs, w.fee_account)?, ACCOUNT_TREE_DEPTH)?;
         let two = Fr::from(2u64);
         let meta = &batch_number + &chain_id * two.pow([64]) + &fee_account.value * two.pow([96]);
         let old_root = wit(&cs, w.old_root)?;
@@ -54,30 +88,31 @@ impl BatchCircuit {
         assert_eq!(
             w.fees.len(),
             MAX_FEE_TOKENS_PER_BATCH,
-            "a batch witness has one entry per fee slot"
+            "a batch assignment has one entry per fee slot"
         );
         let fee_tokens: Vec<PathIndex> = w
             .fees
             .iter()
-            .map(|f| PathIndex::new(wit(&cs, Fr::from(f.token.0))?, BALANCE_TREE_DEPTH))
+            .map(|f| PathIndex::new(wit(&cs, f.token)?, BALANCE_TREE_DEPTH))
             .collect::<GResult<_>>()?;
         let mut ctx = BatchCtx {
             cs: cs.clone(),
             chain_id,
             root: old_root.clone(),
             h: FrVar::zero(),
-            z: wit(&cs, parts.challenge)?,
+            z: wit(&cs, w.challenge)?,
             y: FrVar::zero(),
-            fee_tokens: fee_tokens
-                .iter()
-                .zip(&w.fees)
-                .map(|(p, f)| (p.value.clone(), f.token.0))
-                .collect(),
+            fee_tokens: fee_tokens.iter().map(|p| p.value.clone()).collect(),
             fee_totals: vec![FrVar::zero(); MAX_FEE_TOKENS_PER_BATCH],
             rules: Vec::new(),
         };
+        let mut elements = Some(Vec::with_capacity(w.slots.len()));
         for (i, slot) in w.slots.iter().enumerate() {
-            synthesize_slot(&mut ctx, i, slot)?;
+            let out = synthesize_slot(&mut ctx, i, slot)?;
+            elements = elements.zip(out.elements).map(|(mut all, e)| {
+                all.push(e);
+                all
+            });
         }
 
         // Fee credits to the fee account, which must exist when it receives anything.
@@ -98,31 +133,55 @@ impl BatchCircuit {
             (&before.owner * inv - Fr::ONE).mul_equals(&total, &FrVar::zero())?;
             ctx.close("fee_account_exists", None, m);
             let m = ctx.mark();
-            ctx.root = update(&ctx.root, &before, &after, &fee_account, token, &paths)?;
+            ctx.root = update(&ctx.root, &before, &after, &fee_account, token, &paths)?.root;
             ctx.close("fee_path", None, m);
         }
 
         let m = ctx.mark();
         let commitment = poseidon(&[
-            meta,
-            old_root,
+            meta.clone(),
+            old_root.clone(),
             ctx.root.clone(),
             ctx.h.clone(),
             ctx.z.clone(),
             ctx.y.clone(),
         ])?;
+        let public = FrVar::new_input(cs.clone(), || match self.commitment {
+            Some(c) => Ok(c),
+            None => commitment.value(),
+        })?;
         commitment.enforce_equal(&public)?;
         ctx.close("commitment", None, m);
-        Ok(ctx.rules)
+        let statement = (|| {
+            Some(Statement {
+                meta: meta.value().ok()?,
+                old_root: old_root.value().ok()?,
+                new_root: ctx.root.value().ok()?,
+                pubdata_hash: ctx.h.value().ok()?,
+                challenge: ctx.z.value().ok()?,
+                evaluation: ctx.y.value().ok()?,
+                commitment: commitment.value().ok()?,
+                elements: elements?,
+            })
+        })();
+        Ok(Synthesis {
+            rules: ctx.rules,
+            statement,
+        })
     }
 
     /// Synthesizes the circuit in a fresh constraint system and reports the first rule the
     /// witness violates, `None` if it satisfies every constraint.
     pub fn check(&self) -> Result<Option<RuleSpan>, SynthesisError> {
+        Ok(self.evaluate()?.0)
+    }
+
+    /// Like [`BatchCircuit::check`], also returning the statement the values lead to.
+    pub fn evaluate(&self) -> Result<(Option<RuleSpan>, Option<Statement>), SynthesisError> {
         let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
-        let rules = self.clone().synthesize(cs.clone())?;
+        let Synthesis { rules, statement } = self.clone().synthesize(cs.clone())?;
         let Some(trace) = cs.which_is_unsatisfied()? else {
-            return Ok(None);
+            return Ok((None, statement));
         };
         // "<predicate> - <index>"
         let index: usize = trace
@@ -130,18 +189,17 @@ impl BatchCircuit {
             .next()
             .and_then(|i| i.trim().parse().ok())
             .unwrap_or(usize::MAX);
-        Ok(Some(
-            rules
-                .into_iter()
-                .rev()
-                .find(|r| r.start <= index && index < r.end)
-                .unwrap_or(RuleSpan {
-                    label: "unlabelled",
-                    slot: None,
-                    start: index,
-                    end: index + 1,
-                }),
-        ))
+        let rule = rules
+            .into_iter()
+            .rev()
+            .find(|r| r.start <= index && index < r.end)
+            .unwrap_or(RuleSpan {
+                label: "unlabelled",
+                slot: None,
+                start: index,
+                end: index + 1,
+            });
+        Ok((Some(rule), statement))
     }
 }
 

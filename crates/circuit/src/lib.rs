@@ -7,18 +7,21 @@
 //! witness mode. It never decides what is valid on its own: the rules are `docs/protocol.md`'s,
 //! and `docs/soundness.md` maps each to the negative test that shows the circuit enforces it.
 
+pub mod assignment;
 pub mod batch;
 pub mod gadgets;
 pub mod pubdata;
 pub mod slot;
+pub mod sweep;
 pub mod update;
 pub mod witness;
 
-pub use batch::BatchCircuit;
+pub use assignment::BatchAssignment;
+pub use batch::{BatchCircuit, Statement, Synthesis};
 
 /// R1CS constraints of one operation slot, whatever operation it holds (measured by the test
 /// `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
-pub const SLOT_CONSTRAINTS: usize = 28_289;
+pub const SLOT_CONSTRAINTS: usize = 28_512;
 /// Constraints of a batch besides its slots: the four fee credits, meta ranges, commitment.
 pub const BATCH_OVERHEAD_CONSTRAINTS: usize = 42_226;
 pub use witness::{BatchBuilder, BatchWitness, SlotWitness, empty_batch};

@@ -2,26 +2,26 @@
 //! operation the slot holds. Every slot has the same constraints; the operation type selects
 //! which of them bind (see `docs/soundness.md` for the rule -> test table).
 
+use crate::assignment::SlotAssignment;
 use crate::gadgets::babyjubjub::PointVar;
 use crate::gadgets::bits::{range_check, to_bits_le};
 use crate::gadgets::eddsa;
-use crate::gadgets::float::unpack;
+use crate::gadgets::float::{enforce_canonical, unpack};
 use crate::gadgets::poseidon::poseidon;
 use crate::gadgets::{BoolVar, FrVar, GResult};
 use crate::pubdata::{Field, elements};
 use crate::update::{LeafVars, PathIndex, PathVars, update, wit};
-use crate::witness::SlotWitness;
 use ark_ff::{AdditiveGroup, Field as _};
 use ark_r1cs_std::GR1CSVar;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::FieldVar;
-use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+use ark_relations::gr1cs::ConstraintSystemRef;
 use zkr_crypto::Fr;
-use zkr_types::float::{AMOUNT_MANTISSA_BITS, FEE_MANTISSA_BITS, pack_amount, pack_fee};
-use zkr_types::op::{Op, op_type};
+use zkr_state::tree::defaults::empty_balance_root;
+use zkr_types::float::{AMOUNT_MANTISSA_BITS, FEE_MANTISSA_BITS};
+use zkr_types::op::op_type;
 use zkr_types::params::{ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH, MAX_FEE_TOKENS_PER_BATCH};
-use zkr_types::tx::address_to_fr;
 
 /// Running values threaded through the slots of a batch.
 pub struct BatchCtx {
@@ -37,8 +37,8 @@ pub struct BatchCtx {
     pub z: FrVar,
     /// The evaluation `y` so far.
     pub y: FrVar,
-    /// The batch's fee tokens (as variables) and their values.
-    pub fee_tokens: Vec<(FrVar, u16)>,
+    /// The batch's fee tokens.
+    pub fee_tokens: Vec<FrVar>,
     /// Fee accumulated per fee token.
     pub fee_totals: Vec<FrVar>,
     /// Which constraints enforce which rule (for error messages and negative tests).
@@ -76,60 +76,6 @@ impl BatchCtx {
     }
 }
 
-/// The values of a slot's operation-dependent fields.
-struct OpFields {
-    code: u8,
-    address: Fr,
-    amount128: u128,
-    amount_packed: u64,
-    fee_packed: u16,
-    new_pkh: Fr,
-}
-
-fn op_fields(w: &SlotWitness) -> Result<OpFields, SynthesisError> {
-    let bad = |_| SynthesisError::Unsatisfiable;
-    let mut f = OpFields {
-        code: w.op.op_type(),
-        address: Fr::ZERO,
-        amount128: 0,
-        amount_packed: 0,
-        fee_packed: 0,
-        new_pkh: Fr::ZERO,
-    };
-    match &w.op {
-        Op::Noop => {}
-        Op::Deposit(d) => {
-            f.address = address_to_fr(&d.owner);
-            f.amount128 = d.amount.0;
-        }
-        Op::ChangePubKey(c) => {
-            f.address = address_to_fr(&c.owner);
-            f.fee_packed = pack_fee(c.fee.0).map_err(bad)?;
-            f.new_pkh = c.new_pub_key_hash;
-        }
-        Op::Transfer(t) => {
-            f.address = address_to_fr(&w.b.before.owner);
-            f.amount_packed = pack_amount(t.amount.0).map_err(bad)?;
-            f.fee_packed = pack_fee(t.fee.0).map_err(bad)?;
-        }
-        Op::TransferToNew(t) => {
-            f.address = address_to_fr(&t.to);
-            f.amount_packed = pack_amount(t.amount.0).map_err(bad)?;
-            f.fee_packed = pack_fee(t.fee.0).map_err(bad)?;
-        }
-        Op::Withdraw(wd) => {
-            f.address = address_to_fr(&wd.to);
-            f.amount128 = wd.amount.0;
-            f.fee_packed = pack_fee(wd.fee.0).map_err(bad)?;
-        }
-        Op::FullExit(e) => {
-            f.address = address_to_fr(&e.owner);
-            f.amount128 = e.amount.0;
-        }
-    }
-    Ok(f)
-}
-
 fn pow2(n: usize) -> Fr {
     Fr::from(2u64).pow([n as u64])
 }
@@ -139,16 +85,42 @@ fn enforce_zero_product(a: &FrVar, b: &FrVar) -> GResult<()> {
     a.mul_equals(b, &FrVar::zero())
 }
 
+/// Enforces, when `cond` is 1, that a leaf is entirely empty: owner, key hash and nonce 0 and the
+/// balance root that of no balance at all (4 constraints).
+fn enforce_empty_if(cond: &FrVar, leaf: &LeafVars, balance_root: &FrVar) -> GResult<()> {
+    enforce_zero_product(cond, &leaf.owner)?;
+    enforce_zero_product(cond, &leaf.pubkey_hash)?;
+    enforce_zero_product(cond, &leaf.nonce)?;
+    enforce_zero_product(cond, &(balance_root - empty_balance_root()))
+}
+
+/// Enforces `x != 0` when `cond` is 1 (1 constraint and an inverse hint).
+fn enforce_nonzero_if(cs: &ConstraintSystemRef<Fr>, cond: &FrVar, x: &FrVar) -> GResult<()> {
+    let inv = FrVar::new_witness(cs.clone(), || Ok(x.value()?.inverse().unwrap_or(Fr::ZERO)))?;
+    enforce_zero_product(cond, &(x * inv - Fr::ONE))
+}
+
+/// A point of a signature, allocated.
+fn alloc_point(cs: &ConstraintSystemRef<Fr>, x: Fr, y: Fr) -> GResult<PointVar> {
+    Ok(PointVar {
+        x: wit(cs, x)?,
+        y: wit(cs, y)?,
+    })
+}
+
 /// Adds one slot's constraints.
-pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GResult<()> {
+pub fn synthesize_slot(
+    ctx: &mut BatchCtx,
+    index: usize,
+    w: &SlotAssignment,
+) -> GResult<SlotOutput> {
     let at = Some(index);
     let cs = ctx.cs.clone();
-    let v = op_fields(w)?;
 
     // Operation type, one-hot over the seven types.
     let m = ctx.mark();
     let is: Vec<BoolVar> = (0..7u8)
-        .map(|t| BoolVar::new_witness(cs.clone(), || Ok(v.code == t)))
+        .map(|t| BoolVar::new_witness(cs.clone(), || Ok(w.op_type == Fr::from(u64::from(t)))))
         .collect::<GResult<_>>()?;
     is.iter()
         .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()))
@@ -164,10 +136,14 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
         f(op_type::FULL_EXIT),
     );
     let any_transfer = &tr + &trn;
-    let signed_value = matches!(
-        v.code,
-        op_type::CHANGE_PUBKEY | op_type::TRANSFER | op_type::TRANSFER_TO_NEW | op_type::WITHDRAW
-    );
+    let signed_value = [
+        op_type::CHANGE_PUBKEY,
+        op_type::TRANSFER,
+        op_type::TRANSFER_TO_NEW,
+        op_type::WITHDRAW,
+    ]
+    .iter()
+    .any(|t| w.op_type == Fr::from(u64::from(*t)));
     let signed = BoolVar::new_witness(cs.clone(), || Ok(signed_value))?;
     FrVar::from(signed.clone()).enforce_equal(&(&cpk + &any_transfer + &wd))?;
     let signed_f = FrVar::from(signed.clone());
@@ -175,23 +151,32 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
 
     // Fields, range-checked once and shared by every operation type.
     let m = ctx.mark();
-    let token = PathIndex::new(wit(&cs, Fr::from(w.a.token.0))?, BALANCE_TREE_DEPTH)?;
-    let id_a = PathIndex::new(wit(&cs, Fr::from(w.a.account_id.0))?, ACCOUNT_TREE_DEPTH)?;
-    let id_b = PathIndex::new(wit(&cs, Fr::from(w.b.account_id.0))?, ACCOUNT_TREE_DEPTH)?;
-    let address = wit(&cs, v.address)?;
+    let token = PathIndex::new(wit(&cs, w.token)?, BALANCE_TREE_DEPTH)?;
+    let id_a = PathIndex::new(wit(&cs, w.account_a)?, ACCOUNT_TREE_DEPTH)?;
+    let id_b = PathIndex::new(wit(&cs, w.account_b)?, ACCOUNT_TREE_DEPTH)?;
+    let address = wit(&cs, w.address)?;
     let address_bits = to_bits_le(&address, 160)?;
-    let amount128 = wit(&cs, Fr::from(v.amount128))?;
+    let amount128 = wit(&cs, w.amount)?;
     let amount128_bits = to_bits_le(&amount128, 128)?;
-    let amount = unpack(
-        &wit(&cs, Fr::from(v.amount_packed))?,
-        AMOUNT_MANTISSA_BITS as usize,
-    )?;
-    let fee = unpack(
-        &wit(&cs, Fr::from(v.fee_packed))?,
-        FEE_MANTISSA_BITS as usize,
-    )?;
-    let new_pkh = wit(&cs, v.new_pkh)?;
+    let amount = unpack(&wit(&cs, w.amount_packed)?, AMOUNT_MANTISSA_BITS as usize)?;
+    let fee = unpack(&wit(&cs, w.fee_packed)?, FEE_MANTISSA_BITS as usize)?;
+    let new_pkh = wit(&cs, w.new_pubkey_hash)?;
     ctx.close("field_ranges", at, m);
+    // Packed values are canonical (what is signed and posted is the one packing of the value)
+    // and a packed amount is at most MAX_BALANCE (a fee always is).
+    let m = ctx.mark();
+    enforce_canonical(&amount)?;
+    enforce_canonical(&fee)?;
+    ctx.close("packed_canonical", at, m);
+    let m = ctx.mark();
+    range_check(&amount.value, 128)?;
+    ctx.close("packed_amount_range", at, m);
+    // Deposits and payments name a real L1 address: a deposit's owner, a receiver.
+    // (ChangePubKey's owner is the account's, non-zero by `account_exists`; a FullExit's
+    // requester is paid nothing unless it owns the account, see below.)
+    let m = ctx.mark();
+    enforce_nonzero_if(&cs, &(&dep + &any_transfer + &wd), &address)?;
+    ctx.close("address_not_zero", at, m);
 
     // Update A: the account that signs, deposits or exits.
     let a = LeafVars::alloc(&cs, &w.a.before)?;
@@ -216,7 +201,13 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
     let m = ctx.mark();
     range_check(&a_after.nonce, 32)?;
     ctx.close("nonce_range", at, m);
-    // Deposit: the account is empty or already the depositor's.
+    let a_owner_zero = FrVar::from(a.owner.is_zero()?);
+    // Signed transactions (ChangePubKey included) come from an existing user account: owner
+    // non-zero. (Nobody can then re-key an empty leaf or a special account.)
+    let m = ctx.mark();
+    enforce_zero_product(&signed_f, &a_owner_zero)?;
+    ctx.close("account_exists", at, m);
+    // Deposit: the account is the depositor's, or it is owner-less and then wholly empty.
     let m = ctx.mark();
     enforce_zero_product(&dep, &(&a.owner * (&a.owner - &address)))?;
     ctx.close("deposit_owner", at, m);
@@ -225,27 +216,26 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
     a.owner
         .conditional_enforce_equal(&address, &is[op_type::CHANGE_PUBKEY as usize])?;
     ctx.close("change_pubkey_owner", at, m);
-    // FullExit: the whole balance if the requester owns the account, else nothing.
+    // FullExit: the whole balance if the requester owns the account (an owner-less leaf has no
+    // owner to pay), else nothing.
     let m = ctx.mark();
-    let owns = a.owner.is_eq(&address)?;
-    let exit_amount = FrVar::from(owns) * &a.balance;
+    let owns = FrVar::from(a.owner.is_eq(&address)?) * (FrVar::one() - &a_owner_zero);
+    let exit_amount = owns * &a.balance;
     enforce_zero_product(&fe, &(&amount128 - exit_amount))?;
     ctx.close("full_exit_amount", at, m);
     let m = ctx.mark();
-    let root_mid = update(&ctx.root, &a, &a_after, &id_a, &token, &a_paths)?;
+    let updated_a = update(&ctx.root, &a, &a_after, &id_a, &token, &a_paths)?;
     ctx.close("path_a", at, m);
+    let m = ctx.mark();
+    let new_account = &dep * &a_owner_zero;
+    enforce_empty_if(&new_account, &a, &updated_a.balance_root_before)?;
+    ctx.close("deposit_new_account_empty", at, m);
 
     // Signature of signed transactions by the key whose hash the account holds (ChangePubKey:
     // by the new key), over the message of §5.
     let sig = &w.signature;
-    let public = PointVar {
-        x: wit(&cs, sig.pub_key.x)?,
-        y: wit(&cs, sig.pub_key.y)?,
-    };
-    let r8 = PointVar {
-        x: wit(&cs, sig.r8x)?,
-        y: wit(&cs, sig.r8y)?,
-    };
+    let public = alloc_point(&cs, sig.pub_x, sig.pub_y)?;
+    let r8 = alloc_point(&cs, sig.r8x, sig.r8y)?;
     let s = wit(&cs, sig.s)?;
     let m = ctx.mark();
     let signer_pkh = poseidon(&[public.x.clone(), public.y.clone()])?;
@@ -267,14 +257,6 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
     let message = poseidon(&[w0, second])?;
     eddsa::verify(&signed, &public, &r8, &s, &message)?;
     ctx.close("signature", at, m);
-    // Transfers and withdrawals never pay to the zero address.
-    let m = ctx.mark();
-    let pays_out = &any_transfer + &wd;
-    let inv = FrVar::new_witness(cs.clone(), || {
-        Ok(address.value()?.inverse().unwrap_or(Fr::ZERO))
-    })?;
-    enforce_zero_product(&pays_out, &(&address * &inv - Fr::ONE))?;
-    ctx.close("receiver_not_zero", at, m);
 
     // Update B: the receiver of a transfer (a no-change update otherwise).
     let b = LeafVars::alloc(&cs, &w.b.before)?;
@@ -293,26 +275,18 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
         .conditional_enforce_equal(&address, &is[op_type::TRANSFER as usize])?;
     ctx.close("transfer_receiver_owner", at, m);
     let m = ctx.mark();
-    b.owner
-        .conditional_enforce_equal(&FrVar::zero(), &is[op_type::TRANSFER_TO_NEW as usize])?;
-    ctx.close("transfer_to_new_empty", at, m);
-    let m = ctx.mark();
-    ctx.root = update(&root_mid, &b, &b_after, &id_b, &token, &b_paths)?;
+    let updated_b = update(&updated_a.root, &b, &b_after, &id_b, &token, &b_paths)?;
     ctx.close("path_b", at, m);
+    let m = ctx.mark();
+    enforce_empty_if(&trn, &b, &updated_b.balance_root_before)?;
+    ctx.close("transfer_to_new_empty", at, m);
+    ctx.root = updated_b.root;
 
     // Fees: added to the batch total of the fee token.
     let m = ctx.mark();
     let fee_paid = &signed_f * &fee.value;
-    let fee_slot = if signed_value {
-        ctx.fee_tokens
-            .iter()
-            .position(|(_, t)| *t == w.a.token.0)
-            .unwrap_or(0)
-    } else {
-        0
-    };
     let sel: Vec<BoolVar> = (0..MAX_FEE_TOKENS_PER_BATCH)
-        .map(|k| BoolVar::new_witness(cs.clone(), || Ok(k == fee_slot)))
+        .map(|k| BoolVar::new_witness(cs.clone(), || Ok(w.fee_slot == Fr::from(k as u64))))
         .collect::<GResult<_>>()?;
     sel.iter()
         .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()))
@@ -320,7 +294,7 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
     let mut chosen = FrVar::zero();
     for (k, b) in sel.iter().enumerate() {
         let bf = FrVar::from(b.clone());
-        chosen += &bf * &ctx.fee_tokens[k].0;
+        chosen += &bf * &ctx.fee_tokens[k];
         ctx.fee_totals[k] += bf * &fee_paid;
     }
     enforce_zero_product(&(chosen - &token.value), &fee_paid)?;
@@ -411,8 +385,27 @@ pub fn synthesize_slot(ctx: &mut BatchCtx, index: usize, w: &SlotWitness) -> GRe
     let has_e0 = FrVar::one() - &noop;
     let has_e1 = FrVar::one() - &noop - &tr;
     let y = ctx.y.clone();
-    let y1 = &y + has_e0 * (&y * &ctx.z + &e0 - &y);
-    ctx.y = &y1 + has_e1 * (&y1 * &ctx.z + &e1 - &y1);
+    let y1 = &y + &has_e0 * (&y * &ctx.z + &e0 - &y);
+    ctx.y = &y1 + &has_e1 * (&y1 * &ctx.z + &e1 - &y1);
     ctx.close("pubdata", at, m);
-    Ok(())
+    let value = |v: &FrVar| v.value().ok();
+    Ok(SlotOutput {
+        elements: match (value(&has_e0), value(&has_e1), value(&e0), value(&e1)) {
+            (Some(h0), Some(h1), Some(e0), Some(e1)) => Some(
+                [(h0, e0), (h1, e1)]
+                    .into_iter()
+                    .filter(|(h, _)| *h != Fr::ZERO)
+                    .map(|(_, e)| e)
+                    .collect(),
+            ),
+            _ => None,
+        },
+    })
+}
+
+/// What a slot contributes to the statement the batch proves.
+pub struct SlotOutput {
+    /// The pubdata elements of the slot's operation (none for a Noop, one for a Transfer);
+    /// `None` when the circuit has no values (key generation).
+    pub elements: Option<Vec<Fr>>,
 }

@@ -2,6 +2,7 @@
 //! before must hash, through the balance tree and the account tree, to the current root; the
 //! leaf after, through the same paths, gives the next root.
 
+use crate::assignment::{LeafAssignment, UpdateAssignment};
 use crate::gadgets::bits::to_bits_le;
 use crate::gadgets::merkle::{positions, root};
 use crate::gadgets::poseidon::poseidon;
@@ -10,9 +11,7 @@ use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::eq::EqGadget;
 use ark_relations::gr1cs::ConstraintSystemRef;
 use zkr_crypto::Fr;
-use zkr_state::witness::{AccountUpdate, LeafState};
 use zkr_types::params::{ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH};
-use zkr_types::tx::address_to_fr;
 
 /// Allocates a witness.
 pub fn wit(cs: &ConstraintSystemRef<Fr>, v: Fr) -> GResult<FrVar> {
@@ -34,12 +33,12 @@ pub struct LeafVars {
 
 impl LeafVars {
     /// Allocates the fields of a leaf.
-    pub fn alloc(cs: &ConstraintSystemRef<Fr>, l: &LeafState) -> GResult<Self> {
+    pub fn alloc(cs: &ConstraintSystemRef<Fr>, l: &LeafAssignment) -> GResult<Self> {
         Ok(LeafVars {
-            owner: wit(cs, address_to_fr(&l.owner))?,
+            owner: wit(cs, l.owner)?,
             pubkey_hash: wit(cs, l.pubkey_hash)?,
-            nonce: wit(cs, Fr::from(l.nonce.0))?,
-            balance: wit(cs, Fr::from(l.balance))?,
+            nonce: wit(cs, l.nonce)?,
+            balance: wit(cs, l.balance)?,
         })
     }
 }
@@ -77,7 +76,7 @@ pub struct PathVars {
 
 impl PathVars {
     /// Allocates the paths of an update.
-    pub fn alloc(cs: &ConstraintSystemRef<Fr>, u: &AccountUpdate) -> GResult<Self> {
+    pub fn alloc(cs: &ConstraintSystemRef<Fr>, u: &UpdateAssignment) -> GResult<Self> {
         assert_eq!(u.balance_path.len(), BALANCE_TREE_DEPTH);
         assert_eq!(u.account_path.len(), ACCOUNT_TREE_DEPTH);
         let alloc = |p: &Vec<[Fr; 3]>| -> GResult<Vec<[FrVar; 3]>> {
@@ -92,21 +91,32 @@ impl PathVars {
     }
 }
 
-/// The state root of `leaf` at `account`/`token` with `paths`.
+/// The balance root and the state root of `leaf` at `account`/`token` with `paths`.
 pub fn leaf_root(
     leaf: &LeafVars,
     account: &PathIndex,
     token: &PathIndex,
     paths: &PathVars,
-) -> GResult<FrVar> {
+) -> GResult<(FrVar, FrVar)> {
     let balance_root = root(&leaf.balance, &token.positions, &paths.balance)?;
     let hash = poseidon(&[
         leaf.owner.clone(),
         leaf.pubkey_hash.clone(),
         leaf.nonce.clone(),
-        balance_root,
+        balance_root.clone(),
     ])?;
-    root(&hash, &account.positions, &paths.account)
+    Ok((
+        balance_root,
+        root(&hash, &account.positions, &paths.account)?,
+    ))
+}
+
+/// An update applied in R1CS.
+pub struct Updated {
+    /// The account's balance root before the update (the whole balance tree, every token).
+    pub balance_root_before: FrVar,
+    /// The state root after the update.
+    pub root: FrVar,
 }
 
 /// Enforces that `before` is in the tree of `root_before` and returns the root with `after`.
@@ -117,7 +127,11 @@ pub fn update(
     account: &PathIndex,
     token: &PathIndex,
     paths: &PathVars,
-) -> GResult<FrVar> {
-    leaf_root(before, account, token, paths)?.enforce_equal(root_before)?;
-    leaf_root(after, account, token, paths)
+) -> GResult<Updated> {
+    let (balance_root_before, root) = leaf_root(before, account, token, paths)?;
+    root.enforce_equal(root_before)?;
+    Ok(Updated {
+        balance_root_before,
+        root: leaf_root(after, account, token, paths)?.1,
+    })
 }

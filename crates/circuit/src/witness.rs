@@ -114,6 +114,11 @@ impl<'a, S: Storage> BatchBuilder<'a, S> {
         })
     }
 
+    /// The state as the operations so far left it.
+    pub fn state(&self) -> &State<S> {
+        self.state
+    }
+
     /// Slots still free.
     pub fn free_slots(&self) -> usize {
         self.slots - self.witness.slots.len()

@@ -2,63 +2,17 @@
 //! type satisfies it, and for every rule of `docs/protocol.md` an otherwise valid witness with
 //! exactly that rule broken does not (`docs/soundness.md` lists rule -> test).
 
+mod common;
+
+use common::{Fx, batch, fixture, violated};
 use zkr_circuit::{BatchBuilder, BatchCircuit, BatchWitness};
 use zkr_crypto::Fr;
-use zkr_state::fixtures::{User, config, onboard, state_with_tokens};
+use zkr_state::State;
+use zkr_state::fixtures::{User, config};
 use zkr_state::storage::MemoryStorage;
-use zkr_state::{OpRequest, State};
 use zkr_types::op::{FullExitOp, Op, TransferToNewOp};
 use zkr_types::tx::{L2Signature, transfer_message};
 use zkr_types::{AccountId, Address, Amount, ChainId, Nonce, TokenId};
-
-struct Fx {
-    state: State<MemoryStorage>,
-    a: User,
-    b: User,
-    c: User,
-    ia: u32,
-    ib: u32,
-    ic: u32,
-}
-
-fn fixture() -> Fx {
-    let mut state = state_with_tokens(MemoryStorage::new(), 3);
-    let (a, b, c) = (User::new(1), User::new(2), User::new(3));
-    let ia = onboard(&mut state, &a, 1_000_000);
-    let ib = onboard(&mut state, &b, 1_000_000);
-    let ic = onboard(&mut state, &c, 1_000_000);
-    state.set_fee_account(AccountId(ia)).unwrap();
-    state.seal_batch().unwrap();
-    state.seal_block().unwrap();
-    Fx {
-        state,
-        a,
-        b,
-        c,
-        ia,
-        ib,
-        ic,
-    }
-}
-
-fn batch(fx: &mut Fx, requests: &[OpRequest], slots: usize) -> BatchWitness {
-    let mut builder = BatchBuilder::new(&mut fx.state, slots).unwrap();
-    for r in requests {
-        builder
-            .apply(r)
-            .unwrap_or_else(|e| panic!("{r:?} rejected: {e}"));
-    }
-    builder.finish().unwrap()
-}
-
-/// The first violated rule of `w` against its own commitment.
-fn violated(w: &BatchWitness) -> Option<&'static str> {
-    BatchCircuit::new(w.clone())
-        .unwrap()
-        .check()
-        .unwrap()
-        .map(|r| r.label)
-}
 
 fn sign_transfer(
     u: &User,
@@ -412,8 +366,8 @@ fn rejects_a_commitment_to_other_pubdata_or_order() {
         )
         .unwrap();
         let tampered = BatchCircuit {
-            witness: w.clone(),
-            commitment: other.commitment(),
+            assignment: w.assignment().unwrap(),
+            commitment: Some(other.commitment()),
         };
         assert_eq!(
             tampered.check().unwrap().map(|r| r.label),

@@ -62,9 +62,9 @@ pub fn prove(
     progress: Progress<'_>,
 ) -> Result<BatchProof, ProverError> {
     let started = Instant::now();
+    let commitment = witness.commitment()?.commitment();
     let circuit = BatchCircuit::new(witness)?;
     progress(&format!("proving {} constraints", keys.shape.constraints));
-    let commitment = circuit.commitment;
     let proof = Groth16::<Bn254>::prove(&keys.pk, circuit.clone(), &mut OsRng)?;
     progress(&format!(
         "proof done ({:.1}s)",

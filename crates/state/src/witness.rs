@@ -42,7 +42,8 @@ pub struct AccountUpdate {
 }
 
 impl AccountUpdate {
-    fn root_of(&self, leaf: &LeafState) -> Fr {
+    /// The state root with `leaf` at this update's position (same paths).
+    pub fn root_of(&self, leaf: &LeafState) -> Fr {
         let balance_root =
             balance_root_from_path(self.token, Fr::from(leaf.balance), &self.balance_path);
         let hash = poseidon::hash([

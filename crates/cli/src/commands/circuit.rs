@@ -150,7 +150,7 @@ pub(crate) fn progress(msg: &str) {
 
 fn constraints_of(w: BatchWitness) -> Result<(usize, Vec<zkr_circuit::slot::RuleSpan>)> {
     let cs = ConstraintSystem::<Fr>::new_ref();
-    let rules = BatchCircuit::new(w)?.synthesize(cs.clone())?;
+    let rules = BatchCircuit::new(w)?.synthesize(cs.clone())?.rules;
     Ok((cs.num_constraints(), rules))
 }
 

@@ -1,0 +1,295 @@
+//! The batch circuit's inputs as the field elements the prover chooses.
+//!
+//! The operator picks every one of these values: the circuit may assume nothing about them that
+//! its constraints do not enforce. [`BatchWitness::assignment`] derives them from a witness the
+//! native state transition produced; tests and the witness-mutation sweep change them one at a
+//! time (any field element, in range or not) and ask the circuit whether it still accepts. The
+//! circuit allocates exactly these values (plus the hints its gadgets derive from them, such as
+//! bit decompositions and inverses, which its constraints pin down).
+
+use crate::witness::{BatchWitness, SlotWitness};
+use ark_ff::AdditiveGroup;
+use zkr_crypto::Fr;
+use zkr_state::witness::{AccountUpdate, LeafState};
+use zkr_types::TypesError;
+use zkr_types::float::{pack_amount, pack_fee};
+use zkr_types::op::Op;
+use zkr_types::tx::{L2Signature, address_to_fr};
+
+/// The fields of an account leaf, with the balance of one token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafAssignment {
+    /// Owner address.
+    pub owner: Fr,
+    /// Key hash.
+    pub pubkey_hash: Fr,
+    /// Nonce.
+    pub nonce: Fr,
+    /// Balance of the update's token.
+    pub balance: Fr,
+}
+
+/// The leaf before an update and its Merkle paths (siblings, root level first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateAssignment {
+    /// The leaf before the update.
+    pub before: LeafAssignment,
+    /// Siblings in the account's balance tree.
+    pub balance_path: Vec<[Fr; 3]>,
+    /// Siblings in the account tree.
+    pub account_path: Vec<[Fr; 3]>,
+}
+
+/// An EdDSA signature with its public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureAssignment {
+    /// Public key `A.x`.
+    pub pub_x: Fr,
+    /// Public key `A.y`.
+    pub pub_y: Fr,
+    /// `R8.x`.
+    pub r8x: Fr,
+    /// `R8.y`.
+    pub r8y: Fr,
+    /// `S`.
+    pub s: Fr,
+}
+
+/// One slot's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotAssignment {
+    /// Operation type (§4 type byte; the circuit allocates it one-hot).
+    pub op_type: Fr,
+    /// Account of update A (sender, depositor, exiting or re-keyed account).
+    pub account_a: Fr,
+    /// Account of update B (the receiver of a transfer; a no-change update otherwise).
+    pub account_b: Fr,
+    /// The token of both updates (the fee token of a ChangePubKey).
+    pub token: Fr,
+    /// The operation's L1 address: depositor, ChangePubKey owner, transfer or withdrawal
+    /// receiver, full-exit requester.
+    pub address: Fr,
+    /// A full `u128` amount (Deposit, Withdraw, FullExit).
+    pub amount: Fr,
+    /// A packed amount (transfers).
+    pub amount_packed: Fr,
+    /// A packed fee (signed transactions).
+    pub fee_packed: Fr,
+    /// The new key hash of a ChangePubKey.
+    pub new_pubkey_hash: Fr,
+    /// Update A.
+    pub a: UpdateAssignment,
+    /// Update B.
+    pub b: UpdateAssignment,
+    /// The L2 signature (unchecked unless the operation is signed).
+    pub signature: SignatureAssignment,
+    /// Which of the batch's fee credits this slot's fee goes to.
+    pub fee_slot: Fr,
+}
+
+/// One fee credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeAssignment {
+    /// The token credited.
+    pub token: Fr,
+    /// The fee account's update.
+    pub update: UpdateAssignment,
+}
+
+/// Every value the batch circuit allocates from its prover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchAssignment {
+    /// Batch number.
+    pub batch_number: Fr,
+    /// Chain id.
+    pub chain_id: Fr,
+    /// Fee account id.
+    pub fee_account: Fr,
+    /// Root before the batch.
+    pub old_root: Fr,
+    /// The challenge `z` (§6).
+    pub challenge: Fr,
+    /// The slots, in order.
+    pub slots: Vec<SlotAssignment>,
+    /// The fee credits, `MAX_FEE_TOKENS_PER_BATCH` of them.
+    pub fees: Vec<FeeAssignment>,
+}
+
+impl LeafAssignment {
+    fn of(l: &LeafState) -> Self {
+        LeafAssignment {
+            owner: address_to_fr(&l.owner),
+            pubkey_hash: l.pubkey_hash,
+            nonce: Fr::from(l.nonce.0),
+            balance: Fr::from(l.balance),
+        }
+    }
+}
+
+impl UpdateAssignment {
+    fn of(u: &AccountUpdate) -> Self {
+        UpdateAssignment {
+            before: LeafAssignment::of(&u.before),
+            balance_path: u.balance_path.clone(),
+            account_path: u.account_path.clone(),
+        }
+    }
+}
+
+impl SignatureAssignment {
+    fn of(s: &L2Signature) -> Self {
+        SignatureAssignment {
+            pub_x: s.pub_key.x,
+            pub_y: s.pub_key.y,
+            r8x: s.r8x,
+            r8y: s.r8y,
+            s: s.s,
+        }
+    }
+}
+
+impl SlotAssignment {
+    fn of(w: &SlotWitness, fee_tokens: &[u16]) -> Result<Self, TypesError> {
+        let mut s = SlotAssignment {
+            op_type: Fr::from(u64::from(w.op.op_type())),
+            account_a: Fr::from(w.a.account_id.0),
+            account_b: Fr::from(w.b.account_id.0),
+            token: Fr::from(w.a.token.0),
+            address: Fr::ZERO,
+            amount: Fr::ZERO,
+            amount_packed: Fr::ZERO,
+            fee_packed: Fr::ZERO,
+            new_pubkey_hash: Fr::ZERO,
+            a: UpdateAssignment::of(&w.a),
+            b: UpdateAssignment::of(&w.b),
+            signature: SignatureAssignment::of(&w.signature),
+            fee_slot: Fr::ZERO,
+        };
+        let mut fee = None;
+        match &w.op {
+            Op::Noop => {}
+            Op::Deposit(d) => {
+                s.address = address_to_fr(&d.owner);
+                s.amount = Fr::from(d.amount.0);
+            }
+            Op::ChangePubKey(c) => {
+                s.address = address_to_fr(&c.owner);
+                s.new_pubkey_hash = c.new_pub_key_hash;
+                fee = Some(c.fee.0);
+            }
+            Op::Transfer(t) => {
+                // The pubdata names the receiver by id; the signed address is the receiver
+                // leaf's owner, which the circuit checks.
+                s.address = address_to_fr(&w.b.before.owner);
+                s.amount_packed = Fr::from(pack_amount(t.amount.0)?);
+                fee = Some(t.fee.0);
+            }
+            Op::TransferToNew(t) => {
+                s.address = address_to_fr(&t.to);
+                s.amount_packed = Fr::from(pack_amount(t.amount.0)?);
+                fee = Some(t.fee.0);
+            }
+            Op::Withdraw(wd) => {
+                s.address = address_to_fr(&wd.to);
+                s.amount = Fr::from(wd.amount.0);
+                fee = Some(wd.fee.0);
+            }
+            Op::FullExit(e) => {
+                s.address = address_to_fr(&e.owner);
+                s.amount = Fr::from(e.amount.0);
+            }
+        }
+        if let Some(fee) = fee {
+            s.fee_packed = Fr::from(u64::from(pack_fee(fee)?));
+            let k = fee_tokens
+                .iter()
+                .position(|t| *t == w.a.token.0)
+                .unwrap_or(0);
+            s.fee_slot = Fr::from(k as u64);
+        }
+        Ok(s)
+    }
+}
+
+impl BatchWitness {
+    /// The circuit's values for this witness.
+    pub fn assignment(&self) -> Result<BatchAssignment, TypesError> {
+        let parts = self.commitment()?;
+        let fee_tokens: Vec<u16> = self.fees.iter().map(|f| f.token.0).collect();
+        Ok(BatchAssignment {
+            batch_number: Fr::from(self.batch_number.0),
+            chain_id: Fr::from(self.chain_id.0),
+            fee_account: Fr::from(self.fee_account.0),
+            old_root: self.old_root,
+            challenge: parts.challenge,
+            slots: self
+                .slots
+                .iter()
+                .map(|s| SlotAssignment::of(s, &fee_tokens))
+                .collect::<Result<_, _>>()?,
+            fees: self
+                .fees
+                .iter()
+                .map(|f| FeeAssignment {
+                    token: Fr::from(f.token.0),
+                    update: UpdateAssignment::of(&f.update),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl UpdateAssignment {
+    fn visit(&mut self, name: &str, f: &mut dyn FnMut(&str, &mut Fr)) {
+        let l = &mut self.before;
+        f(&format!("{name}.owner"), &mut l.owner);
+        f(&format!("{name}.pubkey_hash"), &mut l.pubkey_hash);
+        f(&format!("{name}.nonce"), &mut l.nonce);
+        f(&format!("{name}.balance"), &mut l.balance);
+        for (level, s) in self.balance_path.iter_mut().enumerate() {
+            for (i, v) in s.iter_mut().enumerate() {
+                f(&format!("{name}.balance_path[{level}][{i}]"), v);
+            }
+        }
+        for (level, s) in self.account_path.iter_mut().enumerate() {
+            for (i, v) in s.iter_mut().enumerate() {
+                f(&format!("{name}.account_path[{level}][{i}]"), v);
+            }
+        }
+    }
+}
+
+impl BatchAssignment {
+    /// Calls `f` with the name and a mutable reference of every value, in a fixed order.
+    pub fn visit(&mut self, f: &mut dyn FnMut(&str, &mut Fr)) {
+        f("batch_number", &mut self.batch_number);
+        f("chain_id", &mut self.chain_id);
+        f("fee_account", &mut self.fee_account);
+        f("old_root", &mut self.old_root);
+        f("challenge", &mut self.challenge);
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            let n = |field: &str| format!("slot[{i}].{field}");
+            f(&n("op_type"), &mut s.op_type);
+            f(&n("account_a"), &mut s.account_a);
+            f(&n("account_b"), &mut s.account_b);
+            f(&n("token"), &mut s.token);
+            f(&n("address"), &mut s.address);
+            f(&n("amount"), &mut s.amount);
+            f(&n("amount_packed"), &mut s.amount_packed);
+            f(&n("fee_packed"), &mut s.fee_packed);
+            f(&n("new_pubkey_hash"), &mut s.new_pubkey_hash);
+            f(&n("signature.pub_x"), &mut s.signature.pub_x);
+            f(&n("signature.pub_y"), &mut s.signature.pub_y);
+            f(&n("signature.r8x"), &mut s.signature.r8x);
+            f(&n("signature.r8y"), &mut s.signature.r8y);
+            f(&n("signature.s"), &mut s.signature.s);
+            f(&n("fee_slot"), &mut s.fee_slot);
+            s.a.visit(&n("a"), f);
+            s.b.visit(&n("b"), f);
+        }
+        for (k, c) in self.fees.iter_mut().enumerate() {
+            f(&format!("fee[{k}].token"), &mut c.token);
+            c.update.visit(&format!("fee[{k}]"), f);
+        }
+    }
+}

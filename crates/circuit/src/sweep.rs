@@ -1,0 +1,579 @@
+//! The witness-mutation sweep: the operator is the adversary, so start from valid batches that
+//! hold every operation type, change one value of the circuit's assignment at a time (every op
+//! field, leaf value, path sibling, signature part, fee credit and batch meta; several values
+//! each) and require that the circuit rejects the result unless it proves a transition the
+//! native state transition accepts.
+//!
+//! An accepted mutation is classified by the statement it proves (meta, old root, new root and
+//! the pubdata its elements spell):
+//! - the same transition as the original (a value no rule depends on, such as the signature of
+//!   an unsigned slot, or the challenge `z`, which L1 recomputes anyway): harmless;
+//! - elements that are no operation's pubdata: no pubdata L1 is given can match them (the
+//!   polynomial check of §6), so the statement can never be posted;
+//! - otherwise the decoded operations are replayed natively on the same pre-state (with the
+//!   signatures, receiver and authorizations the assignment holds) and must be accepted, op for
+//!   op, and reach the same new root. Anything else is a forgery.
+
+use crate::assignment::BatchAssignment;
+use crate::batch::{BatchCircuit, Statement};
+use crate::witness::{BatchBuilder, BatchWitness};
+use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
+use std::collections::{BTreeMap, HashMap};
+use zkr_crypto::Fr;
+use zkr_state::fixtures::{CHAIN, User, onboard, state_with_tokens};
+use zkr_state::storage::MemoryStorage;
+use zkr_state::{DepositRequest, FullExitRequest, OpRequest, State};
+use zkr_types::op::{Op, op_elements, op_type, parse_pubdata, pubdata_len};
+use zkr_types::tx::{L2Signature, L2Tx, PubKeyJson, Transfer, Withdraw};
+use zkr_types::{AccountId, Address, ChainId};
+
+/// Which Merkle-path siblings to mutate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathCoverage {
+    /// Every sibling of every path, with every mutation value.
+    All,
+    /// One sibling per level of every path (rotating through the three), one value (`+1`):
+    /// a changed sibling changes the root through Poseidon whichever it is.
+    OnePerLevel,
+}
+
+/// What the sweep tried and found.
+#[derive(Debug, Default, Clone)]
+pub struct SweepReport {
+    /// Mutations tried (one value changed each).
+    pub tried: usize,
+    /// Rejected by the circuit, by the first rule they break.
+    pub rejected: BTreeMap<&'static str, usize>,
+    /// Accepted, proving the original transition.
+    pub same_transition: usize,
+    /// Accepted, with elements that are no pubdata (never postable).
+    pub not_pubdata: usize,
+    /// Accepted, proving another transition the native code accepts.
+    pub valid_alternatives: Vec<String>,
+    /// Accepted and not natively valid: bugs.
+    pub forgeries: Vec<String>,
+}
+
+impl SweepReport {
+    /// Mutations the circuit rejected.
+    pub fn rejected_total(&self) -> usize {
+        self.rejected.values().sum()
+    }
+
+    fn merge(&mut self, o: SweepReport) {
+        self.tried += o.tried;
+        for (k, v) in o.rejected {
+            *self.rejected.entry(k).or_default() += v;
+        }
+        self.same_transition += o.same_transition;
+        self.not_pubdata += o.not_pubdata;
+        self.valid_alternatives.extend(o.valid_alternatives);
+        self.forgeries.extend(o.forgeries);
+    }
+}
+
+/// A valid batch to mutate: its requests, applied after `before` (earlier batches) on the
+/// fixture state.
+struct Baseline {
+    before: Vec<(Vec<OpRequest>, usize)>,
+    requests: Vec<OpRequest>,
+    witness: BatchWitness,
+}
+
+/// Three onboarded users (ETH and token 1, keys registered), the first one the fee account.
+fn fixture_state() -> (State<MemoryStorage>, [User; 4], [u32; 3]) {
+    let mut state = state_with_tokens(MemoryStorage::new(), 3);
+    let users = [User::new(1), User::new(2), User::new(3), User::new(4)];
+    let ids = [
+        onboard(&mut state, &users[0], 1_000_000),
+        onboard(&mut state, &users[1], 1_000_000),
+        onboard(&mut state, &users[2], 1_000_000),
+    ];
+    state.set_fee_account(AccountId(ids[0])).expect("valid id");
+    state.seal_batch().expect("fixture batch");
+    state.seal_block().expect("fixture block");
+    (state, users, ids)
+}
+
+fn apply_batch(
+    state: &mut State<MemoryStorage>,
+    requests: &[OpRequest],
+    slots: usize,
+) -> Result<BatchWitness, String> {
+    let mut builder = BatchBuilder::new(state, slots).map_err(|e| e.to_string())?;
+    for r in requests {
+        builder.apply(r).map_err(|e| e.to_string())?;
+    }
+    builder.finish().map_err(|e| e.to_string())
+}
+
+/// The pre-state of a baseline: the fixture plus the earlier batches.
+fn pre_state(before: &[(Vec<OpRequest>, usize)]) -> State<MemoryStorage> {
+    let (mut state, _, _) = fixture_state();
+    for (requests, slots) in before {
+        apply_batch(&mut state, requests, *slots).expect("baseline batches are valid");
+        state.seal_block().expect("block");
+    }
+    state
+}
+
+/// Batches holding every operation type: new and existing deposits, a key registration, a
+/// transfer, a transfer to a new account, a Noop, a withdrawal, full exits that pay and that
+/// pay nothing; fees in two tokens.
+fn baselines() -> Vec<Baseline> {
+    let (_, [a, b, c, d], [ia, ib, ic]) = fixture_state();
+    let fresh = Address::repeat_byte(0x55);
+    let plan: Vec<(Vec<OpRequest>, usize)> = vec![
+        (
+            vec![
+                d.deposit(0, 5_000),
+                d.change_pubkey(3, 0, 10, 0),
+                b.deposit(1, 77),
+            ],
+            3,
+        ),
+        (
+            vec![
+                a.transfer(ia, b.address(), 0, 1_000, 10, 1),
+                a.transfer(ia, fresh, 1, 2_000, 20, 2),
+            ],
+            3,
+        ),
+        (
+            vec![
+                b.withdraw(ib, b.address(), 0, 123_457, 30, 1),
+                c.full_exit(ic, 1),
+                b.full_exit(ia, 0),
+            ],
+            3,
+        ),
+    ];
+    let mut state = pre_state(&[]);
+    let mut out = Vec::new();
+    for (i, (requests, slots)) in plan.iter().enumerate() {
+        let witness = apply_batch(&mut state, requests, *slots).expect("baseline is valid");
+        state.seal_block().expect("block");
+        out.push(Baseline {
+            before: plan[..i].to_vec(),
+            requests: requests.clone(),
+            witness,
+        });
+    }
+    out
+}
+
+/// The name of a value with slot and fee indices and the update letter erased: values under
+/// the same pattern are "another account's value" for each other.
+fn pattern(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_index = false;
+    for (i, ch) in name.char_indices() {
+        match ch {
+            '[' if name[..i].ends_with("slot") || name[..i].ends_with("fee") => {
+                in_index = true;
+                out.push_str("[*");
+            }
+            ']' if in_index => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(ch),
+        }
+    }
+    out.replace("].a.", "].?.").replace("].b.", "].?.")
+}
+
+/// The mutation values of a value `v` (distinct, each different from `v`).
+fn mutations(v: Fr, other: Option<Fr>, full: bool) -> Vec<Fr> {
+    let mut out = vec![v + Fr::from(1u64)];
+    if full {
+        out.extend([v - Fr::from(1u64), Fr::ZERO, -Fr::from(1u64)]);
+        out.extend(other);
+    }
+    let mut seen = Vec::new();
+    out.retain(|x| {
+        let keep = *x != v && !seen.contains(x);
+        seen.push(*x);
+        keep
+    });
+    out
+}
+
+fn is_path(name: &str) -> bool {
+    name.contains("_path[")
+}
+
+/// The sibling of a path this coverage mutates: `[level][i]` with `i = level % 3`.
+fn covered_sibling(name: &str) -> bool {
+    let Some(start) = name.rfind("_path[") else {
+        return true;
+    };
+    let rest = &name[start + 6..];
+    let mut parts = rest
+        .split(|c| c == '[' || c == ']')
+        .filter(|p| !p.is_empty());
+    match (
+        parts.next().and_then(|l| l.parse::<usize>().ok()),
+        parts.next().and_then(|i| i.parse::<usize>().ok()),
+    ) {
+        (Some(level), Some(i)) => i == level % 3,
+        _ => true,
+    }
+}
+
+/// Every (index, name, mutated value) of the sweep over `assignment`.
+fn plan(assignment: &BatchAssignment, paths: PathCoverage) -> Vec<(usize, String, Fr)> {
+    let mut values = Vec::new();
+    assignment
+        .clone()
+        .visit(&mut |name, v| values.push((name.to_string(), *v)));
+    let mut by_pattern: HashMap<String, Vec<Fr>> = HashMap::new();
+    for (name, v) in &values {
+        let p = by_pattern.entry(pattern(name)).or_default();
+        if !p.contains(v) {
+            p.push(*v);
+        }
+    }
+    let mut out = Vec::new();
+    for (index, (name, v)) in values.iter().enumerate() {
+        let path = is_path(name);
+        if path && paths == PathCoverage::OnePerLevel && !covered_sibling(name) {
+            continue;
+        }
+        let other = by_pattern[&pattern(name)].iter().find(|o| *o != v).copied();
+        let full = !path || paths == PathCoverage::All;
+        for m in mutations(*v, other, full) {
+            out.push((index, name.clone(), m));
+        }
+    }
+    out
+}
+
+fn set(assignment: &mut BatchAssignment, index: usize, value: Fr) {
+    let mut i = 0;
+    assignment.visit(&mut |_, v| {
+        if i == index {
+            *v = value;
+        }
+        i += 1;
+    });
+}
+
+/// The bytes of a field element below `2^(8 * n)`, big-endian, or `None`.
+fn be_bytes(e: &Fr, n: usize) -> Option<Vec<u8>> {
+    let all = e.into_bigint().to_bytes_be();
+    let (high, low) = all.split_at(all.len() - n);
+    high.iter().all(|b| *b == 0).then(|| low.to_vec())
+}
+
+/// The operation pubdata a slot's elements spell, `Some(empty)` for a Noop, `None` when no
+/// operation's pubdata has these elements.
+fn decode(elements: &[Fr]) -> Option<Vec<u8>> {
+    let Some(e0) = elements.first() else {
+        return Some(Vec::new());
+    };
+    let first = be_bytes(e0, 31)?;
+    let len = pubdata_len(first[0]).filter(|l| *l > 0)?;
+    let mut bytes = first;
+    if len > 31 {
+        let e1 = elements.get(1)?;
+        let rest = if bytes[0] == op_type::CHANGE_PUBKEY {
+            be_bytes(e1, 32)?
+        } else {
+            be_bytes(e1, 31)?
+        };
+        bytes.extend(rest);
+    }
+    if bytes[len..].iter().any(|b| *b != 0) {
+        return None;
+    }
+    bytes.truncate(len);
+    (op_elements(&bytes) == elements).then_some(bytes)
+}
+
+/// `meta`'s parts: batch number, chain id, fee account.
+fn meta_parts(meta: &Fr) -> Option<(u64, u32, u32)> {
+    let bytes = be_bytes(meta, 15)?;
+    let word = u128::from_be_bytes({
+        let mut b = [0u8; 16];
+        b[1..].copy_from_slice(&bytes);
+        b
+    });
+    let fee_account = (word >> 96) as u32;
+    (fee_account < 1 << 24).then_some((word as u64, (word >> 64) as u32, fee_account))
+}
+
+fn signature_of(a: &BatchAssignment, slot: usize) -> L2Signature {
+    let s = &a.slots[slot].signature;
+    L2Signature {
+        pub_key: PubKeyJson {
+            x: s.pub_x,
+            y: s.pub_y,
+        },
+        r8x: s.r8x,
+        r8y: s.r8y,
+        s: s.s,
+    }
+}
+
+/// The native request that would produce `op` in `slot` of the mutated assignment, or why
+/// there is none.
+fn request_for(
+    op: &Op,
+    slot: usize,
+    mutated: &BatchAssignment,
+    original: &[OpRequest],
+    state: &State<MemoryStorage>,
+) -> Result<OpRequest, String> {
+    let nonce = |id: AccountId| -> Result<_, String> {
+        Ok(state
+            .account(id)
+            .map_err(|e| e.to_string())?
+            .map(|a| a.nonce)
+            .unwrap_or_default())
+    };
+    let receiver = || -> Result<Address, String> {
+        let bytes =
+            be_bytes(&mutated.slots[slot].address, 20).ok_or("the receiver is not an address")?;
+        Ok(Address::from_slice(&bytes))
+    };
+    Ok(match op {
+        Op::Noop => OpRequest::Noop,
+        Op::Deposit(d) => OpRequest::Deposit(DepositRequest {
+            owner: d.owner,
+            token: d.token,
+            amount: d.amount,
+        }),
+        Op::FullExit(f) => OpRequest::FullExit(FullExitRequest {
+            account_id: f.account_id,
+            owner: f.owner,
+            token: f.token,
+        }),
+        Op::Transfer(t) => OpRequest::Tx(L2Tx::Transfer(Transfer {
+            from: t.from,
+            to: receiver()?,
+            token: t.token,
+            amount: t.amount,
+            fee: t.fee,
+            nonce: nonce(t.from)?,
+            signature: signature_of(mutated, slot),
+        })),
+        Op::TransferToNew(t) => OpRequest::Tx(L2Tx::Transfer(Transfer {
+            from: t.from,
+            to: t.to,
+            token: t.token,
+            amount: t.amount,
+            fee: t.fee,
+            nonce: nonce(t.from)?,
+            signature: signature_of(mutated, slot),
+        })),
+        Op::Withdraw(w) => OpRequest::Tx(L2Tx::Withdraw(Withdraw {
+            account_id: w.account_id,
+            to: w.to,
+            token: w.token,
+            amount: w.amount,
+            fee: w.fee,
+            nonce: nonce(w.account_id)?,
+            signature: signature_of(mutated, slot),
+        })),
+        Op::ChangePubKey(c) => {
+            // The owner's Ethereum authorization is checked by L1, not the circuit: the only
+            // one that exists is the original request's.
+            let Some(OpRequest::Tx(L2Tx::ChangePubKey(orig))) = original.get(slot) else {
+                return Err("a key change nobody authorized on L1".into());
+            };
+            let mut r = orig.clone();
+            r.account_id = c.account_id;
+            r.owner = c.owner;
+            r.new_pub_key_hash = c.new_pub_key_hash;
+            r.fee_token = c.fee_token;
+            r.fee = c.fee;
+            r.nonce = c.nonce;
+            r.signature = signature_of(mutated, slot);
+            OpRequest::Tx(L2Tx::ChangePubKey(r))
+        }
+    })
+}
+
+/// Whether `statement` (from `mutated`) is a transition the native code accepts from the
+/// baseline's pre-state. `Err` says why not.
+fn natively_valid(
+    base: &Baseline,
+    mutated: &BatchAssignment,
+    statement: &Statement,
+    ops_pubdata: &[Vec<u8>],
+) -> Result<(), String> {
+    let (_, chain, fee_account) = meta_parts(&statement.meta).ok_or("meta out of range")?;
+    let mut ops = Vec::new();
+    for p in ops_pubdata {
+        ops.push(match p.is_empty() {
+            true => Op::Noop,
+            false => parse_pubdata(p)
+                .map_err(|e| e.to_string())?
+                .pop()
+                .ok_or("no operation")?,
+        });
+    }
+    let signed = ops.iter().any(|o| {
+        matches!(
+            o,
+            Op::ChangePubKey(_) | Op::Transfer(_) | Op::TransferToNew(_) | Op::Withdraw(_)
+        )
+    });
+    // Unsigned operations and fee credits do not depend on the chain id; a signed one under
+    // another chain id would need a signature valid on two chains.
+    if ChainId(chain) != CHAIN && signed {
+        return Err(format!("signed operations under chain id {chain}"));
+    }
+    let mut state = pre_state(&base.before);
+    state.set_witness_mode(true);
+    if state.root().map_err(|e| e.to_string())? != statement.old_root {
+        return Err("another old root".into());
+    }
+    state
+        .set_fee_account(AccountId(fee_account))
+        .map_err(|e| e.to_string())?;
+    let mut builder = BatchBuilder::new(&mut state, ops.len()).map_err(|e| e.to_string())?;
+    for (slot, op) in ops.iter().enumerate() {
+        if *op == Op::Noop {
+            continue;
+        }
+        let request = request_for(op, slot, mutated, &base.requests, builder.state())?;
+        let applied = builder
+            .apply(&request)
+            .map_err(|e| format!("slot {slot}: {e}"))?;
+        if applied.op != *op {
+            return Err(format!("slot {slot}: native makes {:?}", applied.op));
+        }
+    }
+    let native = builder.finish().map_err(|e| e.to_string())?;
+    let native_ops: Vec<Vec<u8>> = native.ops_pubdata().map_err(|e| e.to_string())?;
+    let ours: Vec<&Vec<u8>> = ops_pubdata.iter().filter(|p| !p.is_empty()).collect();
+    let theirs: Vec<&Vec<u8>> = native_ops.iter().filter(|p| !p.is_empty()).collect();
+    if ours != theirs {
+        return Err("native pubdata differs".into());
+    }
+    if native.new_root != statement.new_root {
+        return Err("native new root differs".into());
+    }
+    Ok(())
+}
+
+/// The outcome of one mutation.
+enum Outcome {
+    Rejected(&'static str),
+    SameTransition,
+    NotPubdata,
+    ValidAlternative,
+    Forgery(String),
+}
+
+fn transition(s: &Statement) -> (Fr, Fr, Fr, Fr, &Vec<Vec<Fr>>) {
+    // The batch number is a label: the transition does not depend on it.
+    let meta_without_number = Fr::from_bigint({
+        let mut b = s.meta.into_bigint();
+        b.0[0] = 0;
+        b
+    })
+    .unwrap_or(s.meta);
+    (
+        meta_without_number,
+        s.old_root,
+        s.new_root,
+        s.pubdata_hash,
+        &s.elements,
+    )
+}
+
+fn classify(base: &Baseline, original: &Statement, mutated: &BatchAssignment) -> Outcome {
+    let circuit = BatchCircuit::with_own_commitment(mutated.clone());
+    let (rule, statement) = match circuit.evaluate() {
+        Ok(r) => r,
+        Err(_) => return Outcome::Rejected("synthesis"),
+    };
+    if let Some(rule) = rule {
+        return Outcome::Rejected(rule.label);
+    }
+    let Some(statement) = statement else {
+        return Outcome::Forgery("no statement".into());
+    };
+    if transition(&statement) == transition(original) {
+        return Outcome::SameTransition;
+    }
+    let Some(ops_pubdata) = statement
+        .elements
+        .iter()
+        .map(|e| decode(e))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Outcome::NotPubdata;
+    };
+    match natively_valid(base, mutated, &statement, &ops_pubdata) {
+        Ok(()) => Outcome::ValidAlternative,
+        Err(why) => Outcome::Forgery(why),
+    }
+}
+
+fn sweep_one(base: &Baseline, paths: PathCoverage, threads: usize) -> SweepReport {
+    let assignment = base.witness.assignment().expect("baseline assignment");
+    let (rule, original) = BatchCircuit::with_own_commitment(assignment.clone())
+        .evaluate()
+        .expect("synthesis");
+    assert!(
+        rule.is_none(),
+        "the baseline satisfies the circuit: {rule:?}"
+    );
+    let original = original.expect("values");
+    assert_eq!(
+        original.commitment,
+        base.witness.commitment().expect("commitment").commitment(),
+        "circuit and native compute the same commitment"
+    );
+    let plan = plan(&assignment, paths);
+    let chunks: Vec<&[(usize, String, Fr)]> = plan
+        .chunks(plan.len().div_ceil(threads.max(1)).max(1))
+        .collect();
+    let mut report = SweepReport::default();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let (assignment, original) = (&assignment, &original);
+                scope.spawn(move || {
+                    let mut r = SweepReport::default();
+                    for (index, name, value) in chunk {
+                        let mut m = assignment.clone();
+                        set(&mut m, *index, *value);
+                        r.tried += 1;
+                        match classify(base, original, &m) {
+                            Outcome::Rejected(label) => *r.rejected.entry(label).or_default() += 1,
+                            Outcome::SameTransition => r.same_transition += 1,
+                            Outcome::NotPubdata => r.not_pubdata += 1,
+                            Outcome::ValidAlternative => {
+                                r.valid_alternatives.push(format!("{name} = {value}"))
+                            }
+                            Outcome::Forgery(why) => {
+                                r.forgeries.push(format!("{name} = {value}: {why}"))
+                            }
+                        }
+                    }
+                    r
+                })
+            })
+            .collect();
+        for h in handles {
+            report.merge(h.join().expect("sweep thread"));
+        }
+    });
+    report
+}
+
+/// Runs the sweep over every baseline batch.
+pub fn run(paths: PathCoverage, threads: usize) -> SweepReport {
+    let mut report = SweepReport::default();
+    for base in baselines() {
+        report.merge(sweep_one(&base, paths, threads));
+    }
+    report
+}
