@@ -306,6 +306,8 @@ contract ZkrRollup {
 
     function _credit(address owner, uint16 token, uint128 amount) internal {
         if (amount == 0) return;
+        // Nobody could ever spend a pending balance of address(0): refuse to create one.
+        if (owner == address(0)) revert ZeroAddress();
         pendingBalances[owner][token] += amount;
         totalPending[token] += amount;
         emit PendingBalanceCredited(owner, token, amount);
@@ -422,7 +424,8 @@ contract ZkrRollup {
                 )
             );
         } else if (opType == Pubdata.WITHDRAW) {
-            // account(3) token(1) amount(16) fee(2) to(20)
+            // account(3) token(1) amount(16) fee(2) to(20); the circuit refuses `to` = 0 too
+            if (Pubdata.readAddress(data, off + 23) == address(0)) revert ZeroAddress();
             c.onchainOps = keccak256(
                 abi.encodePacked(
                     c.onchainOps,
@@ -451,7 +454,11 @@ contract ZkrRollup {
             )
         );
         bytes32 digest = keccak256(abi.encodePacked("\x19\x01", DOMAIN_SEPARATOR, structHash));
-        if (_recover(digest, sig) != Pubdata.readAddress(data, off + 4)) revert InvalidEthSignature(off);
+        // address(0) owns nothing: an owner-less leaf is empty or a special account, and a
+        // malformed signature "recovers" to address(0). Neither authorizes anything.
+        address owner = Pubdata.readAddress(data, off + 4);
+        address signer = _recover(digest, sig);
+        if (owner == address(0) || signer == address(0) || signer != owner) revert InvalidEthSignature(off);
     }
 
     function _checkPriority(uint64 index, bytes32 hash, uint256 off) internal view {
@@ -548,6 +555,8 @@ contract ZkrRollup {
         if (p.token >= tokens.length) revert TokenNotRegistered(address(0));
         if (exited[p.accountId][p.token]) revert AlreadyExited();
         if (p.pubkeyHash >= R) revert NotInField();
+        // An owner-less leaf is empty or a special account (AMM pool): nobody's to exit.
+        if (p.owner == address(0)) revert ZeroAddress();
         uint256 node = p.balance;
         for (uint256 level = BALANCE_TREE_DEPTH; level > 0; level--) {
             uint256 pos = (p.token >> (2 * (BALANCE_TREE_DEPTH - level))) & 3;
@@ -597,12 +606,16 @@ contract ZkrRollup {
 
     // ------------------------------------------------------------------ helpers
 
+    /// @dev The signer of `digest`, or address(0) for anything but a well-formed 65-byte
+    /// signature (`v` in {27, 28} or {0, 1}, low `s`) that ecrecover accepts. Callers must treat
+    /// address(0) as "no signer", never compare it with an address read from calldata.
     function _recover(bytes32 digest, bytes calldata sig) internal pure returns (address) {
         if (sig.length != 65) return address(0);
         bytes32 r = bytes32(sig[0:32]);
         bytes32 s = bytes32(sig[32:64]);
         uint8 v = uint8(sig[64]);
-        if (v < 27) v += 27;
+        if (v < 2) v += 27;
+        if (v != 27 && v != 28) return address(0);
         // reject malleable high-s signatures
         if (uint256(s) > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) return address(0);
         return ecrecover(digest, v, r, s);

@@ -7,6 +7,7 @@ import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
 import {Fixture} from "./utils/Fixture.sol";
+import {KeyAuth} from "./utils/KeyAuth.sol";
 
 /// @notice Drives the rollup with random sequences of user actions, the real proven batch of
 /// the fixture (when the queue allows it), time, exodus, exits and refunds, and keeps ghost
@@ -26,6 +27,9 @@ contract Handler {
     uint256 public successfulExits;
     uint256 public successfulRefundsOfIndex0;
     bool public batchDone;
+    /// Key changes L1 accepted with the named owner's own well-formed signature, and without.
+    uint256 public authorizedKeyChanges;
+    uint256 public unauthorizedKeyChanges;
 
     constructor(ZkrRollup rollup_, string memory json_, address alice_, address bob_) {
         rollup = rollup_;
@@ -99,6 +103,48 @@ contract Handler {
         } catch {}
     }
 
+    /// The operator commits a key change for `accountId` naming an owner (one of three keys'
+    /// addresses or address(0)) with a signature by one of three keys, possibly mangled. Only a
+    /// well-formed signature of the named, non-zero owner may be accepted; the batch is then
+    /// reverted (it is never proven).
+    function commitKeyChange(uint8 ownerSel, uint8 signerSel, uint8 mangle, uint32 accountId, bytes32 pkh)
+        external
+    {
+        if (rollup.exodusMode()) return;
+        accountId %= 1 << 24;
+        pkh = bytes32(uint256(pkh) % (1 << 253));
+        uint256[3] memory keys = [uint256(0xA11CE), 0xB0B, 0xBAD];
+        address owner = ownerSel % 4 == 3 ? address(0) : vm.addr(keys[ownerSel % 4]);
+        uint256 signer = keys[signerSel % 3];
+        bytes memory sig = KeyAuth.sign(rollup, signer, pkh, 0, accountId);
+        mangle %= 6;
+        if (mangle == 1) {
+            sig[64] = bytes1(uint8(sig[64]) - 27); // v in {0, 1}: the same signature
+        } else if (mangle == 2) {
+            sig[64] = bytes1(uint8(sig[64]) ^ 3); // v in {24, 31}: malformed
+        } else if (mangle == 3) {
+            assembly {
+                mstore(sig, 64) // truncated
+            }
+        } else if (mangle == 4) {
+            sig = "";
+        } else if (mangle == 5) {
+            sig[40] ^= 0x01; // another s
+        }
+        bool wellFormed = mangle <= 1;
+        uint64 before = rollup.totalBatchesCommitted();
+        vm.prank(rollup.operator());
+        try rollup.commitBatch(KeyAuth.batch(owner, pkh, 0, accountId, sig)) {
+            if (owner != address(0) && vm.addr(signer) == owner && wellFormed) {
+                authorizedKeyChanges++;
+            } else {
+                unauthorizedKeyChanges++;
+            }
+            vm.prank(rollup.operator());
+            rollup.revertBatches(before);
+        } catch {}
+    }
+
     function passTime(uint32 secs) external {
         vm.warp(block.timestamp + secs);
     }
@@ -165,6 +211,11 @@ contract ZkrRollupInvariantTest is Test {
         assertTrue(rollup.totalBatchesExecuted() <= rollup.totalBatchesProven(), "executed <= proven");
         assertTrue(rollup.totalBatchesProven() <= rollup.totalBatchesCommitted(), "proven <= committed");
         assertTrue(rollup.totalBatchesExecuted() >= handler.ghostMaxExecuted(), "execution never undone");
+    }
+
+    /// No account's L2 key changes on L1 without an Ethereum signature of its (non-zero) owner.
+    function invariant_keyChangesOnlyByTheirOwner() public view {
+        assertEq(handler.unauthorizedKeyChanges(), 0, "a key change L1 accepted without its owner's signature");
     }
 
     /// Exodus exits and refunds happen at most once.

@@ -339,6 +339,13 @@ contract ZkrRollupTest is Test {
         assertEq(rollup.getPendingBalance(alice, address(0)), 0.3 ether + p.balance, "exited");
         vm.expectRevert(ZkrRollup.AlreadyExited.selector);
         rollup.exit(p);
+        // an owner-less leaf (empty, or a special account such as an AMM pool) is nobody's to
+        // exit: its balance would go to address(0)
+        ZkrRollup.ExitProof memory nobody = _exitProof();
+        nobody.accountId = 5;
+        nobody.owner = address(0);
+        vm.expectRevert(ZkrRollup.ZeroAddress.selector);
+        rollup.exit(nobody);
 
         // everything owed is covered by what the contract holds
         assertEq(address(rollup).balance, 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether, "held");
@@ -361,6 +368,17 @@ contract ZkrRollupTest is Test {
 
 
     // ------------------------------------------------------------------ remaining revert reasons
+
+    function test_commit_rejectsAWithdrawalToAddressZero() public {
+        ZkrRollup.CommitBatchInput memory b;
+        b.newRoot = 1;
+        // type(1) account(3) token(1) amount(16) fee(2) to(20)
+        b.pubdata = abi.encodePacked(Pubdata.WITHDRAW, uint24(0), uint8(0), uint128(1 ether), uint16(0), address(0));
+        vm.expectRevert(ZkrRollup.ZeroAddress.selector);
+        rollup.commitBatch(b);
+        b.pubdata = abi.encodePacked(Pubdata.WITHDRAW, uint24(0), uint8(0), uint128(1 ether), uint16(0), alice);
+        rollup.commitBatch(b);
+    }
 
     function test_constructor_rejectsBadConfiguration() public {
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
