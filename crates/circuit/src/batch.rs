@@ -76,6 +76,8 @@ impl BatchCircuit {
     /// Adds the circuit's constraints to `cs`.
     pub fn synthesize(self, cs: ConstraintSystemRef<Fr>) -> Result<Synthesis, SynthesisError> {
         let w = &self.assignment;
+        let mut rules = Vec::new();
+        let start = cs.num_constraints();
         let batch_number = wit(&cs, w.batch_number)?;
         range_check(&batch_number, 64)?;
         let chain_id = wit(&cs, w.chain_id)?;
@@ -95,6 +97,12 @@ impl BatchCircuit {
             .iter()
             .map(|f| PathIndex::new(wit(&cs, f.token)?, BALANCE_TREE_DEPTH))
             .collect::<GResult<_>>()?;
+        rules.push(RuleSpan {
+            label: "meta_ranges",
+            slot: None,
+            start,
+            end: cs.num_constraints(),
+        });
         let mut ctx = BatchCtx {
             cs: cs.clone(),
             chain_id,
@@ -104,7 +112,7 @@ impl BatchCircuit {
             y: FrVar::zero(),
             fee_tokens: fee_tokens.iter().map(|p| p.value.clone()).collect(),
             fee_totals: vec![FrVar::zero(); MAX_FEE_TOKENS_PER_BATCH],
-            rules: Vec::new(),
+            rules,
         };
         let mut elements = Some(Vec::with_capacity(w.slots.len()));
         for (i, slot) in w.slots.iter().enumerate() {
@@ -180,15 +188,19 @@ impl BatchCircuit {
     pub fn evaluate(&self) -> Result<(Option<RuleSpan>, Option<Statement>), SynthesisError> {
         let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
         let Synthesis { rules, statement } = self.clone().synthesize(cs.clone())?;
-        let Some(trace) = cs.which_is_unsatisfied()? else {
+        // The first unsatisfied constraint (all of ours are R1CS: one predicate, whose
+        // constraint indices are the ones `RuleSpan`s record). Read directly rather than via
+        // `which_is_unsatisfied`, which prints to stderr without a tracing layer.
+        let index = {
+            let inner = cs.borrow().ok_or(SynthesisError::MissingCS)?;
+            inner
+                .predicate_constraint_systems
+                .values()
+                .find_map(|p| p.which_constraint_is_unsatisfied(&inner))
+        };
+        let Some(index) = index else {
             return Ok((None, statement));
         };
-        // "<predicate> - <index>"
-        let index: usize = trace
-            .rsplit(" - ")
-            .next()
-            .and_then(|i| i.trim().parse().ok())
-            .unwrap_or(usize::MAX);
         let rule = rules
             .into_iter()
             .rev()

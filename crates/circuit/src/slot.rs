@@ -201,10 +201,10 @@ pub fn synthesize_slot(
     let m = ctx.mark();
     range_check(&a_after.nonce, 32)?;
     ctx.close("nonce_range", at, m);
-    let a_owner_zero = FrVar::from(a.owner.is_zero()?);
     // Signed transactions (ChangePubKey included) come from an existing user account: owner
     // non-zero. (Nobody can then re-key an empty leaf or a special account.)
     let m = ctx.mark();
+    let a_owner_zero = FrVar::from(a.owner.is_zero()?);
     enforce_zero_product(&signed_f, &a_owner_zero)?;
     ctx.close("account_exists", at, m);
     // Deposit: the account is the depositor's, or it is owner-less and then wholly empty.

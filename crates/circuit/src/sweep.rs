@@ -44,8 +44,9 @@ pub struct SweepReport {
     pub tried: usize,
     /// Rejected by the circuit, by the first rule they break.
     pub rejected: BTreeMap<&'static str, usize>,
-    /// Accepted, proving the original transition.
-    pub same_transition: usize,
+    /// Accepted, proving the original transition, by value pattern (slot and fee indices
+    /// erased): values the statement does not depend on.
+    pub same_transition: BTreeMap<String, usize>,
     /// Accepted, with elements that are no pubdata (never postable).
     pub not_pubdata: usize,
     /// Accepted, proving another transition the native code accepts.
@@ -60,12 +61,19 @@ impl SweepReport {
         self.rejected.values().sum()
     }
 
+    /// Mutations accepted as the original transition.
+    pub fn same_transition_total(&self) -> usize {
+        self.same_transition.values().sum()
+    }
+
     fn merge(&mut self, o: SweepReport) {
         self.tried += o.tried;
         for (k, v) in o.rejected {
             *self.rejected.entry(k).or_default() += v;
         }
-        self.same_transition += o.same_transition;
+        for (k, v) in o.same_transition {
+            *self.same_transition.entry(k).or_default() += v;
+        }
         self.not_pubdata += o.not_pubdata;
         self.valid_alternatives.extend(o.valid_alternatives);
         self.forgeries.extend(o.forgeries);
@@ -515,7 +523,7 @@ fn classify(base: &Baseline, original: &Statement, mutated: &BatchAssignment) ->
     }
 }
 
-fn sweep_one(base: &Baseline, paths: PathCoverage, threads: usize) -> SweepReport {
+fn sweep_one(batch: usize, base: &Baseline, paths: PathCoverage, threads: usize) -> SweepReport {
     let assignment = base.witness.assignment().expect("baseline assignment");
     let (rule, original) = BatchCircuit::with_own_commitment(assignment.clone())
         .evaluate()
@@ -548,14 +556,16 @@ fn sweep_one(base: &Baseline, paths: PathCoverage, threads: usize) -> SweepRepor
                         r.tried += 1;
                         match classify(base, original, &m) {
                             Outcome::Rejected(label) => *r.rejected.entry(label).or_default() += 1,
-                            Outcome::SameTransition => r.same_transition += 1,
+                            Outcome::SameTransition => {
+                                *r.same_transition.entry(pattern(name)).or_default() += 1
+                            }
                             Outcome::NotPubdata => r.not_pubdata += 1,
-                            Outcome::ValidAlternative => {
-                                r.valid_alternatives.push(format!("{name} = {value}"))
-                            }
-                            Outcome::Forgery(why) => {
-                                r.forgeries.push(format!("{name} = {value}: {why}"))
-                            }
+                            Outcome::ValidAlternative => r
+                                .valid_alternatives
+                                .push(format!("batch[{batch}].{name} = {value}")),
+                            Outcome::Forgery(why) => r
+                                .forgeries
+                                .push(format!("batch[{batch}].{name} = {value}: {why}")),
                         }
                     }
                     r
@@ -572,8 +582,8 @@ fn sweep_one(base: &Baseline, paths: PathCoverage, threads: usize) -> SweepRepor
 /// Runs the sweep over every baseline batch.
 pub fn run(paths: PathCoverage, threads: usize) -> SweepReport {
     let mut report = SweepReport::default();
-    for base in baselines() {
-        report.merge(sweep_one(&base, paths, threads));
+    for (batch, base) in baselines().iter().enumerate() {
+        report.merge(sweep_one(batch, base, paths, threads));
     }
     report
 }

@@ -28,6 +28,19 @@ pub enum CircuitCommand {
         #[arg(long, default_value_t = 8)]
         slots: usize,
     },
+    /// Runs the witness-mutation sweep: changes one value of valid batches' circuit assignment
+    /// at a time (every operation field, leaf value, path sibling, signature part, fee credit
+    /// and batch meta) and checks the circuit rejects every change that does not prove a
+    /// natively valid transition. Prints one JSON object; exits non-zero on a forgery.
+    Fuzz {
+        /// Which Merkle-path siblings to mutate: `one-per-level` (one sibling per level, +1;
+        /// what the test suite runs) or `all` (every sibling, every value).
+        #[arg(long, default_value = "one-per-level", value_parser = ["one-per-level", "all"])]
+        paths: String,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
     /// Writes the Solidity Groth16 verifier for the circuit with --slots N (running the
     /// INSECURE dev setup unless its keys are cached).
     ExportVerifier {
@@ -72,6 +85,7 @@ pub struct KeysArgs {
 pub fn run(cmd: CircuitCommand) -> Result<()> {
     match cmd {
         CircuitCommand::Stats { slots } => stats(slots),
+        CircuitCommand::Fuzz { paths, threads } => fuzz(&paths, threads),
         CircuitCommand::ExportVerifier { slots, out, keys } => {
             let store = KeyStore::new(keys_dir(keys.keys_dir));
             let (keys, _) = store.load_or_dev_setup(slots, &progress)?;
@@ -142,6 +156,35 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn fuzz(paths: &str, threads: usize) -> Result<()> {
+    use zkr_circuit::sweep::{PathCoverage, run};
+    let coverage = match paths {
+        "all" => PathCoverage::All,
+        _ => PathCoverage::OnePerLevel,
+    };
+    progress(&format!("mutation sweep ({paths} path siblings, {threads} threads)"));
+    let started = std::time::Instant::now();
+    let report = run(coverage, threads);
+    println!(
+        "{}",
+        json!({
+            "tried": report.tried,
+            "rejected": report.rejected_total(),
+            "rejectedByRule": report.rejected,
+            "acceptedSameTransition": report.same_transition_total(),
+            "acceptedSameTransitionByValue": report.same_transition,
+            "acceptedNotPubdata": report.not_pubdata,
+            "acceptedNativelyValid": report.valid_alternatives,
+            "forgeries": report.forgeries,
+            "seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        })
+    );
+    if !report.forgeries.is_empty() {
+        bail!("{} accepted forgeries", report.forgeries.len());
+    }
+    Ok(())
 }
 
 pub(crate) fn progress(msg: &str) {
