@@ -218,9 +218,7 @@ fn covered_sibling(name: &str) -> bool {
         return true;
     };
     let rest = &name[start + 6..];
-    let mut parts = rest
-        .split(|c| c == '[' || c == ']')
-        .filter(|p| !p.is_empty());
+    let mut parts = rest.split(['[', ']']).filter(|p| !p.is_empty());
     match (
         parts.next().and_then(|l| l.parse::<usize>().ok()),
         parts.next().and_then(|i| i.parse::<usize>().ok()),

@@ -17,7 +17,10 @@ fn no_single_value_mutation_is_an_accepted_forgery() {
         report.valid_alternatives.len()
     );
     println!("rejected by rule: {:?}", report.rejected);
-    println!("accepted as the same transition: {:?}", report.same_transition);
+    println!(
+        "accepted as the same transition: {:?}",
+        report.same_transition
+    );
     for v in &report.valid_alternatives {
         println!("natively valid: {v}");
     }

@@ -164,7 +164,9 @@ fn fuzz(paths: &str, threads: usize) -> Result<()> {
         "all" => PathCoverage::All,
         _ => PathCoverage::OnePerLevel,
     };
-    progress(&format!("mutation sweep ({paths} path siblings, {threads} threads)"));
+    progress(&format!(
+        "mutation sweep ({paths} path siblings, {threads} threads)"
+    ));
     let started = std::time::Instant::now();
     let report = run(coverage, threads);
     println!(
