@@ -18,6 +18,7 @@ use crate::assignment::BatchAssignment;
 use crate::batch::{BatchCircuit, Statement};
 use crate::witness::{BatchBuilder, BatchWitness};
 use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use zkr_crypto::Fr;
 use zkr_state::fixtures::{CHAIN, User, onboard, state_with_tokens};
@@ -344,6 +345,17 @@ fn request_for(
             be_bytes(&mutated.slots[slot].address, 20).ok_or("the receiver is not an address")?;
         Ok(Address::from_slice(&bytes))
     };
+    let transfer = |from: AccountId, to, token, amount, fee| -> Result<OpRequest, String> {
+        Ok(OpRequest::Tx(L2Tx::Transfer(Transfer {
+            from,
+            to,
+            token,
+            amount,
+            fee,
+            nonce: nonce(from)?,
+            signature: signature_of(mutated, slot),
+        })))
+    };
     Ok(match op {
         Op::Noop => OpRequest::Noop,
         Op::Deposit(d) => OpRequest::Deposit(DepositRequest {
@@ -356,24 +368,10 @@ fn request_for(
             owner: f.owner,
             token: f.token,
         }),
-        Op::Transfer(t) => OpRequest::Tx(L2Tx::Transfer(Transfer {
-            from: t.from,
-            to: receiver()?,
-            token: t.token,
-            amount: t.amount,
-            fee: t.fee,
-            nonce: nonce(t.from)?,
-            signature: signature_of(mutated, slot),
-        })),
-        Op::TransferToNew(t) => OpRequest::Tx(L2Tx::Transfer(Transfer {
-            from: t.from,
-            to: t.to,
-            token: t.token,
-            amount: t.amount,
-            fee: t.fee,
-            nonce: nonce(t.from)?,
-            signature: signature_of(mutated, slot),
-        })),
+        // The pubdata of a Transfer names the receiver by id only: the signed address is the
+        // assignment's.
+        Op::Transfer(t) => transfer(t.from, receiver()?, t.token, t.amount, t.fee)?,
+        Op::TransferToNew(t) => transfer(t.from, t.to, t.token, t.amount, t.fee)?,
         Op::Withdraw(w) => OpRequest::Tx(L2Tx::Withdraw(Withdraw {
             account_id: w.account_id,
             to: w.to,
@@ -521,7 +519,7 @@ fn classify(base: &Baseline, original: &Statement, mutated: &BatchAssignment) ->
     }
 }
 
-fn sweep_one(batch: usize, base: &Baseline, paths: PathCoverage, threads: usize) -> SweepReport {
+fn sweep_one(batch: usize, base: &Baseline, paths: PathCoverage) -> SweepReport {
     let assignment = base.witness.assignment().expect("baseline assignment");
     let (rule, original) = BatchCircuit::with_own_commitment(assignment.clone())
         .evaluate()
@@ -537,51 +535,50 @@ fn sweep_one(batch: usize, base: &Baseline, paths: PathCoverage, threads: usize)
         "circuit and native compute the same commitment"
     );
     let plan = plan(&assignment, paths);
-    let chunks: Vec<&[(usize, String, Fr)]> = plan
-        .chunks(plan.len().div_ceil(threads.max(1)).max(1))
-        .collect();
-    let mut report = SweepReport::default();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                let (assignment, original) = (&assignment, &original);
-                scope.spawn(move || {
-                    let mut r = SweepReport::default();
-                    for (index, name, value) in chunk {
-                        let mut m = assignment.clone();
-                        set(&mut m, *index, *value);
-                        r.tried += 1;
-                        match classify(base, original, &m) {
-                            Outcome::Rejected(label) => *r.rejected.entry(label).or_default() += 1,
-                            Outcome::SameTransition => {
-                                *r.same_transition.entry(pattern(name)).or_default() += 1
-                            }
-                            Outcome::NotPubdata => r.not_pubdata += 1,
-                            Outcome::ValidAlternative => r
-                                .valid_alternatives
-                                .push(format!("batch[{batch}].{name} = {value}")),
-                            Outcome::Forgery(why) => r
-                                .forgeries
-                                .push(format!("batch[{batch}].{name} = {value}: {why}")),
-                        }
-                    }
-                    r
-                })
-            })
-            .collect();
-        for h in handles {
-            report.merge(h.join().expect("sweep thread"));
-        }
-    });
-    report
+    plan.par_iter()
+        .map(|(index, name, value)| {
+            let mut m = assignment.clone();
+            set(&mut m, *index, *value);
+            let mut r = SweepReport {
+                tried: 1,
+                ..SweepReport::default()
+            };
+            match classify(base, &original, &m) {
+                Outcome::Rejected(label) => {
+                    r.rejected.insert(label, 1);
+                }
+                Outcome::SameTransition => {
+                    r.same_transition.insert(pattern(name), 1);
+                }
+                Outcome::NotPubdata => r.not_pubdata = 1,
+                Outcome::ValidAlternative => r
+                    .valid_alternatives
+                    .push(format!("batch[{batch}].{name} = {value}")),
+                Outcome::Forgery(why) => r
+                    .forgeries
+                    .push(format!("batch[{batch}].{name} = {value}: {why}")),
+            }
+            r
+        })
+        .reduce(SweepReport::default, |mut a, b| {
+            a.merge(b);
+            a
+        })
 }
 
-/// Runs the sweep over every baseline batch.
+/// Runs the sweep over every baseline batch on `threads` threads. The work runs in its own
+/// rayon pool, which arkworks' parallel iterators (when the `parallel` feature is on in the
+/// build) then share instead of oversubscribing the cores.
 pub fn run(paths: PathCoverage, threads: usize) -> SweepReport {
-    let mut report = SweepReport::default();
-    for (batch, base) in baselines().iter().enumerate() {
-        report.merge(sweep_one(batch, base, paths, threads));
-    }
-    report
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("a thread pool");
+    pool.install(|| {
+        let mut report = SweepReport::default();
+        for (batch, base) in baselines().iter().enumerate() {
+            report.merge(sweep_one(batch, base, paths));
+        }
+        report
+    })
 }

@@ -329,12 +329,14 @@ impl<S: Storage> State<S> {
         Ok(self.account(id)?.unwrap_or_default())
     }
 
-    fn existing(&self, id: AccountId) -> Result<Account, StateError> {
+    /// The user account at `id`: one with a non-zero owner. Empty leaves and special accounts
+    /// (owner 0) sign nothing (`docs/soundness.md`, leaf-state invariants).
+    fn user_account(&self, id: AccountId) -> Result<Account, StateError> {
         if !id.is_valid() {
             return Err(StateError::UnknownAccount(id));
         }
         match self.account(id)? {
-            Some(a) if !a.is_empty() => Ok(a),
+            Some(a) if a.owner != Address::ZERO => Ok(a),
             _ => Err(StateError::UnknownAccount(id)),
         }
     }
@@ -611,7 +613,7 @@ impl<S: Storage> State<S> {
         message: impl FnOnce() -> Result<Fr, zkr_types::TypesError>,
     ) -> Result<(Account, Fr, u128), StateError> {
         let (message, signer, verified) = sig.resolve(message, s.signature)?;
-        let account = self.existing(s.id)?;
+        let account = self.user_account(s.id)?;
         self.check_signer(
             s.id,
             account.pubkey_hash,
@@ -757,7 +759,7 @@ impl<S: Storage> State<S> {
     ) -> Result<(Op, OpWitness), StateError> {
         let (message, signer, verified) =
             sig.resolve(|| c.message(self.config.chain_id), &c.signature)?;
-        let account = self.existing(c.account_id)?;
+        let account = self.user_account(c.account_id)?;
         if account.owner != c.owner {
             return Err(StateError::OwnerMismatch(c.account_id));
         }

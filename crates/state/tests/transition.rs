@@ -443,3 +443,21 @@ fn side_tables_commit_with_their_block() {
     assert_eq!(storage.side_scan("nothing").unwrap(), vec![]);
     assert_eq!(State::open(storage, config()).unwrap().block_number().0, 2);
 }
+
+#[test]
+fn an_owner_less_leaf_signs_nothing_even_with_a_key() {
+    // A leaf with owner 0 is empty or a special account. Even one holding a key (which no
+    // rule produces) may not register another key, transfer or withdraw.
+    let u = User::new(1);
+    let mut keyed = zkr_state::account::Account::new(Address::ZERO);
+    keyed.pubkey_hash = zkr_types::tx::pubkey_hash(&u.l2.public());
+    keyed.nonce = Nonce(1);
+    keyed.set_balance(TokenId(0), 1_000);
+    let mut s = State::open(MemoryStorage::new(), config()).unwrap();
+    s.load_genesis(vec![keyed]).unwrap();
+    s.seal_block().unwrap();
+    let unknown = |e: &StateError| matches!(e, StateError::UnknownAccount(AccountId(0)));
+    assert_rejected(&mut s, &u.change_pubkey(0, 0, 0, 1), unknown);
+    assert_rejected(&mut s, &u.transfer(0, u.address(), 0, 100, 0, 1), unknown);
+    assert_rejected(&mut s, &u.withdraw(0, u.address(), 0, 100, 0, 1), unknown);
+}
