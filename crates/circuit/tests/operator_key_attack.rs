@@ -6,6 +6,7 @@
 
 mod common;
 
+use ark_ff::Field;
 use common::state_of;
 use zkr_circuit::witness::{FeeWitness, no_signature};
 use zkr_circuit::{BatchCircuit, BatchWitness, SlotWitness};
@@ -14,7 +15,7 @@ use zkr_state::account::Account;
 use zkr_state::fixtures::{CHAIN, User};
 use zkr_state::storage::MemoryStorage;
 use zkr_state::{OpRequest, State, StateError};
-use zkr_types::op::{ChangePubKeyOp, DepositOp, Op, TransferToNewOp, WithdrawOp};
+use zkr_types::op::{ChangePubKeyOp, DepositOp, FullExitOp, Op, TransferToNewOp, WithdrawOp};
 use zkr_types::params::MAX_FEE_TOKENS_PER_BATCH;
 use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw, pubkey_hash};
 use zkr_types::{AccountId, Address, Amount, BatchNumber, Nonce, TokenId};
@@ -286,4 +287,27 @@ fn the_native_state_transition_refuses_the_first_step() {
         Err(StateError::UnknownAccount(K))
     ));
     assert_eq!(s0.root().unwrap(), root, "a rejection changes nothing");
+}
+
+#[test]
+fn an_owner_less_leaf_pays_out_no_full_exit() {
+    // A special account (owner 0, key hash 2^253 + 1, reserves): what an AMM pool will be. A
+    // full exit "requested by" address 0 would claim its balance, since 0 == 0.
+    let x = Attack::new();
+    let mut pool = Account::new(Address::ZERO);
+    pool.pubkey_hash = Fr::from(2u64).pow([253]) + Fr::from(1u64);
+    pool.set_balance(TokenId(0), STOLEN);
+    let mut drained = pool.clone();
+    drained.set_balance(TokenId(0), 0);
+    let mut s0 = state_of(vec![x.fee_account(), pool]);
+    let mut s1 = state_of(vec![x.fee_account(), drained]);
+    let exit = Op::FullExit(FullExitOp {
+        account_id: K,
+        owner: Address::ZERO,
+        token: TokenId(0),
+        amount: Amount(STOLEN),
+    });
+    let slots = vec![slot(&mut s0, &mut s1, exit, no_signature())];
+    let w = witness(&mut s0, &mut s1, slots);
+    assert_eq!(first_violation(&w), Some(("full_exit_amount", Some(0))));
 }
