@@ -20,6 +20,10 @@ contract ZkrRollup {
     uint256 internal constant BALANCE_TREE_DEPTH = 4;
     bytes32 internal constant CHANGE_PUBKEY_TYPEHASH =
         keccak256("ChangePubKey(bytes32 pubKeyHash,uint32 nonce,uint32 accountId)");
+    /// @notice Bounds of `priorityDeadline`: long enough for the operator to serve a request,
+    /// short enough that a censored user reaches exodus in weeks, not never.
+    uint64 public constant MIN_PRIORITY_DEADLINE = 1 hours;
+    uint64 public constant MAX_PRIORITY_DEADLINE = 30 days;
 
     // ------------------------------------------------------------------ configuration
 
@@ -32,8 +36,10 @@ contract ZkrRollup {
     uint64 public immutable priorityDeadline;
     /// @notice The account that commits batches and registers tokens.
     address public immutable operator;
-    /// @notice EIP-712 domain separator for ChangePubKey authorizations.
-    bytes32 public immutable DOMAIN_SEPARATOR;
+    /// @dev EIP-712 domain separator at deployment, and the chain it is for (see
+    /// `DOMAIN_SEPARATOR()`).
+    bytes32 private immutable deployedDomainSeparator;
+    uint256 private immutable deployedChainId;
 
     // ------------------------------------------------------------------ state
 
@@ -136,6 +142,8 @@ contract ZkrRollup {
     error AlreadyExited();
     error InvalidExitProof();
     error NotARefundableDeposit(uint64 index);
+    error NoCode(address target);
+    error PriorityDeadlineOutOfRange(uint64 deadline);
 
     // ------------------------------------------------------------------ setup
 
@@ -151,6 +159,12 @@ contract ZkrRollup {
     ) {
         if (operator_ == address(0)) revert ZeroAddress();
         if (genesisRoot >= R) revert NotInField();
+        if (address(verifier_).code.length == 0) revert NoCode(address(verifier_));
+        if (address(poseidon4_).code.length == 0) revert NoCode(address(poseidon4_));
+        if (address(poseidon6_).code.length == 0) revert NoCode(address(poseidon6_));
+        if (priorityDeadline_ < MIN_PRIORITY_DEADLINE || priorityDeadline_ > MAX_PRIORITY_DEADLINE) {
+            revert PriorityDeadlineOutOfRange(priorityDeadline_);
+        }
         verifier = verifier_;
         poseidon4 = poseidon4_;
         poseidon6 = poseidon6_;
@@ -161,7 +175,19 @@ contract ZkrRollup {
         batches[0].newRoot = genesisRoot;
         tokens.push(address(0));
         tokenIdPlusOne[address(0)] = 1;
-        DOMAIN_SEPARATOR = keccak256(
+        deployedChainId = block.chainid;
+        deployedDomainSeparator = _domainSeparator();
+        emit TokenRegistered(0, address(0));
+    }
+
+    /// @notice EIP-712 domain separator of ChangePubKey authorizations on the current chain: after
+    /// a fork it follows `block.chainid`, so an authorization does not replay on the other fork.
+    function DOMAIN_SEPARATOR() public view returns (bytes32) {
+        return block.chainid == deployedChainId ? deployedDomainSeparator : _domainSeparator();
+    }
+
+    function _domainSeparator() internal view returns (bytes32) {
+        return keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
                 keccak256("zkr"),
@@ -170,7 +196,6 @@ contract ZkrRollup {
                 address(this)
             )
         );
-        emit TokenRegistered(0, address(0));
     }
 
     modifier onlyOperator() {
@@ -453,7 +478,7 @@ contract ZkrRollup {
                 uint32(Pubdata.readUint(data, off + 1, 3))
             )
         );
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", DOMAIN_SEPARATOR, structHash));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", DOMAIN_SEPARATOR(), structHash));
         // address(0) owns nothing: an owner-less leaf is empty or a special account, and a
         // malformed signature "recovers" to address(0). Neither authorizes anything.
         address owner = Pubdata.readAddress(data, off + 4);
@@ -622,6 +647,8 @@ contract ZkrRollup {
     }
 
     function _safeTransfer(address token, address to, uint256 amount) internal {
+        // A call to an address without code "succeeds" and would pay nothing.
+        if (token.code.length == 0) revert TransferFailed();
         (bool ok, bytes memory ret) = token.call(abi.encodeCall(IERC20.transfer, (to, amount)));
         if (!ok || (ret.length != 0 && !abi.decode(ret, (bool)))) revert TransferFailed();
     }

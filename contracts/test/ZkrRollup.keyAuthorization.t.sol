@@ -96,6 +96,17 @@ contract ZkrRollupKeyAuthorizationTest is Test {
         _rejects(alice, KeyAuth.sign(rollup, ALICE_KEY, PKH, 0, ACCOUNT + 1));
     }
 
+    /// After a chain fork the domain separator follows `block.chainid`: an authorization signed
+    /// on one fork does not replay on the other.
+    function test_theDomainFollowsTheChainId() public {
+        bytes32 before = rollup.DOMAIN_SEPARATOR();
+        bytes memory sig = _aliceSig();
+        vm.chainId(block.chainid + 1);
+        assertTrue(rollup.DOMAIN_SEPARATOR() != before, "another domain on another chain");
+        _rejects(alice, sig);
+        rollup.commitBatch(KeyAuth.batch(alice, PKH, 0, ACCOUNT, _aliceSig()));
+    }
+
     function _split(bytes memory sig) internal pure returns (bytes32 r, bytes32 s, uint8 v) {
         assembly {
             r := mload(add(sig, 32))

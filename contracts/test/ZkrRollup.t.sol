@@ -381,10 +381,52 @@ contract ZkrRollupTest is Test {
     }
 
     function test_constructor_rejectsBadConfiguration() public {
+        IZkrVerifier v = rollup.verifier();
+        IPoseidon4 p4 = rollup.poseidon4();
+        IPoseidon6 p6 = rollup.poseidon6();
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
-        new ZkrRollup(IZkrVerifier(address(1)), IPoseidon4(address(1)), IPoseidon6(address(1)), address(0), 1, 1, 0);
+        new ZkrRollup(v, p4, p6, address(0), 1, DEADLINE, 0);
         vm.expectRevert(ZkrRollup.NotInField.selector);
-        new ZkrRollup(IZkrVerifier(address(1)), IPoseidon4(address(1)), IPoseidon6(address(1)), address(1), 1, 1, Pubdata.R);
+        new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, Pubdata.R);
+        // a verifier or Poseidon without code would make every commit, proof and exit revert
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(1)));
+        new ZkrRollup(IZkrVerifier(address(1)), p4, p6, address(1), 1, DEADLINE, 0);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(2)));
+        new ZkrRollup(v, IPoseidon4(address(2)), p6, address(1), 1, DEADLINE, 0);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(3)));
+        new ZkrRollup(v, p4, IPoseidon6(address(3)), address(1), 1, DEADLINE, 0);
+        // a deadline of 0 lets anyone freeze the rollup a second after any deposit; a huge one
+        // overflows the queue's expiry and removes the escape hatch
+        uint64 min = rollup.MIN_PRIORITY_DEADLINE();
+        uint64 max = rollup.MAX_PRIORITY_DEADLINE();
+        for (uint256 i = 0; i < 4; i++) {
+            uint64 d = [uint64(0), min - 1, max + 1, type(uint64).max][i];
+            vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityDeadlineOutOfRange.selector, d));
+            new ZkrRollup(v, p4, p6, address(1), 1, d, 0);
+        }
+        new ZkrRollup(v, p4, p6, address(1), 1, min, 0);
+        new ZkrRollup(v, p4, p6, address(1), 1, max, 0);
+    }
+
+    /// A token whose code is gone pays nothing: the withdrawal reverts instead of debiting the
+    /// pending balance for nothing.
+    function test_withdraw_ofATokenWithoutCodeReverts() public {
+        TestToken token = new TestToken();
+        rollup.registerToken(address(token));
+        token.mint(alice, 1000);
+        vm.startPrank(alice);
+        token.approve(address(rollup), 1000);
+        rollup.depositERC20(address(token), 1000, alice);
+        vm.stopPrank();
+        // the deposit is never processed: exodus, refund to a pending balance
+        vm.warp(block.timestamp + DEADLINE + 1);
+        rollup.activateExodusMode();
+        rollup.refundDeposit(0);
+        assertEq(rollup.getPendingBalance(alice, address(token)), 1000, "refunded");
+        vm.etch(address(token), "");
+        vm.expectRevert(ZkrRollup.TransferFailed.selector);
+        rollup.withdrawPendingBalance(payable(alice), address(token), 1000);
+        assertEq(rollup.getPendingBalance(alice, address(token)), 1000, "still owed");
     }
 
     function test_registerToken_limits() public {

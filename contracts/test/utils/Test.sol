@@ -22,6 +22,8 @@ interface Vm {
     function roll(uint256 newHeight) external;
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function addr(uint256 privateKey) external pure returns (address);
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function chainId(uint256 newChainId) external;
 }
 
 /// @notice A minimal test base: forge runs every `test*` function; a revert fails it.
