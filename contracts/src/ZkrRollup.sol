@@ -46,7 +46,9 @@ contract ZkrRollup {
     /// @notice Token addresses by id; id 0 is ETH (address(0)).
     address[] public tokens;
     mapping(address => uint16) internal tokenIdPlusOne;
-    /// @notice Amount of each token ever deposited, kept below 2^128 so no L2 balance overflows.
+    /// @notice Amount of each token deposited and not yet paid out by an executed batch (what L2
+    /// and the queue hold), kept below 2^128 so no L2 balance overflows. Payouts free the cap:
+    /// cycling funds in and out cannot lock a token out of deposits.
     mapping(uint16 => uint256) public totalDeposited;
 
     struct PriorityOp {
@@ -524,6 +526,10 @@ contract ZkrRollup {
         if (h != s.onchainOpsHash) revert OnchainOpsMismatch();
         for (uint256 i = 0; i < ops.length; i++) {
             _credit(ops[i].owner, ops[i].token, ops[i].amount);
+            // What leaves L2 leaves the cap. (Proven conservation keeps payouts within what was
+            // deposited; saturating anyway, so an accounting slip can never block execution.)
+            uint256 held = totalDeposited[ops[i].token];
+            totalDeposited[ops[i].token] = held > ops[i].amount ? held - ops[i].amount : 0;
         }
         for (uint64 i = firstUnexecutedPriorityOp; i < s.priorityOpsEnd; i++) {
             delete priorityOps[i];

@@ -23,6 +23,8 @@ contract Handler {
     uint256 public ghostDeposited;
     uint256 public ghostCredited;
     uint256 public ghostPaid;
+    /// What executed batches paid out of L2 (withdrawals and full exits).
+    uint256 public ghostExecutedPayouts;
     uint64 public ghostMaxExecuted;
     uint256 public successfulExits;
     uint256 public successfulRefundsOfIndex0;
@@ -73,6 +75,7 @@ contract Handler {
         ZkrRollup.OnchainOp[] memory ops = Fixture.onchainOps(json);
         rollup.executeBatch(1, ops);
         ghostCredited += ops[0].amount + ops[1].amount;
+        ghostExecutedPayouts += ops[0].amount + ops[1].amount;
         batchDone = true;
         if (rollup.totalBatchesExecuted() > ghostMaxExecuted) ghostMaxExecuted = rollup.totalBatchesExecuted();
     }
@@ -204,6 +207,16 @@ contract ZkrRollupInvariantTest is Test {
         assertTrue(handler.ghostCredited() <= handler.ghostDeposited(), "never credits more than was deposited");
         assertEq(rollup.totalPending(0), handler.ghostCredited() - handler.ghostPaid(), "pending = credited - paid");
         assertTrue(rollup.totalPending(0) <= held, "pending is covered");
+    }
+
+    /// The deposit cap holds exactly what was deposited minus what executed batches paid out.
+    function invariant_depositCapTracksWhatL2Holds() public view {
+        assertEq(
+            rollup.totalDeposited(0),
+            handler.ghostDeposited() - handler.ghostExecutedPayouts(),
+            "cap = deposits - executed payouts"
+        );
+        assertTrue(rollup.totalDeposited(0) <= type(uint128).max, "within the cap");
     }
 
     /// No batch is executed unproven or proven uncommitted; executed batches are never reverted.

@@ -408,6 +408,23 @@ contract ZkrRollupTest is Test {
         new ZkrRollup(v, p4, p6, address(1), 1, max, 0);
     }
 
+    /// The deposit cap counts what L2 holds: executed payouts free it (before, it only grew, so
+    /// cycling funds in and out could lock a token out of deposits for good).
+    function test_depositCap_freesWhatExecutedBatchesPayOut() public {
+        _runBatch();
+        ZkrRollup.OnchainOp[] memory ops = _ops();
+        uint256 paid = uint256(ops[0].amount) + ops[1].amount;
+        assertTrue(paid > 0, "the batch pays out");
+        assertEq(rollup.totalDeposited(0), 1.5 ether - paid, "deposited minus paid out");
+        uint256 room = type(uint128).max - rollup.totalDeposited(0);
+        vm.deal(alice, room + 1);
+        vm.startPrank(alice);
+        rollup.depositETH{value: room}(alice);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.DepositCapExceeded.selector, uint16(0)));
+        rollup.depositETH{value: 1}(alice);
+        vm.stopPrank();
+    }
+
     /// A token whose code is gone pays nothing: the withdrawal reverts instead of debiting the
     /// pending balance for nothing.
     function test_withdraw_ofATokenWithoutCodeReverts() public {
