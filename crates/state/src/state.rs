@@ -604,24 +604,17 @@ impl<S: Storage> State<S> {
     }
 
     /// The rules every signed transaction that spends `amount + fee` of one token shares:
-    /// account, key, signature, nonce, token, receiver address, funds, fee token. Returns the
-    /// account, the signed message and `amount + fee`.
+    /// account, nonce, token, receiver address, funds, fee token, then key and signature.
+    /// Returns the account, the signed message and `amount + fee`. The cheap checks come first,
+    /// so a transaction that fails them (a stale or future nonce, an overdraft) costs no EdDSA
+    /// verification.
     fn check_spend(
         &self,
         s: &Spend<'_>,
         sig: SigCheck,
         message: impl FnOnce() -> Result<Fr, zkr_types::TypesError>,
     ) -> Result<(Account, Fr, u128), StateError> {
-        let (message, signer, verified) = sig.resolve(message, s.signature)?;
         let account = self.user_account(s.id)?;
-        self.check_signer(
-            s.id,
-            account.pubkey_hash,
-            s.signature,
-            &message,
-            signer,
-            verified,
-        )?;
         check_nonce(s.id, &account, s.nonce)?;
         self.check_token(s.token)?;
         if s.to == Address::ZERO {
@@ -631,6 +624,15 @@ impl<S: Storage> State<S> {
         if !self.fees.accepts(s.token, s.fee) {
             return Err(StateError::TooManyFeeTokens);
         }
+        let (message, signer, verified) = sig.resolve(message, s.signature)?;
+        self.check_signer(
+            s.id,
+            account.pubkey_hash,
+            s.signature,
+            &message,
+            signer,
+            verified,
+        )?;
         Ok((account, message, needed))
     }
 
@@ -757,12 +759,19 @@ impl<S: Storage> State<S> {
         c: &ChangePubKey,
         sig: SigCheck,
     ) -> Result<(Op, OpWitness), StateError> {
-        let (message, signer, verified) =
-            sig.resolve(|| c.message(self.config.chain_id), &c.signature)?;
         let account = self.user_account(c.account_id)?;
         if account.owner != c.owner {
             return Err(StateError::OwnerMismatch(c.account_id));
         }
+        // Cheap checks first (see `check_spend`), then the signatures.
+        check_nonce(c.account_id, &account, c.nonce)?;
+        self.check_token(c.fee_token)?;
+        let needed = check_funds(c.account_id, &account, c.fee_token, 0, c.fee.0)?;
+        if !self.fees.accepts(c.fee_token, c.fee.0) {
+            return Err(StateError::TooManyFeeTokens);
+        }
+        let (message, signer, verified) =
+            sig.resolve(|| c.message(self.config.chain_id), &c.signature)?;
         // Signed by the new key: proves possession and authorizes the fee.
         self.check_signer(
             c.account_id,
@@ -787,12 +796,6 @@ impl<S: Storage> State<S> {
                 )));
             }
             Err(e) => return Err(StateError::InvalidEthSignature(e.to_string())),
-        }
-        check_nonce(c.account_id, &account, c.nonce)?;
-        self.check_token(c.fee_token)?;
-        let needed = check_funds(c.account_id, &account, c.fee_token, 0, c.fee.0)?;
-        if !self.fees.accepts(c.fee_token, c.fee.0) {
-            return Err(StateError::TooManyFeeTokens);
         }
         let (token, pkh) = (c.fee_token, c.new_pub_key_hash);
         let new_balance = account.balance(token) - needed;

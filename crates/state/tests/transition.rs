@@ -461,3 +461,53 @@ fn an_owner_less_leaf_signs_nothing_even_with_a_key() {
     assert_rejected(&mut s, &u.transfer(0, u.address(), 0, 100, 0, 1), unknown);
     assert_rejected(&mut s, &u.withdraw(0, u.address(), 0, 100, 0, 1), unknown);
 }
+
+#[test]
+fn cheap_checks_come_before_signature_verification() {
+    // A flood of transactions with future nonces or overdrafts is turned away without an
+    // EdDSA verification (issue 11, finding 11): with a broken signature too, the nonce or
+    // the balance is what rejects them.
+    let (mut s, a, b, ia, _) = setup();
+    let broken = |r: OpRequest| match r {
+        OpRequest::Tx(L2Tx::Transfer(mut t)) => {
+            t.signature.s += zkr_crypto::Fr::from(1u64);
+            OpRequest::Tx(L2Tx::Transfer(t))
+        }
+        OpRequest::Tx(L2Tx::Withdraw(mut w)) => {
+            w.signature.s += zkr_crypto::Fr::from(1u64);
+            OpRequest::Tx(L2Tx::Withdraw(w))
+        }
+        OpRequest::Tx(L2Tx::ChangePubKey(mut c)) => {
+            c.signature.s += zkr_crypto::Fr::from(1u64);
+            c.eth_signature = [0; 65];
+            OpRequest::Tx(L2Tx::ChangePubKey(c))
+        }
+        other => other,
+    };
+    let future = |e: &StateError| matches!(e, StateError::FutureNonce { .. });
+    assert_rejected(
+        &mut s,
+        &broken(a.transfer(ia, b.address(), 0, 1, 0, 9)),
+        future,
+    );
+    assert_rejected(
+        &mut s,
+        &broken(a.withdraw(ia, a.address(), 0, 1, 0, 9)),
+        future,
+    );
+    assert_rejected(&mut s, &broken(a.change_pubkey(ia, 0, 0, 9)), future);
+    let poor = |e: &StateError| matches!(e, StateError::InsufficientBalance { .. });
+    let too_much = 10_000_000;
+    assert_rejected(
+        &mut s,
+        &broken(a.transfer(ia, b.address(), 0, too_much, 0, 1)),
+        poor,
+    );
+    // With the nonce and funds right, the broken signature is what rejects it.
+    let bad_sig = |e: &StateError| matches!(e, StateError::InvalidSignature(_));
+    assert_rejected(
+        &mut s,
+        &broken(a.transfer(ia, b.address(), 0, 1, 0, 1)),
+        bad_sig,
+    );
+}
