@@ -21,7 +21,7 @@ use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use zkr_crypto::Fr;
-use zkr_state::fixtures::{CHAIN, User, onboard, state_with_tokens};
+use zkr_state::fixtures::{CHAIN, User, three_users};
 use zkr_state::storage::MemoryStorage;
 use zkr_state::{DepositRequest, FullExitRequest, OpRequest, State};
 use zkr_types::op::{Op, op_elements, op_type, parse_pubdata, pubdata_len};
@@ -81,6 +81,9 @@ impl SweepReport {
     }
 }
 
+/// What each fixture user holds of tokens 0 and 1.
+const FUNDS: u128 = 1_000_000;
+
 /// A valid batch to mutate: its requests, applied after `before` (earlier batches) on the
 /// fixture state.
 struct Baseline {
@@ -89,38 +92,11 @@ struct Baseline {
     witness: BatchWitness,
 }
 
-/// Three onboarded users (ETH and token 1, keys registered), the first one the fee account.
-fn fixture_state() -> (State<MemoryStorage>, [User; 4], [u32; 3]) {
-    let mut state = state_with_tokens(MemoryStorage::new(), 3);
-    let users = [User::new(1), User::new(2), User::new(3), User::new(4)];
-    let ids = [
-        onboard(&mut state, &users[0], 1_000_000),
-        onboard(&mut state, &users[1], 1_000_000),
-        onboard(&mut state, &users[2], 1_000_000),
-    ];
-    state.set_fee_account(AccountId(ids[0])).expect("valid id");
-    state.seal_batch().expect("fixture batch");
-    state.seal_block().expect("fixture block");
-    (state, users, ids)
-}
-
-fn apply_batch(
-    state: &mut State<MemoryStorage>,
-    requests: &[OpRequest],
-    slots: usize,
-) -> Result<BatchWitness, String> {
-    let mut builder = BatchBuilder::new(state, slots).map_err(|e| e.to_string())?;
-    for r in requests {
-        builder.apply(r).map_err(|e| e.to_string())?;
-    }
-    builder.finish().map_err(|e| e.to_string())
-}
-
 /// The pre-state of a baseline: the fixture plus the earlier batches.
 fn pre_state(before: &[(Vec<OpRequest>, usize)]) -> State<MemoryStorage> {
-    let (mut state, _, _) = fixture_state();
+    let (mut state, _, _) = three_users(MemoryStorage::new(), FUNDS);
     for (requests, slots) in before {
-        apply_batch(&mut state, requests, *slots).expect("baseline batches are valid");
+        BatchBuilder::build(&mut state, *slots, requests).expect("baseline batches are valid");
         state.seal_block().expect("block");
     }
     state
@@ -130,7 +106,8 @@ fn pre_state(before: &[(Vec<OpRequest>, usize)]) -> State<MemoryStorage> {
 /// transfer, a transfer to a new account, a Noop, a withdrawal, full exits that pay and that
 /// pay nothing; fees in two tokens.
 fn baselines() -> Vec<Baseline> {
-    let (_, [a, b, c, d], [ia, ib, ic]) = fixture_state();
+    let (_, [a, b, c], [ia, ib, ic]) = three_users(MemoryStorage::new(), FUNDS);
+    let d = User::new(4);
     let fresh = Address::repeat_byte(0x55);
     let plan: Vec<(Vec<OpRequest>, usize)> = vec![
         (
@@ -160,7 +137,7 @@ fn baselines() -> Vec<Baseline> {
     let mut state = pre_state(&[]);
     let mut out = Vec::new();
     for (i, (requests, slots)) in plan.iter().enumerate() {
-        let witness = apply_batch(&mut state, requests, *slots).expect("baseline is valid");
+        let witness = BatchBuilder::build(&mut state, *slots, requests).expect("baseline is valid");
         state.seal_block().expect("block");
         out.push(Baseline {
             before: plan[..i].to_vec(),

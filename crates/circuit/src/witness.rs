@@ -114,6 +114,20 @@ impl<'a, S: Storage> BatchBuilder<'a, S> {
         })
     }
 
+    /// The witness of `requests` applied in order in a batch of `slots` slots on `state`
+    /// (Noops fill the rest); the first rejected request is the error.
+    pub fn build<'r>(
+        state: &'a mut State<S>,
+        slots: usize,
+        requests: impl IntoIterator<Item = &'r OpRequest>,
+    ) -> Result<BatchWitness, StateError> {
+        let mut builder = BatchBuilder::new(state, slots)?;
+        for r in requests {
+            builder.apply(r)?;
+        }
+        builder.finish()
+    }
+
     /// The state as the operations so far left it.
     pub fn state(&self) -> &State<S> {
         self.state

@@ -26,20 +26,15 @@ fn proves_and_verifies_a_batch_of_every_operation_type_and_caches_keys() {
     let ib = onboard(&mut state, &b, 10_000);
     state.set_fee_account(AccountId(ia)).unwrap();
     state.seal_batch().unwrap();
-    let mut builder = BatchBuilder::new(&mut state, slots).unwrap();
-    builder.apply(&d.deposit(0, 3_000)).unwrap();
-    builder.apply(&d.change_pubkey(2, 0, 0, 0)).unwrap();
-    builder
-        .apply(&a.transfer(ia, b.address(), 0, 1_000, 5, 1))
-        .unwrap();
-    builder
-        .apply(&a.transfer(ia, Address::repeat_byte(9), 1, 700, 0, 2))
-        .unwrap();
-    builder
-        .apply(&b.withdraw(ib, b.address(), 0, 2_000, 3, 1))
-        .unwrap();
-    builder.apply(&b.full_exit(ib, 1)).unwrap();
-    let witness = builder.finish().unwrap();
+    let requests = [
+        d.deposit(0, 3_000),
+        d.change_pubkey(2, 0, 0, 0),
+        a.transfer(ia, b.address(), 0, 1_000, 5, 1),
+        a.transfer(ia, Address::repeat_byte(9), 1, 700, 0, 2),
+        b.withdraw(ib, b.address(), 0, 2_000, 3, 1),
+        b.full_exit(ib, 1),
+    ];
+    let witness = BatchBuilder::build(&mut state, slots, &requests).unwrap();
     let kinds: Vec<u8> = witness.slots.iter().map(|s| s.op.op_type()).collect();
     assert_eq!(kinds, vec![1, 2, 3, 4, 5, 6, 0]);
 

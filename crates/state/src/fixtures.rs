@@ -152,3 +152,19 @@ pub fn onboard<S: Storage>(s: &mut State<S>, u: &User, amount: u128) -> u32 {
     s.apply(&u.change_pubkey(id, 0, 0, 0)).unwrap();
     id
 }
+
+/// Three tokens and users 1, 2 and 3 onboarded with `amount` of tokens 0 and 1 and their keys
+/// registered, the first the fee account; the batch and block sealed. Returns their ids.
+pub fn three_users<S: Storage>(storage: S, amount: u128) -> (State<S>, [User; 3], [u32; 3]) {
+    let mut state = state_with_tokens(storage, 3);
+    let users = [User::new(1), User::new(2), User::new(3)];
+    let ids = [
+        onboard(&mut state, &users[0], amount),
+        onboard(&mut state, &users[1], amount),
+        onboard(&mut state, &users[2], amount),
+    ];
+    state.set_fee_account(AccountId(ids[0])).unwrap();
+    state.seal_batch().unwrap();
+    state.seal_block().unwrap();
+    (state, users, ids)
+}

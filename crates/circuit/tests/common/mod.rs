@@ -5,9 +5,8 @@ use zkr_circuit::{BatchAssignment, BatchBuilder, BatchCircuit, BatchWitness};
 use zkr_state::OpRequest;
 use zkr_state::State;
 use zkr_state::account::Account;
-use zkr_state::fixtures::{User, config, onboard, state_with_tokens};
+use zkr_state::fixtures::{User, config, three_users};
 use zkr_state::storage::MemoryStorage;
-use zkr_types::AccountId;
 
 /// Three onboarded users (ETH and token 1, keys registered); A is the fee account.
 pub struct Fx {
@@ -21,14 +20,7 @@ pub struct Fx {
 }
 
 pub fn fixture() -> Fx {
-    let mut state = state_with_tokens(MemoryStorage::new(), 3);
-    let (a, b, c) = (User::new(1), User::new(2), User::new(3));
-    let ia = onboard(&mut state, &a, 1_000_000);
-    let ib = onboard(&mut state, &b, 1_000_000);
-    let ic = onboard(&mut state, &c, 1_000_000);
-    state.set_fee_account(AccountId(ia)).unwrap();
-    state.seal_batch().unwrap();
-    state.seal_block().unwrap();
+    let (state, [a, b, c], [ia, ib, ic]) = three_users(MemoryStorage::new(), 1_000_000);
     Fx {
         state,
         a,
@@ -42,13 +34,7 @@ pub fn fixture() -> Fx {
 
 /// The witness of `requests` applied in a batch of `slots` slots (each must be accepted).
 pub fn batch(fx: &mut Fx, requests: &[OpRequest], slots: usize) -> BatchWitness {
-    let mut builder = BatchBuilder::new(&mut fx.state, slots).unwrap();
-    for r in requests {
-        builder
-            .apply(r)
-            .unwrap_or_else(|e| panic!("{r:?} rejected: {e}"));
-    }
-    builder.finish().unwrap()
+    BatchBuilder::build(&mut fx.state, slots, requests).unwrap_or_else(|e| panic!("rejected: {e}"))
 }
 
 /// The first violated rule of `w` against its own commitment.

@@ -229,9 +229,7 @@ fn one_op_batches() -> Result<Vec<(&'static str, BatchWitness)>> {
         onboard(&mut state, &b, 10_000);
         state.set_fee_account(AccountId(ia)).unwrap();
         state.seal_batch()?;
-        let mut builder = BatchBuilder::new(&mut state, 1)?;
-        builder.apply(&make(ia))?;
-        out.push((name, builder.finish()?));
+        out.push((name, BatchBuilder::build(&mut state, 1, [&make(ia)])?));
     }
     Ok(out)
 }

@@ -35,11 +35,7 @@ pub fn run<S: Storage>(
             state.register_token()?;
         }
         state.set_fee_account(AccountId(record.fee_account))?;
-        let mut builder = BatchBuilder::new(&mut state, slots)?;
-        for op in &ops {
-            builder.apply(&op.request)?;
-        }
-        let witness = builder.finish()?;
+        let witness = BatchBuilder::build(&mut state, slots, ops.iter().map(|op| &op.request))?;
         let root = fr_to_decimal(&witness.new_root);
         if root != record.root {
             return Err(NodeError::Diverged {
