@@ -7,8 +7,8 @@
 mod common;
 
 use ark_ff::Field;
-use common::state_of;
-use zkr_circuit::witness::{FeeWitness, no_signature};
+use common::{hand_batch, state_of, update_between};
+use zkr_circuit::witness::no_signature;
 use zkr_circuit::{BatchCircuit, BatchWitness, SlotWitness};
 use zkr_crypto::Fr;
 use zkr_state::account::Account;
@@ -16,9 +16,8 @@ use zkr_state::fixtures::{CHAIN, User};
 use zkr_state::storage::MemoryStorage;
 use zkr_state::{OpRequest, State, StateError};
 use zkr_types::op::{ChangePubKeyOp, DepositOp, FullExitOp, Op, TransferToNewOp, WithdrawOp};
-use zkr_types::params::MAX_FEE_TOKENS_PER_BATCH;
 use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw, pubkey_hash};
-use zkr_types::{AccountId, Address, Amount, BatchNumber, Nonce, TokenId};
+use zkr_types::{AccountId, Address, Amount, Nonce, TokenId};
 
 const K: AccountId = AccountId(1);
 const FEE_ACCOUNT: AccountId = AccountId(0);
@@ -113,11 +112,8 @@ fn slot(
     op: Op,
     signature: L2Signature,
 ) -> SlotWitness {
-    let mut a = before.probe(K, TokenId(0)).unwrap();
+    let a = update_between(before, after, K);
     let b = after.probe(K, TokenId(0)).unwrap();
-    a.after = b.before.clone();
-    a.root_after = b.root_before;
-    assert!(a.is_consistent());
     SlotWitness {
         op,
         a,
@@ -132,22 +128,7 @@ fn witness(
     last: &mut State<MemoryStorage>,
     slots: Vec<SlotWitness>,
 ) -> BatchWitness {
-    let fees = (0..MAX_FEE_TOKENS_PER_BATCH)
-        .map(|_| FeeWitness {
-            token: TokenId(0),
-            amount: 0,
-            update: last.probe(FEE_ACCOUNT, TokenId(0)).unwrap(),
-        })
-        .collect();
-    BatchWitness {
-        batch_number: BatchNumber(1),
-        chain_id: CHAIN,
-        fee_account: FEE_ACCOUNT,
-        old_root: first.root().unwrap(),
-        new_root: last.root().unwrap(),
-        slots,
-        fees,
-    }
+    hand_batch(first, last, slots, FEE_ACCOUNT, 0)
 }
 
 fn first_violation(w: &BatchWitness) -> Option<(&'static str, Option<usize>)> {
@@ -236,10 +217,7 @@ fn a_pre_keyed_owner_less_leaf_takes_no_deposit_and_no_new_account() {
         Nonce(0),
     )
     .unwrap();
-    let mut a = s1.probe(FEE_ACCOUNT, TokenId(0)).unwrap();
-    let after = mid.probe(FEE_ACCOUNT, TokenId(0)).unwrap();
-    a.after = after.before;
-    a.root_after = after.root_before;
+    let a = update_between(&mut s1, &mut mid, FEE_ACCOUNT);
     let op = Op::TransferToNew(TransferToNewOp {
         from: FEE_ACCOUNT,
         to_id: K,
@@ -248,11 +226,7 @@ fn a_pre_keyed_owner_less_leaf_takes_no_deposit_and_no_new_account() {
         amount: Amount(STOLEN),
         fee: Amount(0),
     });
-    let mut b = mid.probe(K, TokenId(0)).unwrap();
-    let b_after = s2.probe(K, TokenId(0)).unwrap();
-    b.after = b_after.before;
-    b.root_after = b_after.root_before;
-    assert!(a.is_consistent() && b.is_consistent());
+    let b = update_between(&mut mid, &mut s2, K);
     let transfer = SlotWitness {
         op,
         a,

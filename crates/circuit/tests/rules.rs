@@ -6,15 +6,13 @@
 mod common;
 
 use ark_ff::{AdditiveGroup, Field};
-use common::{Fx, batch, fixture, state_of, violated, violated_by};
-use zkr_circuit::witness::FeeWitness;
+use common::{Fx, batch, fixture, hand_batch, state_of, update_between, violated, violated_by};
 use zkr_circuit::{BatchAssignment, BatchCircuit, BatchWitness, SlotWitness};
 use zkr_crypto::{Fr, poseidon};
 use zkr_state::account::Account;
 use zkr_state::fixtures::{CHAIN, User};
 use zkr_types::commitment::BatchCommitment;
 use zkr_types::op::{Op, WithdrawOp};
-use zkr_types::params::MAX_FEE_TOKENS_PER_BATCH;
 use zkr_types::tx::{L2Signature, Transfer, Withdraw, address_to_fr, pubkey_hash};
 use zkr_types::{AccountId, Address, Amount, BatchNumber, ChainId, Nonce, TokenId};
 
@@ -283,39 +281,23 @@ fn rejects_a_fee_credit_past_max_balance() {
         Nonce(0),
     )
     .unwrap();
-    let mut a = s0.probe(AccountId(1), TokenId(0)).unwrap();
+    let a = update_between(&mut s0, &mut s1, AccountId(1));
     let b = s1.probe(AccountId(1), TokenId(0)).unwrap();
-    a.after = b.before.clone();
-    a.root_after = b.root_before;
-    assert!(a.is_consistent());
-    let fees = (0..MAX_FEE_TOKENS_PER_BATCH)
-        .map(|k| FeeWitness {
+    let slots = vec![SlotWitness {
+        op: Op::Withdraw(WithdrawOp {
+            account_id: AccountId(1),
             token: TokenId(0),
-            amount: if k == 0 { 10 } else { 0 },
-            update: s1.probe(AccountId(0), TokenId(0)).unwrap(),
-        })
-        .collect();
-    let w = BatchWitness {
-        batch_number: BatchNumber(1),
-        chain_id: CHAIN,
-        fee_account: AccountId(0),
-        old_root: s0.root().unwrap(),
-        // No state holds 2^128 + 4: whatever root is claimed, the credit overflows first.
-        new_root: s1.root().unwrap(),
-        slots: vec![SlotWitness {
-            op: Op::Withdraw(WithdrawOp {
-                account_id: AccountId(1),
-                token: TokenId(0),
-                amount: Amount(1),
-                fee: Amount(10),
-                to: user.address(),
-            }),
-            a,
-            b,
-            signature: wd.signature,
-        }],
-        fees,
-    };
+            amount: Amount(1),
+            fee: Amount(10),
+            to: user.address(),
+        }),
+        a,
+        b,
+        signature: wd.signature,
+    }];
+    // No state holds 2^128 + 4: whatever root is claimed (here `s1`'s), the credit overflows
+    // first.
+    let w = hand_batch(&mut s0, &mut s1, slots, AccountId(0), 10);
     let rule = BatchCircuit::new(w).unwrap().check().unwrap().unwrap();
     assert_eq!((rule.label, rule.slot), ("fee_balance_range", None));
 }

@@ -1,12 +1,16 @@
 //! Fixtures shared by the circuit's integration tests.
 #![allow(dead_code)]
 
-use zkr_circuit::{BatchAssignment, BatchBuilder, BatchCircuit, BatchWitness};
+use zkr_circuit::witness::FeeWitness;
+use zkr_circuit::{BatchAssignment, BatchBuilder, BatchCircuit, BatchWitness, SlotWitness};
 use zkr_state::OpRequest;
 use zkr_state::State;
 use zkr_state::account::Account;
-use zkr_state::fixtures::{User, config, three_users};
+use zkr_state::fixtures::{CHAIN, User, config, three_users};
 use zkr_state::storage::MemoryStorage;
+use zkr_state::witness::AccountUpdate;
+use zkr_types::params::MAX_FEE_TOKENS_PER_BATCH;
+use zkr_types::{AccountId, BatchNumber, TokenId};
 
 /// Three onboarded users (ETH and token 1, keys registered); A is the fee account.
 pub struct Fx {
@@ -62,4 +66,46 @@ pub fn state_of(accounts: Vec<Account>) -> State<MemoryStorage> {
     s.load_genesis(accounts).unwrap();
     s.set_witness_mode(true);
     s
+}
+
+/// The update of account `id`'s ETH leaf from what `before` holds to what `after` holds (the
+/// paths are `before`'s): a slot's update for a transition the native code would not make.
+pub fn update_between(
+    before: &mut State<MemoryStorage>,
+    after: &mut State<MemoryStorage>,
+    id: AccountId,
+) -> AccountUpdate {
+    let mut u = before.probe(id, TokenId(0)).unwrap();
+    let to = after.probe(id, TokenId(0)).unwrap();
+    u.after = to.before;
+    u.root_after = to.root_before;
+    assert!(u.is_consistent());
+    u
+}
+
+/// Batch 1 taking `first` to `last` through `slots`, crediting `fee` ETH to `fee_account`
+/// (in `last`) in the first fee credit, nothing in the others.
+pub fn hand_batch(
+    first: &mut State<MemoryStorage>,
+    last: &mut State<MemoryStorage>,
+    slots: Vec<SlotWitness>,
+    fee_account: AccountId,
+    fee: u128,
+) -> BatchWitness {
+    let fees = (0..MAX_FEE_TOKENS_PER_BATCH)
+        .map(|k| FeeWitness {
+            token: TokenId(0),
+            amount: if k == 0 { fee } else { 0 },
+            update: last.probe(fee_account, TokenId(0)).unwrap(),
+        })
+        .collect();
+    BatchWitness {
+        batch_number: BatchNumber(1),
+        chain_id: CHAIN,
+        fee_account,
+        old_root: first.root().unwrap(),
+        new_root: last.root().unwrap(),
+        slots,
+        fees,
+    }
 }
