@@ -14,7 +14,7 @@ use zkr_state::witness::{AccountUpdate, LeafState};
 use zkr_types::TypesError;
 use zkr_types::float::{pack_amount, pack_fee};
 use zkr_types::op::Op;
-use zkr_types::tx::{L2Signature, address_to_fr};
+use zkr_types::tx::{L2Signature, PubKeyJson, address_to_fr};
 
 /// The fields of an account leaf, with the balance of one token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,11 +136,25 @@ impl UpdateAssignment {
     }
 }
 
-impl SignatureAssignment {
-    fn of(s: &L2Signature) -> Self {
+impl From<&L2Signature> for SignatureAssignment {
+    fn from(s: &L2Signature) -> Self {
         SignatureAssignment {
             pub_x: s.pub_key.x,
             pub_y: s.pub_key.y,
+            r8x: s.r8x,
+            r8y: s.r8y,
+            s: s.s,
+        }
+    }
+}
+
+impl From<&SignatureAssignment> for L2Signature {
+    fn from(s: &SignatureAssignment) -> Self {
+        L2Signature {
+            pub_key: PubKeyJson {
+                x: s.pub_x,
+                y: s.pub_y,
+            },
             r8x: s.r8x,
             r8y: s.r8y,
             s: s.s,
@@ -162,7 +176,7 @@ impl SlotAssignment {
             new_pubkey_hash: Fr::ZERO,
             a: UpdateAssignment::of(&w.a),
             b: UpdateAssignment::of(&w.b),
-            signature: SignatureAssignment::of(&w.signature),
+            signature: SignatureAssignment::from(&w.signature),
             fee_slot: Fr::ZERO,
         };
         let mut fee = None;

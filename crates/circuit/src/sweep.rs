@@ -17,15 +17,16 @@
 use crate::assignment::BatchAssignment;
 use crate::batch::{BatchCircuit, Statement};
 use crate::witness::{BatchBuilder, BatchWitness};
-use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
+use ark_ff::{AdditiveGroup, PrimeField};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use zkr_crypto::Fr;
+use zkr_crypto::field::fr_to_be_bytes;
 use zkr_state::fixtures::{CHAIN, User, three_users};
 use zkr_state::storage::MemoryStorage;
 use zkr_state::{DepositRequest, FullExitRequest, OpRequest, State};
 use zkr_types::op::{Op, op_elements, op_type, parse_pubdata, pubdata_len};
-use zkr_types::tx::{L2Signature, L2Tx, PubKeyJson, Transfer, Withdraw};
+use zkr_types::tx::{L2Signature, L2Tx, Transfer, Withdraw};
 use zkr_types::{AccountId, Address, ChainId};
 
 /// Which Merkle-path siblings to mutate.
@@ -246,7 +247,7 @@ fn set(assignment: &mut BatchAssignment, index: usize, value: Fr) {
 
 /// The bytes of a field element below `2^(8 * n)`, big-endian, or `None`.
 fn be_bytes(e: &Fr, n: usize) -> Option<Vec<u8>> {
-    let all = e.into_bigint().to_bytes_be();
+    let all = fr_to_be_bytes(e);
     let (high, low) = all.split_at(all.len() - n);
     high.iter().all(|b| *b == 0).then(|| low.to_vec())
 }
@@ -288,19 +289,6 @@ fn meta_parts(meta: &Fr) -> Option<(u64, u32, u32)> {
     (fee_account < 1 << 24).then_some((word as u64, (word >> 64) as u32, fee_account))
 }
 
-fn signature_of(a: &BatchAssignment, slot: usize) -> L2Signature {
-    let s = &a.slots[slot].signature;
-    L2Signature {
-        pub_key: PubKeyJson {
-            x: s.pub_x,
-            y: s.pub_y,
-        },
-        r8x: s.r8x,
-        r8y: s.r8y,
-        s: s.s,
-    }
-}
-
 /// The native request that would produce `op` in `slot` of the mutated assignment, or why
 /// there is none.
 fn request_for(
@@ -330,7 +318,7 @@ fn request_for(
             amount,
             fee,
             nonce: nonce(from)?,
-            signature: signature_of(mutated, slot),
+            signature: L2Signature::from(&mutated.slots[slot].signature),
         })))
     };
     Ok(match op {
@@ -356,7 +344,7 @@ fn request_for(
             amount: w.amount,
             fee: w.fee,
             nonce: nonce(w.account_id)?,
-            signature: signature_of(mutated, slot),
+            signature: L2Signature::from(&mutated.slots[slot].signature),
         })),
         Op::ChangePubKey(c) => {
             // The owner's Ethereum authorization is checked by L1, not the circuit: the only
@@ -371,7 +359,7 @@ fn request_for(
             r.fee_token = c.fee_token;
             r.fee = c.fee;
             r.nonce = c.nonce;
-            r.signature = signature_of(mutated, slot);
+            r.signature = L2Signature::from(&mutated.slots[slot].signature);
             OpRequest::Tx(L2Tx::ChangePubKey(r))
         }
     })

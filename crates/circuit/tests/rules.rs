@@ -47,16 +47,7 @@ fn raw_message(
 fn resign_transfer(a: &mut BatchAssignment, user: &User, from: u32) {
     let s = &a.slots[0];
     let m = raw_message(3, from, 0, 1, s.fee_packed, s.amount_packed, s.address);
-    set_signature(a, 0, &L2Signature::sign(&user.l2, &m));
-}
-
-fn set_signature(a: &mut BatchAssignment, slot: usize, sig: &L2Signature) {
-    let s = &mut a.slots[slot].signature;
-    s.pub_x = sig.pub_key.x;
-    s.pub_y = sig.pub_key.y;
-    s.r8x = sig.r8x;
-    s.r8y = sig.r8y;
-    s.s = sig.s;
+    a.slots[0].signature = (&L2Signature::sign(&user.l2, &m)).into();
 }
 
 fn transfer_batch(fx: &mut Fx, to: Address, fee: u128) -> BatchWitness {
@@ -93,7 +84,7 @@ fn rejects_a_zero_receiver_for_transfer_transfer_to_new_and_withdraw() {
     let mut a = w.assignment().unwrap();
     a.slots[0].address = Fr::ZERO;
     let m = raw_message(5, fx.ib, 0, 1, Fr::ZERO, Fr::from(500u64), Fr::ZERO);
-    set_signature(&mut a, 0, &L2Signature::sign(&fx.b.l2, &m));
+    a.slots[0].signature = (&L2Signature::sign(&fx.b.l2, &m)).into();
     assert_eq!(violated_by(&a), Some("address_not_zero"));
 }
 
