@@ -12,6 +12,7 @@ use ark_ff::AdditiveGroup;
 use zkr_crypto::Fr;
 use zkr_state::witness::{AccountUpdate, LeafState};
 use zkr_types::TypesError;
+use zkr_types::commitment::BatchCommitment;
 use zkr_types::float::{pack_amount, pack_fee};
 use zkr_types::op::Op;
 use zkr_types::tx::{L2Signature, PubKeyJson, address_to_fr};
@@ -228,7 +229,14 @@ impl SlotAssignment {
 impl BatchWitness {
     /// The circuit's values for this witness.
     pub fn assignment(&self) -> Result<BatchAssignment, TypesError> {
-        let parts = self.commitment()?;
+        self.assignment_with(&self.commitment()?)
+    }
+
+    /// The circuit's values, given this witness's commitment `parts` (for the challenge).
+    pub(crate) fn assignment_with(
+        &self,
+        parts: &BatchCommitment,
+    ) -> Result<BatchAssignment, TypesError> {
         let fee_tokens: Vec<u16> = self.fees.iter().map(|f| f.token.0).collect();
         Ok(BatchAssignment {
             batch_number: Fr::from(self.batch_number.0),

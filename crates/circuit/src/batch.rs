@@ -59,9 +59,10 @@ pub struct Synthesis {
 impl BatchCircuit {
     /// The circuit proving `witness`, with its commitment as the public input.
     pub fn new(witness: BatchWitness) -> Result<Self, zkr_types::TypesError> {
+        let parts = witness.commitment()?;
         Ok(BatchCircuit {
-            commitment: Some(witness.commitment()?.commitment()),
-            assignment: witness.assignment()?,
+            commitment: Some(parts.commitment()),
+            assignment: witness.assignment_with(&parts)?,
         })
     }
 
