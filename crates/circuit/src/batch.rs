@@ -3,11 +3,11 @@
 use crate::assignment::BatchAssignment;
 use crate::gadgets::bits::range_check;
 use crate::gadgets::poseidon::poseidon;
-use crate::gadgets::{FrVar, GResult};
+use crate::gadgets::{FrVar, GResult, enforce_nonzero_if};
 use crate::slot::{BatchCtx, RuleSpan, synthesize_slot};
 use crate::update::{LeafVars, PathIndex, PathVars, update, wit};
 use crate::witness::BatchWitness;
-use ark_ff::{AdditiveGroup, Field};
+use ark_ff::Field;
 use ark_r1cs_std::GR1CSVar;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::eq::EqGadget;
@@ -136,10 +136,7 @@ impl BatchCircuit {
             range_check(&after.balance, 128)?;
             ctx.close("fee_balance_range", None, m);
             let m = ctx.mark();
-            let inv = FrVar::new_witness(cs.clone(), || {
-                Ok(before.owner.value()?.inverse().unwrap_or(Fr::ZERO))
-            })?;
-            (&before.owner * inv - Fr::ONE).mul_equals(&total, &FrVar::zero())?;
+            enforce_nonzero_if(&cs, &total, &before.owner)?;
             ctx.close("fee_account_exists", None, m);
             let m = ctx.mark();
             ctx.root = update(&ctx.root, &before, &after, &fee_account, token, &paths)?.root;

@@ -8,7 +8,7 @@ use crate::gadgets::bits::{range_check, to_bits_le};
 use crate::gadgets::eddsa;
 use crate::gadgets::float::{enforce_canonical, unpack};
 use crate::gadgets::poseidon::poseidon;
-use crate::gadgets::{BoolVar, FrVar, GResult};
+use crate::gadgets::{BoolVar, FrVar, GResult, enforce_nonzero_if};
 use crate::pubdata::{Field, elements};
 use crate::update::{LeafVars, PathIndex, PathVars, update, wit};
 use ark_ff::{AdditiveGroup, Field as _};
@@ -92,12 +92,6 @@ fn enforce_empty_if(cond: &FrVar, leaf: &LeafVars, balance_root: &FrVar) -> GRes
     enforce_zero_product(cond, &leaf.pubkey_hash)?;
     enforce_zero_product(cond, &leaf.nonce)?;
     enforce_zero_product(cond, &(balance_root - empty_balance_root()))
-}
-
-/// Enforces `x != 0` when `cond` is 1 (1 constraint and an inverse hint).
-fn enforce_nonzero_if(cs: &ConstraintSystemRef<Fr>, cond: &FrVar, x: &FrVar) -> GResult<()> {
-    let inv = FrVar::new_witness(cs.clone(), || Ok(x.value()?.inverse().unwrap_or(Fr::ZERO)))?;
-    enforce_zero_product(cond, &(x * inv - Fr::ONE))
 }
 
 /// A point of a signature, allocated.

@@ -40,3 +40,18 @@ pub fn lin(coeffs: &[Fr], vars: &[FrVar], constant: Fr) -> FrVar {
         Some(a) => FrVar::Var(a.add_constant(k)),
     }
 }
+
+/// Enforces `x != 0` when `cond` is 1 (and nothing when it is 0): `(x * inv - 1) * cond == 0`
+/// with the prover's inverse of `x` as a hint. One constraint.
+pub fn enforce_nonzero_if(
+    cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+    cond: &FrVar,
+    x: &FrVar,
+) -> GResult<()> {
+    use ark_ff::{AdditiveGroup, Field};
+    use ark_r1cs_std::GR1CSVar;
+    use ark_r1cs_std::alloc::AllocVar;
+    use ark_r1cs_std::fields::FieldVar;
+    let inv = FrVar::new_witness(cs.clone(), || Ok(x.value()?.inverse().unwrap_or(Fr::ZERO)))?;
+    (x * inv - Fr::ONE).mul_equals(cond, &FrVar::zero())
+}
