@@ -12,6 +12,8 @@ contract ZkrBatchVerifier {
     uint256 public constant SLOTS = 8;
     /// @notice Keccak-256 digest of the circuit's constraint matrices.
     bytes32 public constant SHAPE_DIGEST = 0x3e545c254b1410879f3327dfc76f2ea7559412a0441e9cce710fe44615f450c5;
+    /// @notice True when these keys come from the insecure dev setup: anyone can forge proofs.
+    bool public constant INSECURE_DEV_SETUP = true;
 
     // Gas forwarded to the precompiles: several times their EIP-1108 prices (150, 6,000 and
     // 45,000 + 4 * 34,000), so a malformed proof fails cheaply instead of burning all gas.

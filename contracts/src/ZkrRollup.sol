@@ -24,6 +24,18 @@ contract ZkrRollup {
     /// short enough that a censored user reaches exodus in weeks, not never.
     uint64 public constant MIN_PRIORITY_DEADLINE = 1 hours;
     uint64 public constant MAX_PRIORITY_DEADLINE = 30 days;
+    /// @notice A priority operation's deadline is at least this long after the previous one's,
+    /// so deadlines cannot pile up faster than the operator serves them (see docs/contracts.md).
+    uint64 public constant PRIORITY_OP_SPACING = 2 seconds;
+    /// @notice Upper bound of `priorityFee`, so a deployer cannot price users out of forced exits.
+    uint128 public constant MAX_PRIORITY_FEE = 0.01 ether;
+    /// @notice Root of the empty state tree (docs/protocol.md §3.1).
+    uint256 public constant EMPTY_TREE_ROOT =
+        2085863352650296154416834486414885723450625110950859991172633032032759168625;
+    /// @dev Root of an empty balance tree, and of an empty account subtree per level (index =
+    /// levels above the leaves; 0 is the empty leaf). Checked against Poseidon in the tests.
+    uint256 internal constant EMPTY_BALANCE_ROOT =
+        7166733538749145097044835779501529184583030407883999216862943858482812218900;
 
     // ------------------------------------------------------------------ configuration
 
@@ -36,6 +48,17 @@ contract ZkrRollup {
     uint64 public immutable priorityDeadline;
     /// @notice The account that commits batches and registers tokens.
     address public immutable operator;
+    /// @notice Wei every priority operation (deposit, full exit) pays in `msg.value`: what serving
+    /// it costs the operator, who is paid when the batch processing it executes.
+    uint128 public immutable priorityFee;
+    /// @notice `extcodehash` of the verifier and of Poseidon at deployment, for users to check
+    /// against what they trust (`zkr circuit export-verifier`, circomlib's bytecode).
+    bytes32 public immutable verifierCodeHash;
+    bytes32 public immutable poseidon4CodeHash;
+    bytes32 public immutable poseidon6CodeHash;
+    /// @notice True when the verifier's keys come from the insecure dev setup: anyone can forge
+    /// proofs, so this deployment must never hold real funds.
+    bool public immutable insecureDevVerifier;
     /// @dev EIP-712 domain separator at deployment, and the chain it is for (see
     /// `DOMAIN_SEPARATOR()`).
     bytes32 private immutable deployedDomainSeparator;
@@ -55,6 +78,8 @@ contract ZkrRollup {
         bytes32 hash;
         uint64 expiresAt;
         uint8 opType;
+        /// @dev who paid its fee (refunded in exodus if no batch processed it); 0 once refunded
+        address payer;
     }
 
     struct DepositRecord {
@@ -71,6 +96,8 @@ contract ZkrRollup {
     uint64 public committedPriorityOps;
     /// @notice First priority operation not yet executed.
     uint64 public firstUnexecutedPriorityOp;
+    /// @notice Deadline of the last priority operation requested.
+    uint64 public lastPriorityDeadline;
 
     struct StoredBatch {
         uint256 commitment;
@@ -108,6 +135,11 @@ contract ZkrRollup {
     event BatchesReverted(uint64 newTotalBatchesCommitted);
     event PendingBalanceCredited(address indexed owner, uint16 indexed token, uint128 amount);
     event Withdrawal(address indexed owner, uint16 indexed token, uint128 amount);
+    event WithdrawalTo(address indexed owner, address indexed recipient, uint16 indexed token, uint128 amount);
+    event PriorityFeesEarned(uint64 indexed batchNumber, uint128 amount);
+    event PriorityFeeRefunded(uint64 indexed priorityIndex, address indexed payer, uint128 amount);
+    /// @notice Emitted at deployment when the verifier's keys are the public dev keys.
+    event InsecureDevVerifier(address verifier);
     event ExodusModeActivated(uint64 expiredPriorityIndex);
     event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 token, uint128 amount);
     event DepositRefunded(uint64 indexed priorityIndex, address indexed to, uint16 token, uint128 amount);
@@ -146,10 +178,19 @@ contract ZkrRollup {
     error NotARefundableDeposit(uint64 index);
     error NoCode(address target);
     error PriorityDeadlineOutOfRange(uint64 deadline);
+    error PriorityFeeOutOfRange(uint128 fee);
+    error WrongPriorityFee(uint128 required, uint256 given);
+    error DepositBelowMinimum(uint256 minimum, uint256 given);
+    error TokenBalanceShrank(uint16 token, uint256 held, uint256 owed);
+    error NotAGenesisRoot(uint256 root);
+    error NotARefundableFee(uint64 index);
 
     // ------------------------------------------------------------------ setup
 
-    /// @param genesisRoot the state root of the empty tree (docs/protocol.md §3.1).
+    /// @param priorityFee_ wei each priority operation pays, at most `MAX_PRIORITY_FEE`.
+    /// @param genesisRoot the state root to start from: the empty tree (`EMPTY_TREE_ROOT`), or
+    /// the empty tree with the operator's fee account (owner `operator_`, nothing else) at id 0.
+    /// Nothing else is accepted: a deployer cannot give itself a balance to exit with.
     constructor(
         IZkrVerifier verifier_,
         IPoseidon4 poseidon4_,
@@ -157,22 +198,34 @@ contract ZkrRollup {
         address operator_,
         uint32 chainId_,
         uint64 priorityDeadline_,
+        uint128 priorityFee_,
         uint256 genesisRoot
     ) {
         if (operator_ == address(0)) revert ZeroAddress();
-        if (genesisRoot >= R) revert NotInField();
         if (address(verifier_).code.length == 0) revert NoCode(address(verifier_));
         if (address(poseidon4_).code.length == 0) revert NoCode(address(poseidon4_));
         if (address(poseidon6_).code.length == 0) revert NoCode(address(poseidon6_));
         if (priorityDeadline_ < MIN_PRIORITY_DEADLINE || priorityDeadline_ > MAX_PRIORITY_DEADLINE) {
             revert PriorityDeadlineOutOfRange(priorityDeadline_);
         }
+        if (priorityFee_ > MAX_PRIORITY_FEE) revert PriorityFeeOutOfRange(priorityFee_);
         verifier = verifier_;
         poseidon4 = poseidon4_;
         poseidon6 = poseidon6_;
         operator = operator_;
         chainId = chainId_;
         priorityDeadline = priorityDeadline_;
+        priorityFee = priorityFee_;
+        if (genesisRoot != EMPTY_TREE_ROOT && genesisRoot != _rootWithFeeAccount(poseidon4_, operator_)) {
+            revert NotAGenesisRoot(genesisRoot);
+        }
+        verifierCodeHash = address(verifier_).codehash;
+        poseidon4CodeHash = address(poseidon4_).codehash;
+        poseidon6CodeHash = address(poseidon6_).codehash;
+        // Every generated verifier answers; one that does not is not ours.
+        bool insecure = verifier_.INSECURE_DEV_SETUP();
+        insecureDevVerifier = insecure;
+        if (insecure) emit InsecureDevVerifier(address(verifier_));
         lastExecutedRoot = genesisRoot;
         batches[0].newRoot = genesisRoot;
         tokens.push(address(0));
@@ -180,6 +233,34 @@ contract ZkrRollup {
         deployedChainId = block.chainid;
         deployedDomainSeparator = _domainSeparator();
         emit TokenRegistered(0, address(0));
+    }
+
+    /// @dev The empty tree with leaf 0 = (owner, key hash 0, nonce 0, empty balances): 13 hashes.
+    function _rootWithFeeAccount(IPoseidon4 p4, address owner) internal view returns (uint256 node) {
+        node = p4.poseidon([uint256(uint160(owner)), 0, 0, EMPTY_BALANCE_ROOT]);
+        for (uint256 level = 0; level < ACCOUNT_TREE_DEPTH; level++) {
+            uint256 e = _emptyAccountSubtree(level);
+            node = p4.poseidon([node, e, e, e]);
+        }
+    }
+
+    /// @dev Root of an empty account subtree `level` levels above the leaves.
+    function _emptyAccountSubtree(uint256 level) internal pure returns (uint256) {
+        uint256[12] memory e = [
+            787681627911494947260045977380234427373464113145165708066504417781307716591,
+            2466582552511595902978317205536551384171665322924187048238481864198477179261,
+            8862501260441400414104121305826789099733517581674595892838967154102969331772,
+            12699661315478278360324396091849944057392621371641226982853217193063954636605,
+            11618539252164253774613262252971441188583746496529020712116580791521166409756,
+            10167662087164543863853685508201313590280643088180645955659288947846587672276,
+            6367188759298850360304916160514082477215903315095406307698651398780582582904,
+            21128257454323522357397052031888265513518591074394203585277752676177238706035,
+            16932150780571543534179004090655301050662666901939760169777928748586960079677,
+            3528992773266604807377149485572487208055663052772036098630017975863606964651,
+            10038427894658308657397129482816901558485493108468764179141994736408339719148,
+            7352198249738899349184858499070621952590327377726339829759542139633326607573
+        ];
+        return e[level];
     }
 
     /// @notice EIP-712 domain separator of ChangePubKey authorizations on the current chain: after
@@ -253,9 +334,13 @@ contract ZkrRollup {
 
     // ------------------------------------------------------------------ tokens
 
-    /// @notice Registers an ERC-20 token under the next id.
+    /// @notice Registers an ERC-20 token under the next id. Policy (docs/contracts.md): tokens
+    /// whose balances change without transfers are not registered; fee-on-transfer tokens are
+    /// credited what arrives; a token found holding less than the contract owes takes no more
+    /// deposits (`TokenBalanceShrank`).
     function registerToken(address token) external onlyOperator notExodus {
         if (token == address(0)) revert ZeroAddress();
+        if (token.code.length == 0) revert NoCode(token);
         if (tokenIdPlusOne[token] != 0) revert TokenAlreadyRegistered(token);
         if (tokens.length >= MAX_TOKENS) revert TooManyTokens();
         uint16 id = uint16(tokens.length);
@@ -266,20 +351,35 @@ contract ZkrRollup {
 
     // ------------------------------------------------------------------ deposits and exits
 
+    /// @notice Deposits `msg.value - priorityFee` wei to `to` on L2. The deposit must be at least
+    /// the fee: nobody pays more to process a deposit than it is worth.
     function depositETH(address to) external payable nonReentrant notExodus {
-        if (msg.value > type(uint128).max) revert AmountTooLarge();
-        _deposit(to, 0, uint128(msg.value));
+        uint256 minimum = uint256(priorityFee) * 2;
+        if (msg.value < minimum) revert DepositBelowMinimum(minimum, msg.value);
+        uint256 amount = msg.value - priorityFee;
+        if (amount > type(uint128).max) revert AmountTooLarge();
+        _deposit(to, 0, uint128(amount));
     }
 
     /// @notice Deposits `amount` of `token`; the amount credited is what the contract received.
-    function depositERC20(address token, uint128 amount, address to) external nonReentrant notExodus {
+    /// `msg.value` must be exactly `priorityFee`.
+    function depositERC20(address token, uint128 amount, address to) external payable nonReentrant notExodus {
+        _requireFee();
         uint16 id = tokenId(token);
         if (id == 0) revert TokenNotRegistered(token);
         uint256 before = IERC20(token).balanceOf(address(this));
+        // A token whose balances shrink on their own (negative rebase, slashing) leaves the
+        // contract owing more than it holds: no new deposits once that shows (docs/contracts.md).
+        uint256 owed = totalDeposited[id] + totalPending[id];
+        if (before < owed) revert TokenBalanceShrank(id, before, owed);
         _safeTransferFrom(token, msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
         if (received > type(uint128).max) revert AmountTooLarge();
         _deposit(to, id, uint128(received));
+    }
+
+    function _requireFee() internal view {
+        if (msg.value != priorityFee) revert WrongPriorityFee(priorityFee, msg.value);
     }
 
     function _deposit(address to, uint16 token, uint128 amount) internal {
@@ -295,8 +395,9 @@ contract ZkrRollup {
     }
 
     /// @notice Asks the operator to move the whole balance of `token` in `accountId` to L1;
-    /// pays only if `msg.sender` owns the account.
-    function requestFullExit(uint32 accountId, address token) external nonReentrant notExodus {
+    /// pays only if `msg.sender` owns the account. `msg.value` must be exactly `priorityFee`.
+    function requestFullExit(uint32 accountId, address token) external payable nonReentrant notExodus {
+        _requireFee();
         if (accountId >= MAX_ACCOUNTS) revert AccountIdOutOfRange(accountId);
         uint16 id = tokenId(token);
         bytes32 hash = keccak256(abi.encodePacked(Pubdata.FULL_EXIT, uint24(accountId), msg.sender, uint8(id)));
@@ -304,31 +405,58 @@ contract ZkrRollup {
         emit FullExitRequested(index, msg.sender, accountId, id);
     }
 
+    /// @dev Queues a priority operation. Its deadline is `priorityDeadline` from now, but never
+    /// less than `PRIORITY_OP_SPACING` after the previous one's: a burst of N requests gives the
+    /// operator `priorityDeadline + (N - 1) * PRIORITY_OP_SPACING` to serve the last of them.
     function _addPriorityOp(uint8 opType, bytes32 hash) internal returns (uint64 index) {
         index = totalPriorityOps;
         uint64 expiresAt = uint64(block.timestamp) + priorityDeadline;
-        priorityOps[index] = PriorityOp(hash, expiresAt, opType);
+        uint64 spaced = lastPriorityDeadline + PRIORITY_OP_SPACING;
+        if (spaced > expiresAt) expiresAt = spaced;
+        lastPriorityDeadline = expiresAt;
+        priorityOps[index] = PriorityOp(hash, expiresAt, opType, msg.sender);
         totalPriorityOps = index + 1;
         emit PriorityOpAdded(index, opType, hash, expiresAt);
     }
 
     // ------------------------------------------------------------------ withdrawals
 
-    /// @notice Pays `amount` of `owner`'s pending balance in `token` to `owner`. Anyone may call.
+    /// @notice Pays `amount` of `owner`'s pending balance in `token` to `owner`. Anyone may call
+    /// (it only ever pays the owner what is theirs, e.g. for a relayer paying the gas).
     function withdrawPendingBalance(address payable owner, address token, uint128 amount) external nonReentrant {
-        uint16 id = tokenId(token);
+        uint16 id = _debitPending(owner, token, amount);
+        _pay(id, token, owner, amount);
+        emit Withdrawal(owner, id, amount);
+    }
+
+    /// @notice Pays `amount` of the caller's pending balance in `token` to `recipient`: for an
+    /// owner that cannot receive (a contract that reverts, a holder the token blocks).
+    function withdrawPendingBalanceTo(address token, uint128 amount, address payable recipient)
+        external
+        nonReentrant
+    {
+        if (recipient == address(0)) revert ZeroAddress();
+        uint16 id = _debitPending(msg.sender, token, amount);
+        _pay(id, token, recipient, amount);
+        emit WithdrawalTo(msg.sender, recipient, id, amount);
+    }
+
+    function _debitPending(address owner, address token, uint128 amount) internal returns (uint16 id) {
+        id = tokenId(token);
         uint128 available = pendingBalances[owner][id];
         if (amount > available) revert InsufficientPendingBalance(available, amount);
         if (amount == 0) revert ZeroAmount();
         pendingBalances[owner][id] = available - amount;
         totalPending[id] -= amount;
+    }
+
+    function _pay(uint16 id, address token, address payable to, uint128 amount) internal {
         if (id == 0) {
-            (bool ok,) = owner.call{value: amount}("");
+            (bool ok,) = to.call{value: amount}("");
             if (!ok) revert TransferFailed();
         } else {
-            _safeTransfer(token, owner, amount);
+            _safeTransfer(token, to, amount);
         }
-        emit Withdrawal(owner, id, amount);
     }
 
     function _credit(address owner, uint16 token, uint128 amount) internal {
@@ -531,11 +659,17 @@ contract ZkrRollup {
             uint256 held = totalDeposited[ops[i].token];
             totalDeposited[ops[i].token] = held > ops[i].amount ? held - ops[i].amount : 0;
         }
+        uint64 served = s.priorityOpsEnd - firstUnexecutedPriorityOp;
         for (uint64 i = firstUnexecutedPriorityOp; i < s.priorityOpsEnd; i++) {
             delete priorityOps[i];
             delete depositRecords[i];
         }
         firstUnexecutedPriorityOp = s.priorityOpsEnd;
+        if (served != 0 && priorityFee != 0) {
+            uint128 earned = priorityFee * served;
+            _credit(operator, 0, earned);
+            emit PriorityFeesEarned(batchNumber, earned);
+        }
         lastExecutedRoot = s.newRoot;
         batchesExecuted = batchNumber;
         emit BatchExecuted(batchNumber, s.newRoot);
@@ -616,6 +750,19 @@ contract ZkrRollup {
         DepositRecord memory d = depositRecords[priorityIndex];
         _credit(d.to, d.token, d.amount);
         emit DepositRefunded(priorityIndex, d.to, d.token, d.amount);
+    }
+
+    /// @notice In exodus mode, returns the fee of a priority operation no executed batch
+    /// processed to whoever paid it. Once per operation. Anyone may call.
+    function refundPriorityFee(uint64 priorityIndex) external notExodusOff {
+        if (priorityIndex < firstUnexecutedPriorityOp || priorityIndex >= totalPriorityOps) {
+            revert NotARefundableFee(priorityIndex);
+        }
+        address payer = priorityOps[priorityIndex].payer;
+        if (payer == address(0) || priorityFee == 0) revert NotARefundableFee(priorityIndex);
+        priorityOps[priorityIndex].payer = address(0);
+        _credit(payer, 0, priorityFee);
+        emit PriorityFeeRefunded(priorityIndex, payer, priorityFee);
     }
 
     modifier notExodusOff() {

@@ -23,6 +23,14 @@ contract Handler {
     uint256 public ghostDeposited;
     uint256 public ghostCredited;
     uint256 public ghostPaid;
+    /// Priority fees paid in, and refunded in exodus.
+    uint256 public ghostFeesPaid;
+    uint256 public ghostFeesRefunded;
+    uint256 public ghostFeesEarned;
+    /// Deadline of the last priority operation, and requests whose deadline came less than
+    /// PRIORITY_OP_SPACING after it (or sooner than priorityDeadline from their request).
+    uint64 internal lastDeadline;
+    uint256 public deadlineViolations;
     /// What executed batches paid out of L2 (withdrawals and full exits).
     uint256 public ghostExecutedPayouts;
     uint64 public ghostMaxExecuted;
@@ -42,32 +50,57 @@ contract Handler {
     }
 
     function deposit(uint8 who, uint64 amount) external {
-        if (rollup.exodusMode() || amount == 0) return;
+        uint128 fee = rollup.priorityFee();
+        if (rollup.exodusMode() || amount < fee) return;
         address u = users[who % 3];
-        vm.deal(u, uint256(amount));
+        vm.deal(u, uint256(amount) + fee);
         vm.prank(u);
-        rollup.depositETH{value: amount}(u);
+        rollup.depositETH{value: uint256(amount) + fee}(u);
         ghostDeposited += amount;
+        ghostFeesPaid += fee;
+        _checkDeadline();
+    }
+
+    function _checkDeadline() internal {
+        (, uint64 expiresAt,,) = rollup.priorityOps(rollup.totalPriorityOps() - 1);
+        if (lastDeadline != 0 && expiresAt < lastDeadline + rollup.PRIORITY_OP_SPACING()) deadlineViolations++;
+        if (expiresAt < block.timestamp + rollup.priorityDeadline()) deadlineViolations++;
+        lastDeadline = expiresAt;
     }
 
     function requestExit(uint8 who, uint32 accountId) external {
         if (rollup.exodusMode()) return;
+        uint128 fee = rollup.priorityFee();
+        vm.deal(users[who % 3], fee);
         vm.prank(users[who % 3]);
-        rollup.requestFullExit(accountId % 4, address(0));
+        rollup.requestFullExit{value: fee}(accountId % 4, address(0));
+        ghostFeesPaid += fee;
+        _checkDeadline();
+    }
+
+    /// In exodus, the fee of an operation no batch executed goes back to its payer.
+    function refundFee(uint64 index) external {
+        index = index % (rollup.totalPriorityOps() + 1);
+        try rollup.refundPriorityFee(index) {
+            ghostFeesRefunded += rollup.priorityFee();
+        } catch {}
     }
 
     /// The fixture's batch, if the queue is still empty (its priority ops must come first).
     function realBatch() external {
         if (batchDone || rollup.exodusMode() || rollup.totalPriorityOps() != 0) return;
-        vm.deal(alice, 1 ether);
-        vm.deal(bob, 0.5 ether);
+        uint128 fee = rollup.priorityFee();
+        vm.deal(alice, 1 ether + fee);
+        vm.deal(bob, 0.5 ether + 2 * fee);
         vm.prank(alice);
-        rollup.depositETH{value: 1 ether}(alice);
+        rollup.depositETH{value: 1 ether + fee}(alice);
         vm.prank(bob);
-        rollup.depositETH{value: 0.5 ether}(bob);
+        rollup.depositETH{value: 0.5 ether + fee}(bob);
         vm.prank(bob);
-        rollup.requestFullExit(1, address(0));
+        rollup.requestFullExit{value: fee}(1, address(0));
         ghostDeposited += 1.5 ether;
+        ghostFeesPaid += 3 * fee;
+        _checkDeadline();
         vm.prank(rollup.operator());
         rollup.commitBatch(Fixture.commitInput(json));
         (uint256[2] memory pa, uint256[2][2] memory pb, uint256[2] memory pc) = Fixture.proof(json);
@@ -76,6 +109,7 @@ contract Handler {
         rollup.executeBatch(1, ops);
         ghostCredited += ops[0].amount + ops[1].amount;
         ghostExecutedPayouts += ops[0].amount + ops[1].amount;
+        ghostFeesEarned += 3 * fee;
         batchDone = true;
         if (rollup.totalBatchesExecuted() > ghostMaxExecuted) ghostMaxExecuted = rollup.totalBatchesExecuted();
     }
@@ -166,7 +200,7 @@ contract Handler {
 
     function refund(uint64 index) external {
         index = index % (rollup.totalPriorityOps() + 1);
-        (,, uint8 opType) = rollup.priorityOps(index);
+        (,, uint8 opType,) = rollup.priorityOps(index);
         (,, uint128 amount) = rollup.depositRecords(index);
         try rollup.refundDeposit(index) {
             ghostCredited += amount;
@@ -177,6 +211,7 @@ contract Handler {
 }
 
 contract ZkrRollupInvariantTest is Test {
+    uint128 internal constant FEE = 0.001 ether;
     ZkrRollup internal rollup;
     Handler internal handler;
 
@@ -192,6 +227,7 @@ contract ZkrRollupInvariantTest is Test {
             address(0x0BE),
             uint32(vm.parseJsonUint(json, ".zkrChainId")),
             1 days,
+            FEE,
             vm.parseJsonUint(json, ".oldRoot")
         );
         handler = new Handler(rollup, json, vm.parseJsonAddress(json, ".users[0]"), vm.parseJsonAddress(json, ".users[1]"));
@@ -203,10 +239,25 @@ contract ZkrRollupInvariantTest is Test {
     /// The contract's ETH always covers what it owes: pending balances plus what L2 holds.
     function invariant_balanceCoversPendingAndL2() public view {
         uint256 held = address(rollup).balance;
-        assertEq(held, handler.ghostDeposited() - handler.ghostPaid(), "ETH in = deposits - payouts");
+        assertEq(
+            held, handler.ghostDeposited() + handler.ghostFeesPaid() - handler.ghostPaid(), "ETH in = deposits + fees - payouts"
+        );
         assertTrue(handler.ghostCredited() <= handler.ghostDeposited(), "never credits more than was deposited");
-        assertEq(rollup.totalPending(0), handler.ghostCredited() - handler.ghostPaid(), "pending = credited - paid");
+        assertEq(
+            rollup.totalPending(0),
+            handler.ghostCredited() + handler.ghostFeesEarned() + handler.ghostFeesRefunded() - handler.ghostPaid(),
+            "pending = credited + fees earned or refunded - paid"
+        );
         assertTrue(rollup.totalPending(0) <= held, "pending is covered");
+    }
+
+    /// Every priority fee is earned by the operator (its batch executed) or refunded (exodus),
+    /// never both, never more than was paid; and deadlines never pile up.
+    function invariant_priorityFeesAndDeadlines() public view {
+        assertTrue(
+            handler.ghostFeesEarned() + handler.ghostFeesRefunded() <= handler.ghostFeesPaid(), "fees out <= fees in"
+        );
+        assertEq(handler.deadlineViolations(), 0, "a deadline closer than PRIORITY_OP_SPACING to the previous one");
     }
 
     /// The deposit cap holds exactly what was deposited minus what executed batches paid out.

@@ -29,7 +29,8 @@ contract ZkrRollupKeyAuthorizationTest is Test {
             address(this),
             270,
             1 days,
-            1
+            0,
+            2085863352650296154416834486414885723450625110950859991172633032032759168625
         );
         alice = vm.addr(ALICE_KEY);
     }

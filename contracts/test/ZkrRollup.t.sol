@@ -20,6 +20,7 @@ contract ZkrRollupTest is Test {
     address internal alice;
     address internal bob;
     uint64 internal constant DEADLINE = 1 days;
+    uint128 internal constant FEE = 0.001 ether;
 
     function setUp() public {
         json = vm.readFile("test/fixtures/batch_proof.json");
@@ -33,6 +34,7 @@ contract ZkrRollupTest is Test {
             address(this),
             uint32(vm.parseJsonUint(json, ".zkrChainId")),
             DEADLINE,
+            FEE,
             vm.parseJsonUint(json, ".oldRoot")
         );
         assertEq(address(rollup), vm.parseJsonAddress(json, ".rollup"), "rollup deployed where the fixture expects");
@@ -46,11 +48,11 @@ contract ZkrRollupTest is Test {
         vm.deal(alice, 2 ether);
         vm.deal(bob, 2 ether);
         vm.prank(alice);
-        rollup.depositETH{value: 1 ether}(alice);
+        rollup.depositETH{value: 1 ether + FEE}(alice);
         vm.prank(bob);
-        rollup.depositETH{value: 0.5 ether}(bob);
+        rollup.depositETH{value: 0.5 ether + FEE}(bob);
         vm.prank(bob);
-        rollup.requestFullExit(1, address(0));
+        rollup.requestFullExit{value: FEE}(1, address(0));
     }
 
     function _input() internal view returns (ZkrRollup.CommitBatchInput memory) {
@@ -81,7 +83,7 @@ contract ZkrRollupTest is Test {
 
     function test_realBatch_commitProveExecuteWithdraw() public {
         _l1Requests();
-        assertEq(address(rollup).balance, 1.5 ether, "deposits locked");
+        assertEq(address(rollup).balance, 1.5 ether + 3 * FEE, "deposits and fees locked");
         rollup.commitBatch(_input());
         assertEq(rollup.totalBatchesCommitted(), 1, "committed");
         _prove(1);
@@ -92,6 +94,7 @@ contract ZkrRollupTest is Test {
         assertEq(rollup.firstUnexecutedPriorityOp(), 3, "three priority ops processed");
         assertEq(rollup.getPendingBalance(alice, address(0)), 0.1 ether, "alice's withdrawal");
         assertEq(rollup.getPendingBalance(bob, address(0)), 0.75 ether, "bob's full exit");
+        assertEq(rollup.getPendingBalance(address(this), address(0)), 3 * FEE, "the operator earned three fees");
 
         uint256 aliceBefore = alice.balance;
         // anyone may pay out a pending balance to its owner
@@ -99,8 +102,8 @@ contract ZkrRollupTest is Test {
         vm.prank(bob);
         rollup.withdrawPendingBalance(payable(bob), address(0), 0.75 ether);
         assertEq(alice.balance, aliceBefore + 0.1 ether, "alice paid");
-        assertEq(bob.balance, 1.5 ether + 0.75 ether, "bob paid");
-        assertEq(address(rollup).balance, 0.65 ether, "what L2 still holds");
+        assertEq(bob.balance, 2 ether - 0.5 ether - 2 * FEE + 0.75 ether, "bob paid");
+        assertEq(address(rollup).balance, 0.65 ether + 3 * FEE, "what L2 still holds, and the operator's fees");
         assertEq(rollup.getPendingBalance(alice, address(0)), 0, "paid once");
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.InsufficientPendingBalance.selector, uint128(0), uint128(1)));
         rollup.withdrawPendingBalance(payable(alice), address(0), 1);
@@ -120,11 +123,11 @@ contract ZkrRollupTest is Test {
         vm.deal(alice, 2 ether);
         vm.deal(bob, 2 ether);
         vm.prank(alice);
-        rollup.depositETH{value: 1 ether}(alice);
+        rollup.depositETH{value: 1 ether + FEE}(alice);
         vm.prank(bob);
-        rollup.depositETH{value: 0.4 ether}(bob);
+        rollup.depositETH{value: 0.4 ether + FEE}(bob);
         vm.prank(bob);
-        rollup.requestFullExit(1, address(0));
+        rollup.requestFullExit{value: FEE}(1, address(0));
         ZkrRollup.CommitBatchInput memory b = _input();
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityOpMismatch.selector, uint256(41), uint64(1)));
         rollup.commitBatch(b);
@@ -253,14 +256,14 @@ contract ZkrRollupTest is Test {
     function test_deposit_rejectsBadInput() public {
         vm.deal(alice, 1 ether);
         vm.startPrank(alice);
-        vm.expectRevert(ZkrRollup.ZeroAmount.selector);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.DepositBelowMinimum.selector, 2 * FEE, 0));
         rollup.depositETH{value: 0}(alice);
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
-        rollup.depositETH{value: 1}(address(0));
+        rollup.depositETH{value: 0.1 ether}(address(0));
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.TokenNotRegistered.selector, address(0xBEEF)));
-        rollup.depositERC20(address(0xBEEF), 1, alice);
+        rollup.depositERC20{value: FEE}(address(0xBEEF), 1, alice);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.AccountIdOutOfRange.selector, uint32(1 << 24)));
-        rollup.requestFullExit(1 << 24, address(0));
+        rollup.requestFullExit{value: FEE}(1 << 24, address(0));
         vm.stopPrank();
     }
 
@@ -274,25 +277,27 @@ contract ZkrRollupTest is Test {
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.TokenAlreadyRegistered.selector, address(token)));
         rollup.registerToken(address(token));
         token.mint(alice, type(uint256).max);
+        vm.deal(alice, 1 ether);
         vm.startPrank(alice);
         token.approve(address(rollup), type(uint256).max);
-        rollup.depositERC20(address(token), 1000, bob);
+        rollup.depositERC20{value: FEE}(address(token), 1000, bob);
         assertEq(token.balanceOf(address(rollup)), 1000, "tokens locked");
-        (bytes32 hash,, uint8 opType) = rollup.priorityOps(0);
+        (bytes32 hash,, uint8 opType, address payer) = rollup.priorityOps(0);
+        assertEq(payer, alice, "the fee's payer");
         assertEq(opType, Pubdata.DEPOSIT, "a deposit in the queue");
         assertTrue(hash == keccak256(abi.encodePacked(Pubdata.DEPOSIT, bob, uint8(1), uint128(1000))), "queue hash");
-        rollup.depositERC20(address(token), type(uint128).max - 1000, bob);
+        rollup.depositERC20{value: FEE}(address(token), type(uint128).max - 1000, bob);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.DepositCapExceeded.selector, uint16(1)));
-        rollup.depositERC20(address(token), 1, bob);
+        rollup.depositERC20{value: FEE}(address(token), 1, bob);
         vm.stopPrank();
     }
 
-    function testFuzz_depositETH_queuesExactlyWhatWasSent(uint96 amount, address to) public {
-        vm.assume(amount > 0 && to != address(0));
-        vm.deal(alice, amount);
+    function testFuzz_depositETH_queuesWhatWasSentLessTheFee(uint96 amount, address to) public {
+        vm.assume(amount >= FEE && to != address(0));
+        vm.deal(alice, uint256(amount) + FEE);
         vm.prank(alice);
-        rollup.depositETH{value: amount}(to);
-        (bytes32 hash, uint64 expiresAt,) = rollup.priorityOps(0);
+        rollup.depositETH{value: uint256(amount) + FEE}(to);
+        (bytes32 hash, uint64 expiresAt,,) = rollup.priorityOps(0);
         assertTrue(hash == keccak256(abi.encodePacked(Pubdata.DEPOSIT, to, uint8(0), uint128(amount))), "queue hash");
         assertEq(expiresAt, block.timestamp + DEADLINE, "deadline");
         assertEq(rollup.totalDeposited(0), amount, "counted");
@@ -306,11 +311,14 @@ contract ZkrRollupTest is Test {
         rollup.activateExodusMode();
         // a deposit the operator never processes
         vm.prank(alice);
-        rollup.depositETH{value: 0.2 ether}(alice);
-        vm.warp(block.timestamp + DEADLINE);
+        rollup.depositETH{value: 0.2 ether + FEE}(alice);
+        // its deadline: DEADLINE from now, and spaced after the batch's three (same block)
+        (, uint64 expiresAt,,) = rollup.priorityOps(3);
+        assertEq(expiresAt, block.timestamp + DEADLINE + 3 * rollup.PRIORITY_OP_SPACING(), "spaced deadline");
+        vm.warp(expiresAt);
         vm.expectRevert(ZkrRollup.NoExpiredPriorityOp.selector);
         rollup.activateExodusMode();
-        vm.warp(block.timestamp + 1);
+        vm.warp(expiresAt + 1);
         rollup.activateExodusMode();
         assertTrue(rollup.exodusMode(), "exodus");
 
@@ -347,10 +355,18 @@ contract ZkrRollupTest is Test {
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
         rollup.exit(nobody);
 
-        // everything owed is covered by what the contract holds
-        assertEq(address(rollup).balance, 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether, "held");
-        assertEq(rollup.totalPending(0), 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether, "owed");
-        rollup.withdrawPendingBalance(payable(alice), address(0), 0.3 ether + p.balance);
+        // the unprocessed deposit's fee goes back to whoever paid it, once; executed ones' do not
+        rollup.refundPriorityFee(3);
+        assertEq(rollup.getPendingBalance(alice, address(0)), 0.3 ether + p.balance + FEE, "fee refunded");
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NotARefundableFee.selector, uint64(3)));
+        rollup.refundPriorityFee(3);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NotARefundableFee.selector, uint64(0)));
+        rollup.refundPriorityFee(0);
+
+        // everything owed is covered by what the contract holds (the operator's three fees too)
+        assertEq(address(rollup).balance, 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether + 4 * FEE, "held");
+        assertEq(rollup.totalPending(0), 0.1 ether + 0.75 ether + 0.2 ether + 0.65 ether + 4 * FEE, "owed");
+        rollup.withdrawPendingBalance(payable(alice), address(0), 0.3 ether + p.balance + FEE);
     }
 
     function test_exit_onlyInExodusMode() public {
@@ -359,6 +375,8 @@ contract ZkrRollupTest is Test {
         rollup.exit(p);
         vm.expectRevert(ZkrRollup.NotInExodusMode.selector);
         rollup.refundDeposit(0);
+        vm.expectRevert(ZkrRollup.NotInExodusMode.selector);
+        rollup.refundPriorityFee(0);
     }
 
     function _exitProof() internal view returns (ZkrRollup.ExitProof memory) {
@@ -384,17 +402,16 @@ contract ZkrRollupTest is Test {
         IZkrVerifier v = rollup.verifier();
         IPoseidon4 p4 = rollup.poseidon4();
         IPoseidon6 p6 = rollup.poseidon6();
+        uint256 g = rollup.EMPTY_TREE_ROOT();
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
-        new ZkrRollup(v, p4, p6, address(0), 1, DEADLINE, 0);
-        vm.expectRevert(ZkrRollup.NotInField.selector);
-        new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, Pubdata.R);
+        new ZkrRollup(v, p4, p6, address(0), 1, DEADLINE, FEE, g);
         // a verifier or Poseidon without code would make every commit, proof and exit revert
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(1)));
-        new ZkrRollup(IZkrVerifier(address(1)), p4, p6, address(1), 1, DEADLINE, 0);
+        new ZkrRollup(IZkrVerifier(address(1)), p4, p6, address(1), 1, DEADLINE, FEE, g);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(2)));
-        new ZkrRollup(v, IPoseidon4(address(2)), p6, address(1), 1, DEADLINE, 0);
+        new ZkrRollup(v, IPoseidon4(address(2)), p6, address(1), 1, DEADLINE, FEE, g);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(3)));
-        new ZkrRollup(v, p4, IPoseidon6(address(3)), address(1), 1, DEADLINE, 0);
+        new ZkrRollup(v, p4, IPoseidon6(address(3)), address(1), 1, DEADLINE, FEE, g);
         // a deadline of 0 lets anyone freeze the rollup a second after any deposit; a huge one
         // overflows the queue's expiry and removes the escape hatch
         uint64 min = rollup.MIN_PRIORITY_DEADLINE();
@@ -402,10 +419,15 @@ contract ZkrRollupTest is Test {
         for (uint256 i = 0; i < 4; i++) {
             uint64 d = [uint64(0), min - 1, max + 1, type(uint64).max][i];
             vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityDeadlineOutOfRange.selector, d));
-            new ZkrRollup(v, p4, p6, address(1), 1, d, 0);
+            new ZkrRollup(v, p4, p6, address(1), 1, d, FEE, g);
         }
-        new ZkrRollup(v, p4, p6, address(1), 1, min, 0);
-        new ZkrRollup(v, p4, p6, address(1), 1, max, 0);
+        new ZkrRollup(v, p4, p6, address(1), 1, min, FEE, g);
+        new ZkrRollup(v, p4, p6, address(1), 1, max, FEE, g);
+        // a fee above the cap prices users out of forced exits
+        uint128 maxFee = rollup.MAX_PRIORITY_FEE();
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityFeeOutOfRange.selector, maxFee + 1));
+        new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, maxFee + 1, g);
+        new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, maxFee, g);
     }
 
     /// The deposit cap counts what L2 holds: executed payouts free it (before, it only grew, so
@@ -417,11 +439,11 @@ contract ZkrRollupTest is Test {
         assertTrue(paid > 0, "the batch pays out");
         assertEq(rollup.totalDeposited(0), 1.5 ether - paid, "deposited minus paid out");
         uint256 room = type(uint128).max - rollup.totalDeposited(0);
-        vm.deal(alice, room + 1);
+        vm.deal(alice, room + 3 * FEE);
         vm.startPrank(alice);
-        rollup.depositETH{value: room}(alice);
+        rollup.depositETH{value: room + FEE}(alice);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.DepositCapExceeded.selector, uint16(0)));
-        rollup.depositETH{value: 1}(alice);
+        rollup.depositETH{value: 2 * FEE}(alice);
         vm.stopPrank();
     }
 
@@ -431,9 +453,10 @@ contract ZkrRollupTest is Test {
         TestToken token = new TestToken();
         rollup.registerToken(address(token));
         token.mint(alice, 1000);
+        vm.deal(alice, FEE);
         vm.startPrank(alice);
         token.approve(address(rollup), 1000);
-        rollup.depositERC20(address(token), 1000, alice);
+        rollup.depositERC20{value: FEE}(address(token), 1000, alice);
         vm.stopPrank();
         // the deposit is never processed: exodus, refund to a pending balance
         vm.warp(block.timestamp + DEADLINE + 1);
@@ -449,16 +472,20 @@ contract ZkrRollupTest is Test {
     function test_registerToken_limits() public {
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
         rollup.registerToken(address(0));
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(0x1001)));
+        rollup.registerToken(address(0x1001));
         for (uint256 i = 1; i < 256; i++) {
+            vm.etch(address(uint160(0x1000 + i)), hex"00");
             rollup.registerToken(address(uint160(0x1000 + i)));
         }
         assertEq(rollup.totalTokens(), 256, "256 token ids");
+        vm.etch(address(0x9999), hex"00");
         vm.expectRevert(ZkrRollup.TooManyTokens.selector);
         rollup.registerToken(address(0x9999));
     }
 
     function test_depositETH_aboveUint128() public {
-        uint256 tooMuch = uint256(type(uint128).max) + 1;
+        uint256 tooMuch = uint256(type(uint128).max) + 1 + FEE;
         vm.deal(alice, tooMuch);
         vm.prank(alice);
         vm.expectRevert(ZkrRollup.AmountTooLarge.selector);
@@ -488,8 +515,8 @@ contract ZkrRollupTest is Test {
         Reenterer reenterer = new Reenterer(rollup);
         vm.deal(alice, 1 ether);
         vm.startPrank(alice);
-        rollup.depositETH{value: 0.1 ether}(address(rejecter));
-        rollup.depositETH{value: 0.1 ether}(address(reenterer));
+        rollup.depositETH{value: 0.1 ether + FEE}(address(rejecter));
+        rollup.depositETH{value: 0.1 ether + FEE}(address(reenterer));
         vm.stopPrank();
         vm.warp(block.timestamp + DEADLINE + 1);
         rollup.activateExodusMode();

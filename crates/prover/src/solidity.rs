@@ -88,6 +88,8 @@ contract ZkrBatchVerifier {{
     uint256 public constant SLOTS = {slots};
     /// @notice Keccak-256 digest of the circuit's constraint matrices.
     bytes32 public constant SHAPE_DIGEST = {digest};
+    /// @notice True when these keys come from the insecure dev setup: anyone can forge proofs.
+    bool public constant INSECURE_DEV_SETUP = {dev_keys};
 
     // Gas forwarded to the precompiles: several times their EIP-1108 prices (150, 6,000 and
     // 45,000 + 4 * 34,000), so a malformed proof fails cheaply instead of burning all gas.
