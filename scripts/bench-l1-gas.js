@@ -18,6 +18,10 @@ const artifact = (name) => JSON.parse(fs.readFileSync(path.join(root, `contracts
 // The forge test contract's address: the fixture's EIP-712 domain expects the rollup at its 4th CREATE.
 const DEPLOYER = "0x7FA9385bE102ac3EAc297483Dd6233D62b3e1496";
 const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const ZERO = "0x0000000000000000000000000000000000000000";
+// The devnet's priority fee: FeePolicy::default().priority_op_fee() (1 gwei, 600k gas per 8-slot
+// batch, 10^12 wei of proving per slot): (41 x 40 + 75,000) x 10^9 + 10^12 wei.
+const FEE = 77640000000000n;
 if (counts.length === 0) counts.push(128, 1000);
 
 function cast(sub, ...args) {
@@ -56,17 +60,19 @@ async function main() {
     const p4 = deploy(fs.readFileSync(path.join(root, "contracts/poseidon/PoseidonT5.hex"), "utf8"));
     const p6 = deploy(fs.readFileSync(path.join(root, "contracts/poseidon/PoseidonT7.hex"), "utf8"));
     const verifier = deploy(artifact("ZkrBatchVerifier").bytecode.object);
-    const ctor = cast("abi-encode", "f(address,address,address,address,uint32,uint64,uint256)",
-      verifier, p4, p6, DEPLOYER, String(fixture.zkrChainId), "86400", fixture.oldRoot).slice(2);
+    const ctor = cast("abi-encode", "f(address,address,address,address,uint32,uint64,uint128,uint256)",
+      verifier, p4, p6, DEPLOYER, String(fixture.zkrChainId), "86400", FEE.toString(), fixture.oldRoot).slice(2);
     const rollupTx = send(DEPLOYER, "--create", artifact("ZkrRollup").bytecode.object + ctor);
     const rollup = rollupTx.contractAddress;
     if (rollup.toLowerCase() !== fixture.rollup.toLowerCase()) throw new Error(`rollup at ${rollup}, fixture expects ${fixture.rollup}`);
 
     const info = JSON.parse(rpcCall("anvil_nodeInfo"));
     const result = { bench: "l1-gas", hardfork: info.hardFork || info.hardfork || "anvil default", deploy_rollup: gas(rollupTx) };
-    result.deposit_eth = gas(send(users[0], rollup, "depositETH(address)", users[0], "--value", "1ether"));
-    send(users[1], rollup, "depositETH(address)", users[1], "--value", "0.5ether");
-    result.request_full_exit = gas(send(users[1], rollup, "requestFullExit(uint32,address)", "1", "0x0000000000000000000000000000000000000000"));
+    const ether = 10n ** 18n;
+    result.priority_fee_wei = FEE.toString();
+    result.deposit_eth = gas(send(users[0], rollup, "depositETH(address)", users[0], "--value", (ether + FEE).toString()));
+    send(users[1], rollup, "depositETH(address)", users[1], "--value", (ether / 2n + FEE).toString());
+    result.request_full_exit = gas(send(users[1], rollup, "requestFullExit(uint32,address)", "1", ZERO, "--value", FEE.toString()));
     const sigs = `[${fixture.ethSignatures.join(",")}]`;
     const input = `(${fixture.newRoot},${fixture.pubdataHash},${fixture.feeAccount},${fixture.pubdata},${sigs})`;
     result.sample_batch_ops = 6;
@@ -76,7 +82,11 @@ async function main() {
       `[${fixture.a.join(",")}]`, `[[${b[0].join(",")}],[${b[1].join(",")}]]`, `[${fixture.c.join(",")}]`));
     const ops = fixture.onchainOps.map((o) => `(${o.owner},${o.token},${o.amount})`).join(",");
     result.execute_sample_batch = gas(send(DEPLOYER, rollup, "executeBatch(uint64,(address,uint16,uint128)[])", "1", `[${ops}]`));
-    result.withdraw_pending_eth = gas(send(users[0], rollup, "withdrawPendingBalance(address,address,uint128)", users[0], "0x0000000000000000000000000000000000000000", "100000000000000000"));
+    result.withdraw_pending_eth = gas(send(users[0], rollup, "withdrawPendingBalance(address,address,uint128)", users[0], ZERO, "50000000000000000"));
+    result.withdraw_pending_eth_to = gas(send(users[0], rollup, "withdrawPendingBalanceTo(address,uint128,address)", ZERO, "50000000000000000", users[1]));
+    // What an attacker pays per request of a flood of full exits (warm slots, one sender).
+    send(users[1], rollup, "requestFullExit(uint32,address)", "2", ZERO, "--value", FEE.toString());
+    result.request_full_exit_flood = gas(send(users[1], rollup, "requestFullExit(uint32,address)", "3", ZERO, "--value", FEE.toString()));
 
     // Commits of N transfers: ids below 2^20, token 0, random packed amounts, fee 1000 * 10^9.
     result.commit_transfers = {};

@@ -70,8 +70,9 @@ contract ZkrRollup {
     address[] public tokens;
     mapping(address => uint16) internal tokenIdPlusOne;
     /// @notice Amount of each token deposited and not yet paid out by an executed batch (what L2
-    /// and the queue hold), kept below 2^128 so no L2 balance overflows. Payouts free the cap:
-    /// cycling funds in and out cannot lock a token out of deposits.
+    /// and the queue hold). With `totalPending` it is kept below 2^128, so no L2 or pending
+    /// balance overflows. Withdrawals free the cap: cycling funds in and out cannot lock a token
+    /// out of deposits.
     mapping(uint16 => uint256) public totalDeposited;
 
     struct PriorityOp {
@@ -96,8 +97,6 @@ contract ZkrRollup {
     uint64 public committedPriorityOps;
     /// @notice First priority operation not yet executed.
     uint64 public firstUnexecutedPriorityOp;
-    /// @notice Deadline of the last priority operation requested.
-    uint64 public lastPriorityDeadline;
 
     struct StoredBatch {
         uint256 commitment;
@@ -386,7 +385,10 @@ contract ZkrRollup {
         if (to == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
         uint256 total = totalDeposited[token] + amount;
-        if (total > type(uint128).max) revert DepositCapExceeded(token);
+        // What L2, the queue and the pending balances hold together stays below 2^128: no L2
+        // balance and no (uint128) pending balance can overflow, so no credit ever reverts and
+        // jams `executeBatch`.
+        if (total + totalPending[token] > type(uint128).max) revert DepositCapExceeded(token);
         totalDeposited[token] = total;
         bytes32 hash = keccak256(abi.encodePacked(Pubdata.DEPOSIT, to, uint8(token), amount));
         uint64 index = _addPriorityOp(Pubdata.DEPOSIT, hash);
@@ -406,14 +408,17 @@ contract ZkrRollup {
     }
 
     /// @dev Queues a priority operation. Its deadline is `priorityDeadline` from now, but never
-    /// less than `PRIORITY_OP_SPACING` after the previous one's: a burst of N requests gives the
-    /// operator `priorityDeadline + (N - 1) * PRIORITY_OP_SPACING` to serve the last of them.
+    /// less than `PRIORITY_OP_SPACING` after that of the previous operation still waiting: a
+    /// burst of N requests gives the operator `priorityDeadline + (N - 1) * PRIORITY_OP_SPACING`
+    /// to serve the last of them. Served operations push nothing back: a burst the operator has
+    /// executed cannot stretch a later request's deadline.
     function _addPriorityOp(uint8 opType, bytes32 hash) internal returns (uint64 index) {
         index = totalPriorityOps;
         uint64 expiresAt = uint64(block.timestamp) + priorityDeadline;
-        uint64 spaced = lastPriorityDeadline + PRIORITY_OP_SPACING;
-        if (spaced > expiresAt) expiresAt = spaced;
-        lastPriorityDeadline = expiresAt;
+        if (index > firstUnexecutedPriorityOp) {
+            uint64 spaced = priorityOps[index - 1].expiresAt + PRIORITY_OP_SPACING;
+            if (spaced > expiresAt) expiresAt = spaced;
+        }
         priorityOps[index] = PriorityOp(hash, expiresAt, opType, msg.sender);
         totalPriorityOps = index + 1;
         emit PriorityOpAdded(index, opType, hash, expiresAt);

@@ -27,9 +27,8 @@ contract Handler {
     uint256 public ghostFeesPaid;
     uint256 public ghostFeesRefunded;
     uint256 public ghostFeesEarned;
-    /// Deadline of the last priority operation, and requests whose deadline came less than
-    /// PRIORITY_OP_SPACING after it (or sooner than priorityDeadline from their request).
-    uint64 internal lastDeadline;
+    /// Requests whose deadline came less than PRIORITY_OP_SPACING after that of the waiting
+    /// request before them, or sooner than priorityDeadline from their request.
     uint256 public deadlineViolations;
     /// What executed batches paid out of L2 (withdrawals and full exits).
     uint256 public ghostExecutedPayouts;
@@ -62,10 +61,13 @@ contract Handler {
     }
 
     function _checkDeadline() internal {
-        (, uint64 expiresAt,,) = rollup.priorityOps(rollup.totalPriorityOps() - 1);
-        if (lastDeadline != 0 && expiresAt < lastDeadline + rollup.PRIORITY_OP_SPACING()) deadlineViolations++;
+        uint64 index = rollup.totalPriorityOps() - 1;
+        (, uint64 expiresAt,,) = rollup.priorityOps(index);
+        if (index > rollup.firstUnexecutedPriorityOp()) {
+            (, uint64 previous,,) = rollup.priorityOps(index - 1);
+            if (expiresAt < previous + rollup.PRIORITY_OP_SPACING()) deadlineViolations++;
+        }
         if (expiresAt < block.timestamp + rollup.priorityDeadline()) deadlineViolations++;
-        lastDeadline = expiresAt;
     }
 
     function requestExit(uint8 who, uint32 accountId) external {

@@ -312,9 +312,9 @@ contract ZkrRollupTest is Test {
         // a deposit the operator never processes
         vm.prank(alice);
         rollup.depositETH{value: 0.2 ether + FEE}(alice);
-        // its deadline: DEADLINE from now, and spaced after the batch's three (same block)
+        // its deadline: DEADLINE from now (the batch's three requests are served: not spaced)
         (, uint64 expiresAt,,) = rollup.priorityOps(3);
-        assertEq(expiresAt, block.timestamp + DEADLINE + 3 * rollup.PRIORITY_OP_SPACING(), "spaced deadline");
+        assertEq(expiresAt, block.timestamp + DEADLINE, "deadline");
         vm.warp(expiresAt);
         vm.expectRevert(ZkrRollup.NoExpiredPriorityOp.selector);
         rollup.activateExodusMode();
@@ -430,21 +430,46 @@ contract ZkrRollupTest is Test {
         new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, maxFee, g);
     }
 
-    /// The deposit cap counts what L2 holds: executed payouts free it (before, it only grew, so
-    /// cycling funds in and out could lock a token out of deposits for good).
-    function test_depositCap_freesWhatExecutedBatchesPayOut() public {
+    /// The deposit cap counts what L2 and the pending balances hold: withdrawals free it (before,
+    /// it only grew, so cycling funds in and out could lock a token out of deposits for good),
+    /// and pending balances count (else a second huge payout to one owner overflowed its uint128
+    /// pending balance and jammed `executeBatch` for good).
+    function test_depositCap_countsPendingAndFreesWhatIsWithdrawn() public {
         _runBatch();
         ZkrRollup.OnchainOp[] memory ops = _ops();
         uint256 paid = uint256(ops[0].amount) + ops[1].amount;
         assertTrue(paid > 0, "the batch pays out");
         assertEq(rollup.totalDeposited(0), 1.5 ether - paid, "deposited minus paid out");
-        uint256 room = type(uint128).max - rollup.totalDeposited(0);
+        assertEq(rollup.totalPending(0), paid + 3 * FEE, "paid out, and the operator's fees");
+        uint256 room = type(uint128).max - rollup.totalDeposited(0) - rollup.totalPending(0);
         vm.deal(alice, room + 3 * FEE);
         vm.startPrank(alice);
         rollup.depositETH{value: room + FEE}(alice);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.DepositCapExceeded.selector, uint16(0)));
         rollup.depositETH{value: 2 * FEE}(alice);
         vm.stopPrank();
+        // bob takes his full exit out: that much room again
+        vm.prank(bob);
+        rollup.withdrawPendingBalance(payable(bob), address(0), ops[1].amount);
+        vm.deal(alice, ops[1].amount + FEE);
+        vm.prank(alice);
+        rollup.depositETH{value: ops[1].amount + FEE}(alice);
+    }
+
+    /// Deadlines are spaced only behind operations still waiting: a burst the operator has
+    /// served does not push a later request's deadline back.
+    function test_deadlines_servedOpsDoNotStretchLaterOnes() public {
+        _runBatch();
+        // the batch's three requests came in one block: spaced deadlines
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        rollup.requestFullExit{value: FEE}(0, address(0));
+        (, uint64 expiresAt,,) = rollup.priorityOps(3);
+        assertEq(expiresAt, block.timestamp + DEADLINE, "not behind the executed burst");
+        vm.prank(alice);
+        rollup.requestFullExit{value: FEE}(0, address(0));
+        (, expiresAt,,) = rollup.priorityOps(4);
+        assertEq(expiresAt, block.timestamp + DEADLINE + rollup.PRIORITY_OP_SPACING(), "behind the waiting one");
     }
 
     /// A token whose code is gone pays nothing: the withdrawal reverts instead of debiting the

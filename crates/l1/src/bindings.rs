@@ -40,6 +40,7 @@ sol! {
             address operator,
             uint32 chainId,
             uint64 priorityDeadline,
+            uint128 priorityFee,
             uint256 genesisRoot
         );
 
@@ -53,13 +54,18 @@ sol! {
         event BatchesReverted(uint64 newTotalBatchesCommitted);
         event PendingBalanceCredited(address indexed owner, uint16 indexed token, uint128 amount);
         event Withdrawal(address indexed owner, uint16 indexed token, uint128 amount);
+        event WithdrawalTo(address indexed owner, address indexed recipient, uint16 indexed token, uint128 amount);
+        event PriorityFeesEarned(uint64 indexed batchNumber, uint128 amount);
         event ExodusModeActivated(uint64 expiredPriorityIndex);
 
         function depositETH(address to) external payable;
-        function depositERC20(address token, uint128 amount, address to) external;
-        function requestFullExit(uint32 accountId, address token) external;
+        function depositERC20(address token, uint128 amount, address to) external payable;
+        function requestFullExit(uint32 accountId, address token) external payable;
+        function priorityFee() external view returns (uint128);
+        function insecureDevVerifier() external view returns (bool);
         function getPendingBalance(address owner, address token) external view returns (uint128);
         function withdrawPendingBalance(address owner, address token, uint128 amount) external;
+        function withdrawPendingBalanceTo(address token, uint128 amount, address recipient) external;
         function totalBatchesCommitted() external view returns (uint64);
         function totalBatchesProven() external view returns (uint64);
         function totalBatchesExecuted() external view returns (uint64);

@@ -32,6 +32,8 @@ pub struct RollupParams {
     pub chain_id: u32,
     /// Seconds a priority operation may wait before exodus can be activated.
     pub priority_deadline: u64,
+    /// Wei every deposit and full exit pays the operator on L1.
+    pub priority_fee: u128,
     /// The empty state's root.
     pub genesis_root: U256,
 }
@@ -117,6 +119,7 @@ pub async fn deploy<P: Provider>(
         operator: params.operator,
         chainId: params.chain_id,
         priorityDeadline: params.priority_deadline,
+        priorityFee: params.priority_fee,
         genesisRoot: params.genesis_root,
     }
     .abi_encode();

@@ -36,6 +36,7 @@ async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
         operator: from,
         chain_id: 270,
         priority_deadline: 3600,
+        priority_fee: 1_000_000_000_000,
         genesis_root: genesis,
     };
     let d = deploy(&provider, from, &repo().join("contracts"), params)
@@ -46,11 +47,19 @@ async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
     assert!(!rollup.exodusMode().call().await.unwrap());
     assert_eq!(rollup.lastExecutedRoot().call().await.unwrap(), genesis);
     assert_eq!(rollup.totalTokens().call().await.unwrap(), U256::from(1));
+    assert_eq!(
+        rollup.priorityFee().call().await.unwrap(),
+        1_000_000_000_000
+    );
+    assert!(
+        rollup.insecureDevVerifier().call().await.unwrap(),
+        "the committed verifier has the public dev keys, and the rollup says so"
+    );
 
     let to = Address::repeat_byte(0x42);
     let receipt = rollup
         .depositETH(to)
-        .value(U256::from(10u64.pow(18)))
+        .value(U256::from(10u64.pow(18) + 1_000_000_000_000))
         .send()
         .await
         .unwrap()
@@ -71,13 +80,14 @@ async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
     assert_eq!(rollup.totalPriorityOps().call().await.unwrap(), 1);
     assert_eq!(
         provider.get_balance(d.rollup).await.unwrap(),
-        U256::from(10u64.pow(18))
+        U256::from(10u64.pow(18) + 1_000_000_000_000),
+        "the deposit and its fee"
     );
 
     // A call that reverts comes back as an error, not a silent success.
     let err = rollup
         .depositETH(Address::ZERO)
-        .value(U256::from(1))
+        .value(U256::from(10u64.pow(18)))
         .send()
         .await;
     assert!(err.is_err(), "a deposit to the zero address must revert");

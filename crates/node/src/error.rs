@@ -36,6 +36,9 @@ pub mod codes {
     pub const OWNER_MISMATCH: i32 = 1013;
     /// The fee is below the node's quote (`zkr_getFeeQuote`).
     pub const FEE_TOO_LOW: i32 = 1014;
+    /// Too many sealed batches wait for a proof: the node takes no L2 transactions until the
+    /// prover catches up. Retry later.
+    pub const BUSY: i32 = 1015;
     /// The node failed internally; the transaction was not accepted.
     pub const INTERNAL: i32 = -32603;
 }
@@ -62,6 +65,16 @@ pub enum NodeError {
         required: u128,
         /// The transaction's.
         got: u128,
+    },
+    /// Backpressure: too many sealed batches wait for a proof.
+    #[error(
+        "the node is busy: {unproven} sealed batches wait for a proof (limit {limit}); retry later"
+    )]
+    Busy {
+        /// Sealed batches without a proof.
+        unproven: u64,
+        /// The node's bound.
+        limit: u64,
     },
     /// A priority operation out of L1 queue order.
     #[error("priority operation {got} out of order: expected {expected}")]
@@ -124,6 +137,7 @@ impl NodeError {
                 StateError::Storage(_) => INTERNAL,
             },
             NodeError::FeeTooLow { .. } => FEE_TOO_LOW,
+            NodeError::Busy { .. } => BUSY,
             NodeError::Storage(_)
             | NodeError::Encoding(_)
             | NodeError::Rpc(_)

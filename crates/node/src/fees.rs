@@ -70,7 +70,41 @@ pub struct FeePolicy {
     pub proving_wei_per_slot: u128,
 }
 
+impl Default for FeePolicy {
+    /// `zkr node`'s defaults: 1 gwei, 600,000 gas per batch of 8 slots, 10^12 wei of proving per
+    /// slot.
+    fn default() -> FeePolicy {
+        FeePolicy {
+            l1_gas_price_wei: 1_000_000_000,
+            batch_gas: 600_000,
+            batch_slots: 8,
+            proving_wei_per_slot: 1_000_000_000_000,
+        }
+    }
+}
+
 impl FeePolicy {
+    /// What serving one priority operation (deposit or full exit) costs, in wei: its pubdata,
+    /// its share of the batch and of proving. The rollup charges it on L1 (`priorityFee`).
+    pub fn priority_op_fee(&self) -> u128 {
+        let pubdata_gas = pubdata_len(op_type::DEPOSIT).unwrap_or(0) as u64 * PUBDATA_GAS_PER_BYTE;
+        let batch_share_gas = self.batch_gas / self.batch_slots.max(1) as u64;
+        u128::from(pubdata_gas + batch_share_gas)
+            .saturating_mul(self.l1_gas_price_wei)
+            .saturating_add(self.proving_wei_per_slot)
+    }
+
+    /// What a whole batch costs the operator, in wei: its fixed L1 gas and the proof of all
+    /// its slots (a batch is proven at full size, however few operations it holds).
+    pub fn batch_cost(&self) -> u128 {
+        u128::from(self.batch_gas)
+            .saturating_mul(self.l1_gas_price_wei)
+            .saturating_add(
+                self.proving_wei_per_slot
+                    .saturating_mul(self.batch_slots as u128),
+            )
+    }
+
     /// No fees at all (tests of other things).
     pub fn free() -> FeePolicy {
         FeePolicy {

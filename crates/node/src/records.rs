@@ -115,6 +115,10 @@ pub struct OpenBatch {
     pub ops: usize,
     /// Unix time (ms) of its first operation; 0 while empty.
     pub started_ms: u64,
+    /// What its sealed blocks' operations pay the operator, wei (L2 fees, every token 1:1, and
+    /// the L1 priority fee of each deposit and full exit).
+    #[serde(default)]
+    pub revenue_wei: u128,
 }
 
 /// Where a batch is on L1.

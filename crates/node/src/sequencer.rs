@@ -56,6 +56,15 @@ pub struct SequencerConfig {
     pub fees: FeePolicy,
     /// Owners of the genesis accounts (account 0, the first, receives the fees).
     pub genesis: Vec<Address>,
+    /// Wei each deposit and full exit pays the operator on L1 (the rollup's `priorityFee`).
+    pub priority_fee_wei: u128,
+    /// A batch whose operations do not pay for it (`FeePolicy::batch_cost`) is not sealed at
+    /// the batch timeout but waits up to this long for more: the most the operator spends on
+    /// an undercharged batch is one per `max_batch_wait_ms`.
+    pub max_batch_wait_ms: u64,
+    /// Sealed batches without a proof beyond which L2 transactions are refused (`BUSY`); 0 for
+    /// no bound.
+    pub max_unproven_batches: u64,
 }
 
 impl SequencerConfig {
@@ -65,6 +74,9 @@ impl SequencerConfig {
             batch_slots,
             fees: FeePolicy::free(),
             genesis: Vec::new(),
+            priority_fee_wei: 0,
+            max_batch_wait_ms: 0,
+            max_unproven_batches: 0,
         }
     }
 }
@@ -100,6 +112,8 @@ pub struct Sequencer<S: Storage> {
     next_seq: u64,
     batch: OpenBatch,
     priority_next: u64,
+    /// Sealed batches up to this one have a proof (or are proven on L1).
+    proven_upto: u64,
     rejected: VecDeque<TxRecord>,
     poisoned: bool,
 }
@@ -164,9 +178,11 @@ impl<S: Storage> Sequencer<S> {
             next_seq: 0,
             batch,
             priority_next,
+            proven_upto: 0,
             rejected: VecDeque::new(),
             poisoned: false,
         };
+        s.proven_upto = s.find_proven_upto()?;
         let entries = s.state.storage().side_scan(MEMPOOL)?;
         for (key, value) in entries {
             let seq = u64::from_be_bytes(
@@ -207,6 +223,48 @@ impl<S: Storage> Sequencer<S> {
     /// Operations in the open batch (sealed blocks and the open block).
     pub fn batch_len(&self) -> usize {
         self.batch.ops + self.open.len()
+    }
+
+    /// The last sealed batch, counting down, that has a proof or is proven on L1 (0 if none).
+    fn find_proven_upto(&self) -> Result<u64, NodeError> {
+        let mut n = self.sealed_batches();
+        while n > 0 {
+            let proven = self.proof(n)?.is_some()
+                || self
+                    .batch(n)?
+                    .is_some_and(|b| b.status >= BatchStatus::Proven);
+            if proven {
+                break;
+            }
+            n -= 1;
+        }
+        Ok(n)
+    }
+
+    /// Batches sealed so far.
+    pub fn sealed_batches(&self) -> u64 {
+        self.state.batch_number().0.saturating_sub(1)
+    }
+
+    /// Sealed batches still waiting for a proof.
+    pub fn unproven_batches(&self) -> u64 {
+        self.sealed_batches().saturating_sub(self.proven_upto)
+    }
+
+    /// What the open batch's operations pay the operator so far, wei.
+    pub fn batch_revenue(&self) -> u128 {
+        self.open
+            .iter()
+            .fold(self.batch.revenue_wei, |sum, (_, e, _)| {
+                sum.saturating_add(self.revenue_of(e))
+            })
+    }
+
+    fn revenue_of(&self, entry: &MempoolEntry) -> u128 {
+        match &entry.request {
+            OpRequest::Tx(tx) => tx.fee().1.0,
+            _ => self.config.priority_fee_wei,
+        }
     }
 
     /// The next L1 priority index the sequencer expects.
@@ -251,7 +309,13 @@ impl<S: Storage> Sequencer<S> {
             .hash(self.state.config().chain_id)
             .map_err(|e| NodeError::Rejected(e.into()))?;
         let required = self.config.fees.min_fee(TxKind::of(&tx));
-        let result = if tx.fee().1.0 < required {
+        let limit = self.config.max_unproven_batches;
+        let result = if limit != 0 && self.unproven_batches() >= limit {
+            Err(NodeError::Busy {
+                unproven: self.unproven_batches(),
+                limit,
+            })
+        } else if tx.fee().1.0 < required {
             Err(NodeError::FeeTooLow {
                 required,
                 got: tx.fee().1.0,
@@ -335,15 +399,19 @@ impl<S: Storage> Sequencer<S> {
         self.seal(timestamp_ms, true, false, Vec::new())
     }
 
-    /// The block producer's step: seals the open block, and the batch when it is full or has
-    /// waited `batch_timeout_ms` since its first operation.
+    /// The block producer's step: seals the open block, and the batch when it is full, or has
+    /// waited `batch_timeout_ms` since its first operation and either pays for itself or has
+    /// waited `max_batch_wait_ms`.
     pub fn tick(
         &mut self,
         now_ms: u64,
         batch_timeout_ms: u64,
     ) -> Result<Option<BlockRecord>, NodeError> {
+        let waited = now_ms.saturating_sub(self.batch.started_ms);
+        let paid = self.batch_revenue() >= self.config.fees.batch_cost();
         let timed_out = self.batch.started_ms != 0
-            && now_ms.saturating_sub(self.batch.started_ms) >= batch_timeout_ms;
+            && waited >= batch_timeout_ms
+            && (paid || waited >= self.config.max_batch_wait_ms);
         let close = timed_out || self.batch_len() >= self.config.batch_slots;
         self.seal(now_ms, close, false, Vec::new())
     }
@@ -416,6 +484,7 @@ impl<S: Storage> Sequencer<S> {
         }
         let mut batch = self.batch;
         batch.ops += self.open.len();
+        batch.revenue_wei = self.batch_revenue();
         if close_batch {
             let sealed = self.state.seal_batch()?;
             let record = BatchRecord {
@@ -582,6 +651,9 @@ impl<S: Storage> Sequencer<S> {
             number.to_be_bytes().to_vec(),
             encode(&record)?,
         )])?;
+        if record.status >= BatchStatus::Proven {
+            self.proven_upto = self.proven_upto.max(number);
+        }
         Ok(())
     }
 
@@ -597,6 +669,7 @@ impl<S: Storage> Sequencer<S> {
             number.to_be_bytes().to_vec(),
             encode(proof)?,
         )])?;
+        self.proven_upto = self.proven_upto.max(number);
         Ok(())
     }
 

@@ -7,7 +7,9 @@
 //! (what wallets and scripts need), `node.pid`. Started again on the same dir, it resumes.
 
 use super::mined;
-use super::node::{DEFAULT_CHAIN_ID, NodeArgs, init_logging, parse_key, shutdown_signal};
+use super::node::{
+    DEFAULT_BATCH_SIZE, DEFAULT_CHAIN_ID, NodeArgs, init_logging, parse_key, shutdown_signal,
+};
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -25,6 +27,7 @@ use zkr_crypto::eth::Eip712Domain;
 use zkr_crypto::field::fr_to_be_bytes;
 use zkr_l1::bindings::{DevToken, ZkrRollup};
 use zkr_l1::deploy::{RollupParams, deploy, deploy_dev_token};
+use zkr_node::fees::FeePolicy;
 use zkr_state::ChainConfig;
 use zkr_types::ChainId;
 
@@ -309,6 +312,12 @@ async fn deploy_fresh(
             operator,
             chain_id: DEFAULT_CHAIN_ID,
             priority_deadline: PRIORITY_DEADLINE,
+            // What serving a deposit or full exit costs the devnet node at its default prices.
+            priority_fee: FeePolicy {
+                batch_slots: DEFAULT_BATCH_SIZE,
+                ..FeePolicy::default()
+            }
+            .priority_op_fee(),
             genesis_root: U256::from_be_bytes(fr_to_be_bytes(&genesis)),
         },
     )
@@ -516,8 +525,11 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         operator_key: Some(keys[0].clone()),
         chain_id: Some(file.chain_id),
         block_time_ms: Some(args.block_time_ms),
-        batch_size: Some(super::node::DEFAULT_BATCH_SIZE),
+        batch_size: Some(DEFAULT_BATCH_SIZE),
         batch_timeout_ms: Some(args.batch_timeout_ms),
+        // On a devnet the operator is you: batches seal at the timeout even when their fees
+        // do not pay for them (a public node waits up to a minute for more).
+        batch_max_wait_ms: Some(args.batch_timeout_ms),
         confirmations: Some(0),
         l1_poll_ms: Some(250),
         keys_dir: Some(super::keys_dir(args.keys_dir.clone())),
@@ -532,6 +544,11 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         stop_child(&mut anvil_child, Duration::from_secs(10)).await;
         return Err(e);
     }
+    eprintln!(
+        "WARNING: DEVNET ONLY. The verifier's proving keys come from the insecure dev setup \
+         (anyone can forge a proof) and the accounts are anvil's public test keys: never send \
+         real funds to this rollup (`insecureDevVerifier()` is true on L1)."
+    );
     println!(
         "zkr devnet ready in {:.1}s: L1 {} (chain {}), L2 {} (chain {}), rollup {}; accounts in {}",
         started.elapsed().as_secs_f64(),

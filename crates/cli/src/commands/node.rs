@@ -22,6 +22,10 @@ pub const DEFAULT_CHAIN_ID: u32 = 270;
 /// Slots of the batch circuit the committed verifier (`contracts/src/ZkrBatchVerifier.sol`) was
 /// generated for.
 pub const DEFAULT_BATCH_SIZE: usize = 8;
+/// Default `--batch-max-wait-ms`.
+pub const DEFAULT_BATCH_MAX_WAIT_MS: u64 = 60_000;
+/// Default `--max-unproven-batches`.
+pub const DEFAULT_MAX_UNPROVEN_BATCHES: u64 = 16;
 
 /// Everything `zkr node` can be told, from flags, env or the TOML file.
 #[derive(Debug, Clone, Default, Args, Serialize, Deserialize)]
@@ -64,6 +68,20 @@ pub struct NodeArgs {
     /// [default: 2000].
     #[arg(long, env = "ZKR_BATCH_TIMEOUT_MS")]
     pub batch_timeout_ms: Option<u64>,
+    /// A batch whose fees do not cover its L1 and proving cost is sealed at the latest this
+    /// long after its first operation, in ms: the most the operator spends on undercharged
+    /// batches is one per this wait [default: 60000].
+    #[arg(long, env = "ZKR_BATCH_MAX_WAIT_MS")]
+    pub batch_max_wait_ms: Option<u64>,
+    /// Sealed batches waiting for a proof beyond which L2 transactions are refused with
+    /// error 1015 (0: no bound) [default: 16].
+    #[arg(long, env = "ZKR_MAX_UNPROVEN_BATCHES")]
+    pub max_unproven_batches: Option<u64>,
+    /// Run with the insecure dev proving keys even on an L1 that is not a dev chain (anvil,
+    /// chain id 31337 or 1337). Anyone can forge proofs for those keys.
+    #[arg(long)]
+    #[serde(default)]
+    pub allow_insecure_dev_keys: bool,
     /// L1 blocks an event must be under the head before the node takes it [default: 0].
     #[arg(long, env = "ZKR_CONFIRMATIONS")]
     pub confirmations: Option<u64>,
@@ -120,6 +138,8 @@ impl NodeArgs {
             block_time_ms,
             batch_size,
             batch_timeout_ms,
+            batch_max_wait_ms,
+            max_unproven_batches,
             confirmations,
             l1_poll_ms,
             fee_gas_price,
@@ -129,6 +149,7 @@ impl NodeArgs {
         );
         self.no_prover |= file.no_prover;
         self.exit_with_parent |= file.exit_with_parent;
+        self.allow_insecure_dev_keys |= file.allow_insecure_dev_keys;
         Ok(self)
     }
 }
@@ -148,11 +169,14 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
     if batch_slots == 0 {
         bail!("--batch-size must be at least 1");
     }
+    let defaults = FeePolicy::default();
     let fees = FeePolicy {
-        l1_gas_price_wei: args.fee_gas_price.unwrap_or(1_000_000_000),
-        batch_gas: args.fee_batch_gas.unwrap_or(600_000),
+        l1_gas_price_wei: args.fee_gas_price.unwrap_or(defaults.l1_gas_price_wei),
+        batch_gas: args.fee_batch_gas.unwrap_or(defaults.batch_gas),
         batch_slots,
-        proving_wei_per_slot: args.fee_proving_wei.unwrap_or(1_000_000_000_000),
+        proving_wei_per_slot: args
+            .fee_proving_wei
+            .unwrap_or(defaults.proving_wei_per_slot),
     };
     let mut chain = ChainConfig {
         chain_id,
@@ -162,6 +186,7 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
         },
     };
     let mut genesis = Vec::new();
+    let mut priority_fee_wei = 0;
     let l1 = match &args.l1_rpc {
         None => None,
         Some(url) => {
@@ -175,8 +200,25 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
                 .context("operator key")?
                 .address();
             genesis.push(operator);
+            let l1_chain_id = l1_chain_id(url).await?;
+            let on_chain = rollup_settings(url, rollup).await?;
+            refuse_dev_keys_off_devnet(
+                l1_chain_id,
+                !args.no_prover,
+                on_chain.insecure_dev_verifier,
+                args.allow_insecure_dev_keys,
+            )?;
+            priority_fee_wei = on_chain.priority_fee_wei;
+            if priority_fee_wei < fees.priority_op_fee() {
+                tracing::warn!(
+                    target: "zkr::node",
+                    contract = priority_fee_wei,
+                    cost = fees.priority_op_fee(),
+                    "the rollup's priority fee is below what serving a deposit or full exit costs at the node's prices"
+                );
+            }
             chain.eip712 = Eip712Domain {
-                l1_chain_id: l1_chain_id(url).await?,
+                l1_chain_id,
                 verifying_contract: rollup,
             };
             Some(L1Config {
@@ -190,6 +232,7 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
             })
         }
     };
+    let batch_timeout_ms = args.batch_timeout_ms.unwrap_or(2000);
     Ok(NodeConfig {
         data_dir: args
             .data_dir
@@ -199,15 +242,81 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
             .http_addr
             .unwrap_or_else(|| DEFAULT_HTTP_ADDR.parse().expect("valid address")),
         block_time: Duration::from_millis(args.block_time_ms.unwrap_or(200).max(1)),
-        batch_timeout: Duration::from_millis(args.batch_timeout_ms.unwrap_or(2000)),
+        batch_timeout: Duration::from_millis(batch_timeout_ms),
         chain,
         sequencer: SequencerConfig {
             batch_slots,
             fees,
             genesis,
+            priority_fee_wei,
+            max_batch_wait_ms: args
+                .batch_max_wait_ms
+                .unwrap_or(DEFAULT_BATCH_MAX_WAIT_MS)
+                .max(batch_timeout_ms),
+            max_unproven_batches: args
+                .max_unproven_batches
+                .unwrap_or(DEFAULT_MAX_UNPROVEN_BATCHES),
         },
         l1,
         keys_dir: (!args.no_prover).then(|| super::keys_dir(args.keys_dir.clone())),
+    })
+}
+
+/// L1 chain ids of local dev chains (anvil, hardhat; geth --dev), where the public dev keys are
+/// fine.
+pub const DEV_L1_CHAIN_IDS: [u64; 2] = [31337, 1337];
+
+/// The dev proving keys (the only ones `zkr node` makes) and a rollup whose verifier has them are
+/// for dev chains only: anyone can forge a proof for them. Elsewhere the node refuses to start
+/// unless told `--allow-insecure-dev-keys`.
+pub fn refuse_dev_keys_off_devnet(
+    l1_chain_id: u64,
+    proving_with_dev_keys: bool,
+    insecure_verifier: bool,
+    allowed: bool,
+) -> Result<()> {
+    if DEV_L1_CHAIN_IDS.contains(&l1_chain_id) || allowed {
+        return Ok(());
+    }
+    if insecure_verifier {
+        bail!(
+            "the rollup's verifier has the INSECURE dev keys (anyone can forge proofs) and L1 \
+             chain {l1_chain_id} is not a dev chain; refusing to run it \
+             (--allow-insecure-dev-keys overrides)"
+        );
+    }
+    if proving_with_dev_keys {
+        bail!(
+            "the node proves with the INSECURE dev keys (anyone can forge proofs) and L1 chain \
+             {l1_chain_id} is not a dev chain; refusing to run (--no-prover, or \
+             --allow-insecure-dev-keys overrides)"
+        );
+    }
+    Ok(())
+}
+
+/// What the node reads from the deployed rollup.
+struct RollupSettings {
+    priority_fee_wei: u128,
+    insecure_dev_verifier: bool,
+}
+
+async fn rollup_settings(url: &str, rollup: Address) -> Result<RollupSettings> {
+    use alloy::providers::ProviderBuilder;
+    let provider = ProviderBuilder::new().connect_http(url.parse().context("L1 RPC URL")?);
+    let r = zkr_l1::bindings::ZkrRollup::new(rollup, &provider);
+    let read = |what: &'static str| format!("reading {what} of the rollup at {rollup}");
+    Ok(RollupSettings {
+        priority_fee_wei: r
+            .priorityFee()
+            .call()
+            .await
+            .with_context(|| read("priorityFee"))?,
+        insecure_dev_verifier: r
+            .insecureDevVerifier()
+            .call()
+            .await
+            .with_context(|| read("insecureDevVerifier"))?,
     })
 }
 
@@ -289,6 +398,23 @@ pub fn run(args: NodeArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dev_keys_run_only_on_dev_chains_unless_allowed() {
+        // anvil / hardhat: fine either way
+        for id in DEV_L1_CHAIN_IDS {
+            refuse_dev_keys_off_devnet(id, true, true, false).unwrap();
+        }
+        // mainnet or sepolia: a dev verifier, or proving with dev keys, is refused
+        for id in [1, 11_155_111] {
+            let e = refuse_dev_keys_off_devnet(id, false, true, false).unwrap_err();
+            assert!(e.to_string().contains("INSECURE dev keys"), "{e}");
+            let e = refuse_dev_keys_off_devnet(id, true, false, false).unwrap_err();
+            assert!(e.to_string().contains("--no-prover"), "{e}");
+            refuse_dev_keys_off_devnet(id, false, false, false).unwrap();
+            refuse_dev_keys_off_devnet(id, true, true, true).unwrap();
+        }
+    }
 
     #[test]
     fn flags_win_over_the_file_which_fills_the_rest() {

@@ -121,6 +121,10 @@ pub enum WalletCommand {
         /// Whose credit to pay out [default: you].
         #[arg(long)]
         owner: Option<Address>,
+        /// Pay your own credit to this address instead (for an owner that cannot receive,
+        /// or a holder the token blocks).
+        #[arg(long, conflicts_with = "owner")]
+        to: Option<Address>,
     },
     /// Your balances on L2 and L1, and what is claimable.
     Balance,
@@ -453,10 +457,12 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             let to = to.unwrap_or(w.address());
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
+            // Every deposit pays the rollup's priority fee on top, in ETH.
+            let fee = U256::from(rollup.priorityFee().call().await?);
             let receipt = if token.id == 0 {
                 let sent = rollup
                     .depositETH(to)
-                    .value(U256::from(amount))
+                    .value(U256::from(amount) + fee)
                     .send()
                     .await?;
                 mined(sent, "the deposit").await?
@@ -470,14 +476,16 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 }
                 let sent = rollup
                     .depositERC20(token.address, amount, to)
+                    .value(fee)
                     .send()
                     .await?;
                 mined(sent, "the deposit").await?
             };
             eprintln!(
-                "deposited {} {} to {to} on L1: {}",
+                "deposited {} {} to {to} on L1 (priority fee {} ETH): {}",
                 format_units(amount, token.decimals),
                 token.symbol,
+                format_units(fee.to::<u128>(), 18),
                 receipt.transaction_hash
             );
             println!("{}", receipt.transaction_hash);
@@ -523,7 +531,12 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             let id = account["id"].as_u64().context("account id")? as u32;
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
-            let sent = rollup.requestFullExit(id, token.address).send().await?;
+            let fee = rollup.priorityFee().call().await?;
+            let sent = rollup
+                .requestFullExit(id, token.address)
+                .value(U256::from(fee))
+                .send()
+                .await?;
             let r = mined(sent, "requestFullExit").await?;
             eprintln!(
                 "full exit of {} from account {id} requested on L1: {}",
@@ -540,7 +553,7 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 }
             }
         }
-        WalletCommand::Claim { token, owner } => {
+        WalletCommand::Claim { token, owner, to } => {
             let c = w.contracts().await?;
             let token = w.token(&token).await?;
             let owner = owner.unwrap_or(w.address());
@@ -553,13 +566,24 @@ async fn run_async(args: WalletArgs) -> Result<()> {
             if amount == 0 {
                 bail!("{owner} has nothing to claim in {}", token.symbol);
             }
-            let sent = rollup
-                .withdrawPendingBalance(owner, token.address, amount)
-                .send()
-                .await?;
-            let r = mined(sent, "withdrawPendingBalance").await?;
+            let recipient = to.unwrap_or(owner);
+            let sent = match to {
+                Some(to) => {
+                    rollup
+                        .withdrawPendingBalanceTo(token.address, amount, to)
+                        .send()
+                        .await?
+                }
+                None => {
+                    rollup
+                        .withdrawPendingBalance(owner, token.address, amount)
+                        .send()
+                        .await?
+                }
+            };
+            let r = mined(sent, "the withdrawal").await?;
             eprintln!(
-                "claimed {} {} for {owner}: {}",
+                "claimed {} {} of {owner} to {recipient}: {}",
                 format_units(amount, token.decimals),
                 token.symbol,
                 r.transaction_hash
