@@ -39,6 +39,8 @@ pub mod codes {
     /// Too many sealed batches wait for a proof: the node takes no L2 transactions until the
     /// prover catches up. Retry later.
     pub const BUSY: i32 = 1015;
+    /// The sending account is over its rate (`--sender-rate-limit`). Retry later.
+    pub const RATE_LIMITED: i32 = 1016;
     /// The node failed internally; the transaction was not accepted.
     pub const INTERNAL: i32 = -32603;
 }
@@ -75,6 +77,14 @@ pub enum NodeError {
         unproven: u64,
         /// The node's bound.
         limit: u64,
+    },
+    /// One account sends faster than the node takes.
+    #[error("account {account} sends more than {per_second} transactions per second; retry later")]
+    RateLimited {
+        /// The sending account.
+        account: u32,
+        /// Its allowed rate.
+        per_second: u32,
     },
     /// A priority operation out of L1 queue order.
     #[error("priority operation {got} out of order: expected {expected}")]
@@ -138,6 +148,7 @@ impl NodeError {
             },
             NodeError::FeeTooLow { .. } => FEE_TOO_LOW,
             NodeError::Busy { .. } => BUSY,
+            NodeError::RateLimited { .. } => RATE_LIMITED,
             NodeError::Storage(_)
             | NodeError::Encoding(_)
             | NodeError::Rpc(_)

@@ -1,6 +1,7 @@
 //! The node: the block producer, the pipeline stages and the RPC server as tasks with a stop
 //! signal.
 
+use crate::limits::{SenderLimiter, TxRateLimit};
 use crate::pipeline::{self, Shared, lock};
 use crate::rpc::{ContractsInfo, module};
 use crate::sequencer::{SequencerConfig, now_ms};
@@ -75,6 +76,8 @@ pub struct NodeConfig {
     pub l1: Option<L1Config>,
     /// Directory of the proving keys, if the node proves its batches.
     pub keys_dir: Option<PathBuf>,
+    /// How fast one L2 account may send transactions (`None`: no limit).
+    pub sender_rate_limit: Option<TxRateLimit>,
 }
 
 /// A running node.
@@ -177,7 +180,8 @@ impl Node {
         let http_addr = server
             .local_addr()
             .map_err(|e| NodeError::Rpc(e.to_string()))?;
-        let rpc = server.start(module(sequencer.clone(), contracts, prover_ready)?);
+        let limiter = SenderLimiter::new(config.sender_rate_limit);
+        let rpc = server.start(module(sequencer.clone(), contracts, prover_ready, limiter)?);
         tasks.push(tokio::spawn(produce_blocks(
             sequencer.clone(),
             config.block_time,

@@ -4,6 +4,7 @@
 
 use crate::error::codes;
 use crate::fees::TxKind;
+use crate::limits::SenderLimiter;
 pub use crate::pipeline::Shared;
 use crate::pipeline::lock;
 use alloy_primitives::{Address, B256};
@@ -47,6 +48,8 @@ pub struct RpcContext<S: Storage> {
     pub contracts: Option<ContractsInfo>,
     /// Whether the prover has its keys and is proving.
     pub prover_ready: Arc<AtomicBool>,
+    /// How fast one account may send.
+    pub limiter: SenderLimiter,
 }
 
 /// Builds the RPC module over a shared sequencer.
@@ -54,15 +57,19 @@ pub fn module<S: Storage + 'static>(
     seq: Shared<S>,
     contracts: Option<ContractsInfo>,
     prover_ready: Arc<AtomicBool>,
+    limiter: SenderLimiter,
 ) -> Result<RpcModule<RpcContext<S>>, crate::NodeError> {
     let mut m = RpcModule::new(RpcContext {
         seq,
         contracts,
         prover_ready,
+        limiter,
     });
     let reg = |e: jsonrpsee::core::RegisterMethodError| crate::NodeError::Rpc(e.to_string());
     m.register_method("zkr_sendTx", |params, ctx, _| {
         let tx: L2Tx = params.one()?;
+        // Before the sequencer's lock: a flood waits on nothing but this check.
+        ctx.limiter.check(tx.account_id()).map_err(|e| e.to_rpc())?;
         lock(&ctx.seq)
             .submit(tx)
             .map(|h| h.to_string())

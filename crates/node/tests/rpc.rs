@@ -23,6 +23,7 @@ fn node_config(dir: &std::path::Path) -> NodeConfig {
         sequencer: SequencerConfig::free(8),
         l1: None,
         keys_dir: None,
+        sender_rate_limit: None,
     }
 }
 
@@ -298,4 +299,55 @@ fn a_priority_operation_is_found_by_its_l1_transaction_through_a_crash() {
             .unwrap()
             .is_none()
     );
+}
+
+/// One account flooding `zkr_sendTx` (here with transactions that fail the nonce check) gets
+/// `RATE_LIMITED` once past its burst; another account is still served.
+#[tokio::test]
+async fn one_account_over_its_rate_is_refused_and_others_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (User::new(1), User::new(2));
+    let mut config = node_config(dir.path());
+    config.sender_rate_limit = zkr_node::limits::TxRateLimit::per_second(1);
+    let node = Node::start(config).await.unwrap();
+    {
+        let mut seq = node.sequencer.lock().unwrap();
+        seq.submit_priority(0, a.deposit(0, 1_000_000), None)
+            .unwrap();
+        seq.submit_priority(1, b.deposit(0, 1_000_000), None)
+            .unwrap();
+    }
+    let client = HttpClientBuilder::default()
+        .build(format!("http://{}", node.http_addr))
+        .unwrap();
+    let send = |t: L2Tx| {
+        let client = &client;
+        async move {
+            code(
+                client
+                    .request::<String, _>("zkr_sendTx", rpc_params![t])
+                    .await
+                    .unwrap_err(),
+            )
+        }
+    };
+    // future nonces: each rejected by the sequencer until the burst of 2 is spent
+    let mut codes_seen = Vec::new();
+    for nonce in 10..16 {
+        codes_seen.push(send(tx_of(a.transfer(0, b.address(), 0, 1, 0, nonce))).await);
+    }
+    assert_eq!(
+        &codes_seen[..2],
+        &[codes::FUTURE_NONCE, codes::FUTURE_NONCE]
+    );
+    assert!(
+        codes_seen[2..].contains(&codes::RATE_LIMITED),
+        "past the burst: {codes_seen:?}"
+    );
+    assert_eq!(
+        send(tx_of(b.transfer(1, a.address(), 0, 1, 0, 10))).await,
+        codes::FUTURE_NONCE,
+        "another account has its own budget"
+    );
+    node.stop().await;
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkr_crypto::eth::Eip712Domain;
 use zkr_node::fees::FeePolicy;
+use zkr_node::limits::TxRateLimit;
 use zkr_node::{L1Config, Node, NodeConfig, SequencerConfig};
 use zkr_state::ChainConfig;
 use zkr_types::{Address, ChainId};
@@ -24,6 +25,8 @@ pub const DEFAULT_CHAIN_ID: u32 = 270;
 pub const DEFAULT_BATCH_SIZE: usize = 8;
 /// Default `--batch-max-wait-ms`.
 pub const DEFAULT_BATCH_MAX_WAIT_MS: u64 = 60_000;
+/// Default `--sender-rate-limit` (transactions per second per L2 account).
+pub const DEFAULT_SENDER_RATE_LIMIT: u32 = 50;
 /// Default `--max-unproven-batches`.
 pub const DEFAULT_MAX_UNPROVEN_BATCHES: u64 = 16;
 
@@ -77,6 +80,10 @@ pub struct NodeArgs {
     /// error 1015 (0: no bound) [default: 16].
     #[arg(long, env = "ZKR_MAX_UNPROVEN_BATCHES")]
     pub max_unproven_batches: Option<u64>,
+    /// Transactions per second one L2 account may send to zkr_sendTx, accepted or not, in
+    /// bursts of up to twice as many; more get error 1016 (0: no limit) [default: 50].
+    #[arg(long, env = "ZKR_SENDER_RATE_LIMIT")]
+    pub sender_rate_limit: Option<u32>,
     /// Run with the insecure dev proving keys even on an L1 that is not a dev chain (anvil,
     /// chain id 31337 or 1337). Anyone can forge proofs for those keys.
     #[arg(long)]
@@ -140,6 +147,7 @@ impl NodeArgs {
             batch_timeout_ms,
             batch_max_wait_ms,
             max_unproven_batches,
+            sender_rate_limit,
             confirmations,
             l1_poll_ms,
             fee_gas_price,
@@ -259,6 +267,9 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
         },
         l1,
         keys_dir: (!args.no_prover).then(|| super::keys_dir(args.keys_dir.clone())),
+        sender_rate_limit: TxRateLimit::per_second(
+            args.sender_rate_limit.unwrap_or(DEFAULT_SENDER_RATE_LIMIT),
+        ),
     })
 }
 
