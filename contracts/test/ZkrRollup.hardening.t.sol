@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Test.sol";
 import {TestToken} from "./utils/TestToken.sol";
+import {Refunded} from "./utils/Refunded.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
@@ -181,18 +182,7 @@ contract ZkrRollupHardeningTest is Test {
 
     /// A holder the token blocks (USDC, USDT) withdraws to another of its addresses.
     function test_withdrawTo_aBlockedTokenHolder() public {
-        TestToken token = new TestToken();
-        vm.prank(OPERATOR);
-        rollup.registerToken(address(token));
-        token.mint(alice, 1000);
-        vm.deal(alice, FEE);
-        vm.startPrank(alice);
-        token.approve(address(rollup), 1000);
-        rollup.depositERC20{value: FEE}(address(token), 1000, alice);
-        vm.stopPrank();
-        vm.warp(block.timestamp + DEADLINE + 1);
-        rollup.activateExodusMode();
-        rollup.refundDeposit(0);
+        TestToken token = Refunded.tokens(rollup, OPERATOR, alice, 1000);
         token.blockHolder(alice);
         vm.expectRevert(ZkrRollup.TransferFailed.selector);
         rollup.withdrawPendingBalance(payable(alice), address(token), 1000);

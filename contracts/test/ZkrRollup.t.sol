@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Test.sol";
 import {TestToken} from "./utils/TestToken.sol";
+import {Refunded} from "./utils/Refunded.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
@@ -475,18 +476,8 @@ contract ZkrRollupTest is Test {
     /// A token whose code is gone pays nothing: the withdrawal reverts instead of debiting the
     /// pending balance for nothing.
     function test_withdraw_ofATokenWithoutCodeReverts() public {
-        TestToken token = new TestToken();
-        rollup.registerToken(address(token));
-        token.mint(alice, 1000);
-        vm.deal(alice, FEE);
-        vm.startPrank(alice);
-        token.approve(address(rollup), 1000);
-        rollup.depositERC20{value: FEE}(address(token), 1000, alice);
-        vm.stopPrank();
         // the deposit is never processed: exodus, refund to a pending balance
-        vm.warp(block.timestamp + DEADLINE + 1);
-        rollup.activateExodusMode();
-        rollup.refundDeposit(0);
+        TestToken token = Refunded.tokens(rollup, address(this), alice, 1000);
         assertEq(rollup.getPendingBalance(alice, address(token)), 1000, "refunded");
         vm.etch(address(token), "");
         vm.expectRevert(ZkrRollup.TransferFailed.selector);
