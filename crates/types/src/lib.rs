@@ -5,6 +5,7 @@
 //! transactions and their messages ([`tx`]), operations and their exact pubdata bytes ([`op`]),
 //! and the batch commitment ([`commitment`]). It holds no state and does no I/O.
 
+pub mod amm;
 pub mod commitment;
 mod error;
 pub mod float;
