@@ -213,6 +213,12 @@ impl SlotAssignment {
                 s.address = address_to_fr(&e.owner);
                 s.amount = Fr::from(e.amount.0);
             }
+            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_) => {
+                return Err(TypesError::Invalid(format!(
+                    "operation type {:#04x} (DEX) is not in the batch circuit yet",
+                    w.op.op_type()
+                )));
+            }
         }
         if let Some(fee) = fee {
             s.fee_packed = Fr::from(u64::from(pack_fee(fee)?));

@@ -362,6 +362,9 @@ fn request_for(
             r.signature = L2Signature::from(&mutated.slots[slot].signature);
             OpRequest::Tx(L2Tx::ChangePubKey(r))
         }
+        Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_) => {
+            return Err("DEX operations are not in the batch circuit yet".into());
+        }
     })
 }
 

@@ -41,6 +41,19 @@ pub mod codes {
     pub const BUSY: i32 = 1015;
     /// The sending account is over its rate (`--sender-rate-limit`). Retry later.
     pub const RATE_LIMITED: i32 = 1016;
+    /// No pool of the pair.
+    pub const NO_SUCH_POOL: i32 = 1017;
+    /// The pair already has a pool.
+    pub const POOL_EXISTS: i32 = 1018;
+    /// The pool gives less than the signed minimum (output, shares, or a side of a removal).
+    pub const SLIPPAGE: i32 = 1019;
+    /// The pool arithmetic has no valid result: an empty pool, an amount too small to buy
+    /// anything, a reserve above 2^112 - 1, a first liquidity below the minimum.
+    pub const POOL_ARITHMETIC: i32 = 1020;
+    /// Every pool id is taken.
+    pub const POOLS_FULL: i32 = 1021;
+    /// This node does not take this transaction type (yet).
+    pub const UNSUPPORTED: i32 = 1022;
     /// The node failed internally; the transaction was not accepted.
     pub const INTERNAL: i32 = -32603;
 }
@@ -86,6 +99,11 @@ pub enum NodeError {
         /// Its allowed rate.
         per_second: u32,
     },
+    /// A transaction type the node does not take yet.
+    #[error(
+        "{0} transactions are not supported by this node yet: the batch circuit cannot prove them"
+    )]
+    Unsupported(&'static str),
     /// A priority operation out of L1 queue order.
     #[error("priority operation {got} out of order: expected {expected}")]
     PriorityOrder {
@@ -144,11 +162,18 @@ impl NodeError {
                 | StateError::TreeFull
                 | StateError::FeeAccountLocked => TRY_LATER,
                 StateError::ZeroAddress => ZERO_ADDRESS,
+                StateError::NoSuchPool(..) => NO_SUCH_POOL,
+                StateError::PoolExists(..) => POOL_EXISTS,
+                StateError::Slippage { .. } => SLIPPAGE,
+                StateError::Amm(_) => POOL_ARITHMETIC,
+                StateError::PoolsFull => POOLS_FULL,
+                StateError::NotAnL1Token(_) => INVALID_VALUE,
                 StateError::Storage(_) => INTERNAL,
             },
             NodeError::FeeTooLow { .. } => FEE_TOO_LOW,
             NodeError::Busy { .. } => BUSY,
             NodeError::RateLimited { .. } => RATE_LIMITED,
+            NodeError::Unsupported(_) => UNSUPPORTED,
             NodeError::Storage(_)
             | NodeError::Encoding(_)
             | NodeError::Rpc(_)

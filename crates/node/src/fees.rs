@@ -24,17 +24,51 @@ pub enum TxKind {
     Withdraw,
     /// `ChangePubKey`.
     ChangePubKey,
+    /// `Swap`.
+    Swap,
+    /// `AddLiquidity`.
+    AddLiquidity,
+    /// `RemoveLiquidity`.
+    RemoveLiquidity,
+    /// `CreatePool`.
+    CreatePool,
 }
 
 impl TxKind {
-    /// Parses the `txType` of `zkr_getFeeQuote` (`Transfer`, `Withdraw`, `ChangePubKey`, any case).
+    /// Parses the `txType` of `zkr_getFeeQuote` (`Transfer`, `Withdraw`, `ChangePubKey`, `Swap`,
+    /// `AddLiquidity`, `RemoveLiquidity`, `CreatePool`, any case).
     pub fn parse(s: &str) -> Option<TxKind> {
         match s.to_ascii_lowercase().as_str() {
             "transfer" => Some(TxKind::Transfer),
             "withdraw" => Some(TxKind::Withdraw),
             "changepubkey" => Some(TxKind::ChangePubKey),
+            "swap" => Some(TxKind::Swap),
+            "addliquidity" => Some(TxKind::AddLiquidity),
+            "removeliquidity" => Some(TxKind::RemoveLiquidity),
+            "createpool" => Some(TxKind::CreatePool),
             _ => None,
         }
+    }
+
+    /// Its name, as `txType` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TxKind::Transfer => "Transfer",
+            TxKind::Withdraw => "Withdraw",
+            TxKind::ChangePubKey => "ChangePubKey",
+            TxKind::Swap => "Swap",
+            TxKind::AddLiquidity => "AddLiquidity",
+            TxKind::RemoveLiquidity => "RemoveLiquidity",
+            TxKind::CreatePool => "CreatePool",
+        }
+    }
+
+    /// Whether the batch circuit proves it (the DEX kinds: not yet).
+    pub fn is_provable(self) -> bool {
+        matches!(
+            self,
+            TxKind::Transfer | TxKind::Withdraw | TxKind::ChangePubKey
+        )
     }
 
     /// The kind of a transaction.
@@ -43,6 +77,10 @@ impl TxKind {
             L2Tx::Transfer(_) => TxKind::Transfer,
             L2Tx::Withdraw(_) => TxKind::Withdraw,
             L2Tx::ChangePubKey(_) => TxKind::ChangePubKey,
+            L2Tx::Swap(_) => TxKind::Swap,
+            L2Tx::AddLiquidity(_) => TxKind::AddLiquidity,
+            L2Tx::RemoveLiquidity(_) => TxKind::RemoveLiquidity,
+            L2Tx::CreatePool(_) => TxKind::CreatePool,
         }
     }
 
@@ -52,6 +90,10 @@ impl TxKind {
             TxKind::Transfer => op_type::TRANSFER_TO_NEW,
             TxKind::Withdraw => op_type::WITHDRAW,
             TxKind::ChangePubKey => op_type::CHANGE_PUBKEY,
+            TxKind::Swap => op_type::SWAP,
+            TxKind::AddLiquidity => op_type::ADD_LIQUIDITY,
+            TxKind::RemoveLiquidity => op_type::REMOVE_LIQUIDITY,
+            TxKind::CreatePool => op_type::CREATE_POOL,
         };
         pubdata_len(t).unwrap_or(0) as u64
     }

@@ -308,9 +308,12 @@ impl<S: Storage> Sequencer<S> {
         let hash = tx
             .hash(self.state.config().chain_id)
             .map_err(|e| NodeError::Rejected(e.into()))?;
-        let required = self.config.fees.min_fee(TxKind::of(&tx));
+        let kind = TxKind::of(&tx);
+        let required = self.config.fees.min_fee(kind);
         let limit = self.config.max_unproven_batches;
-        let result = if limit != 0 && self.unproven_batches() >= limit {
+        let result = if !kind.is_provable() {
+            Err(NodeError::Unsupported(kind.name()))
+        } else if limit != 0 && self.unproven_batches() >= limit {
             Err(NodeError::Busy {
                 unproven: self.unproven_batches(),
                 limit,

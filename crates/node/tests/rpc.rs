@@ -351,3 +351,27 @@ async fn one_account_over_its_rate_is_refused_and_others_are_not() {
     );
     node.stop().await;
 }
+
+/// The batch circuit cannot prove DEX operations yet: the node refuses them with UNSUPPORTED
+/// and takes nothing, so the prover never meets a batch it cannot prove.
+#[test]
+fn dex_transactions_are_refused_until_the_circuit_proves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seq = open_sequencer(&dir.path().join("state.redb"));
+    let a = User::new(1);
+    seq.submit_priority(0, a.deposit(0, 1_000_000), None)
+        .unwrap();
+    seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
+    let root = seq.state().block_number();
+    for tx in [
+        a.create_pool(0, (0, 1), 0, 1),
+        a.swap(0, 0, 1, 1000, 0, 0, 1),
+        a.add_liquidity(0, (0, 1), (1000, 1000), 0, 0, 1),
+        a.remove_liquidity(0, (0, 1), 1, (0, 0), 0, 1),
+    ] {
+        let err = seq.submit(tx_of(tx)).unwrap_err();
+        assert_eq!(err.to_rpc().code(), codes::UNSUPPORTED, "{err}");
+    }
+    assert_eq!(seq.open_len(), 2, "nothing taken");
+    assert_eq!(seq.state().block_number(), root);
+}

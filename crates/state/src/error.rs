@@ -84,6 +84,31 @@ pub enum StateError {
     /// A deposit of nothing.
     #[error("deposit amount must be positive")]
     ZeroAmount,
+    /// No pool of this pair (or not at the pool id named).
+    #[error("no pool of tokens ({0}, {1})")]
+    NoSuchPool(TokenId, TokenId),
+    /// The pair already has a pool.
+    #[error("tokens ({0}, {1}) already have a pool")]
+    PoolExists(TokenId, TokenId),
+    /// Every pool id is taken.
+    #[error("all {} pools exist", zkr_types::params::MAX_POOLS)]
+    PoolsFull,
+    /// The result is below the signed minimum.
+    #[error("slippage: {what} would be {got}, below the signed minimum {min}")]
+    Slippage {
+        /// Output, shares, or one side of a removal.
+        what: &'static str,
+        /// What the pool gives.
+        got: u128,
+        /// The signed minimum.
+        min: u128,
+    },
+    /// The pool arithmetic has no valid result.
+    #[error(transparent)]
+    Amm(#[from] zkr_types::amm::AmmError),
+    /// LP tokens never leave L2 but through exodus.
+    #[error("token {0} is an LP token: it cannot be withdrawn (remove the liquidity first)")]
+    NotAnL1Token(TokenId),
     /// Malformed values (unpackable amounts, ids out of range).
     #[error(transparent)]
     Types(#[from] TypesError),

@@ -6,7 +6,9 @@ use crate::storage::Storage;
 use crate::{ChainConfig, DepositRequest, FullExitRequest, OpRequest, State};
 use zkr_crypto::eddsa::PrivateKey;
 use zkr_crypto::eth::{Eip712Domain, EthPrivateKey, derive_l2_key};
-use zkr_types::tx::{ChangePubKey, L2Tx, Transfer, Withdraw};
+use zkr_types::tx::{
+    AddLiquidity, ChangePubKey, CreatePool, L2Tx, RemoveLiquidity, Swap, Transfer, Withdraw,
+};
 use zkr_types::{AccountId, Address, Amount, ChainId, Nonce, TokenId};
 
 pub const CHAIN: ChainId = ChainId(270);
@@ -129,6 +131,97 @@ impl User {
         )
         .unwrap();
         OpRequest::Tx(L2Tx::Withdraw(w))
+    }
+}
+
+impl User {
+    #[allow(clippy::too_many_arguments)]
+    pub fn swap(
+        &self,
+        id: u32,
+        sell: u16,
+        buy: u16,
+        amount_in: u128,
+        min_out: u128,
+        fee: u128,
+        nonce: u32,
+    ) -> OpRequest {
+        let s = Swap::signed(
+            &self.l2,
+            CHAIN,
+            AccountId(id),
+            TokenId(sell),
+            TokenId(buy),
+            Amount(amount_in),
+            Amount(min_out),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap();
+        OpRequest::Tx(L2Tx::Swap(s))
+    }
+
+    pub fn create_pool(&self, id: u32, pair: (u16, u16), fee: u128, nonce: u32) -> OpRequest {
+        let c = CreatePool::signed(
+            &self.l2,
+            CHAIN,
+            AccountId(id),
+            (TokenId(pair.0), TokenId(pair.1)),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap();
+        OpRequest::Tx(L2Tx::CreatePool(c))
+    }
+
+    /// AddLiquidity of at most `max` = (a, b) for at least `min_shares`.
+    pub fn add_liquidity(
+        &self,
+        id: u32,
+        pair: (u16, u16),
+        max: (u128, u128),
+        min_shares: u128,
+        fee: u128,
+        nonce: u32,
+    ) -> OpRequest {
+        let l = AddLiquidity::signed(
+            &self.l2,
+            CHAIN,
+            AccountId(id),
+            (TokenId(pair.0), TokenId(pair.1)),
+            Amount(max.0),
+            Amount(max.1),
+            Amount(min_shares),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap();
+        OpRequest::Tx(L2Tx::AddLiquidity(l))
+    }
+
+    /// RemoveLiquidity of `shares` for at least `min` = (a, b).
+    pub fn remove_liquidity(
+        &self,
+        id: u32,
+        pair: (u16, u16),
+        shares: u128,
+        min: (u128, u128),
+        fee: u128,
+        nonce: u32,
+    ) -> OpRequest {
+        let r = RemoveLiquidity::signed(
+            &self.l2,
+            CHAIN,
+            AccountId(id),
+            (TokenId(pair.0), TokenId(pair.1)),
+            Amount(shares),
+            Amount(min.0),
+            Amount(min.1),
+            Amount(fee),
+            Nonce(nonce),
+        )
+        .unwrap();
+        OpRequest::Tx(L2Tx::RemoveLiquidity(r))
     }
 }
 

@@ -12,10 +12,14 @@ use std::collections::HashMap;
 use zkr_crypto::CryptoError;
 use zkr_crypto::eth::{Eip712Domain, change_pubkey_digest, recover_signer};
 use zkr_crypto::field::fr_to_be_bytes;
+use zkr_types::dex::{PoolId, is_l1_token};
 use zkr_types::op::{
     ChangePubKeyOp, DepositOp, FullExitOp, Op, TransferOp, TransferToNewOp, WithdrawOp,
 };
-use zkr_types::params::{MAX_ACCOUNTS, MAX_NONCE, MAX_TOKENS};
+use zkr_types::params::{MAX_L1_TOKENS, MAX_NONCE, POOL_ACCOUNT_BASE};
+
+mod dex;
+pub use dex::Pool;
 use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw};
 use zkr_types::{
     AccountId, Address, Amount, BatchNumber, ChainId, Fr, L2BlockNumber, Nonce, TokenId,
@@ -290,7 +294,7 @@ impl<S: Storage> State<S> {
 
     /// Registers the next token id (mirrors token registration on L1).
     pub fn register_token(&mut self) -> Result<TokenId, StateError> {
-        if u64::from(self.num_tokens) >= MAX_TOKENS {
+        if self.num_tokens >= MAX_L1_TOKENS {
             return Err(StateError::UnknownToken(TokenId(self.num_tokens)));
         }
         self.num_tokens += 1;
@@ -341,11 +345,20 @@ impl<S: Storage> State<S> {
         }
     }
 
+    /// A registered L1 token, or an LP token (§3.4).
     fn check_token(&self, token: TokenId) -> Result<(), StateError> {
-        if token.0 >= self.num_tokens {
+        if token.0 >= self.num_tokens && PoolId::of_lp_token(token).is_none() {
             return Err(StateError::UnknownToken(token));
         }
         Ok(())
+    }
+
+    /// A registered L1 token: what deposits and withdrawals move.
+    fn check_l1_token(&self, token: TokenId) -> Result<(), StateError> {
+        if PoolId::of_lp_token(token).is_some() {
+            return Err(StateError::NotAnL1Token(token));
+        }
+        self.check_token(token)
     }
 
     fn check_signer(
@@ -368,8 +381,9 @@ impl<S: Storage> State<S> {
             .map_err(StateError::InvalidSignature)
     }
 
+    /// The next user account id; the last `MAX_POOLS` leaves are the pools'.
     fn fresh_account_id(&self) -> Result<AccountId, StateError> {
-        if u64::from(self.next_account_id) >= MAX_ACCOUNTS {
+        if self.next_account_id >= POOL_ACCOUNT_BASE {
             return Err(StateError::TreeFull);
         }
         Ok(AccountId(self.next_account_id))
@@ -384,7 +398,7 @@ impl<S: Storage> State<S> {
                 "genesis can only be loaded into an empty state".into(),
             ));
         }
-        if accounts.len() as u64 > MAX_ACCOUNTS {
+        if accounts.len() as u64 > u64::from(POOL_ACCOUNT_BASE) {
             return Err(StateError::TreeFull);
         }
         let mut accounts = accounts;
@@ -514,6 +528,10 @@ impl<S: Storage> State<S> {
             OpRequest::Tx(L2Tx::Transfer(t)) => self.transfer(t, sig)?,
             OpRequest::Tx(L2Tx::Withdraw(w)) => self.withdraw(w, sig)?,
             OpRequest::Tx(L2Tx::ChangePubKey(c)) => self.change_pubkey(c, sig)?,
+            OpRequest::Tx(L2Tx::Swap(x)) => self.swap(x, sig)?,
+            OpRequest::Tx(L2Tx::AddLiquidity(x)) => self.add_liquidity(x, sig)?,
+            OpRequest::Tx(L2Tx::RemoveLiquidity(x)) => self.remove_liquidity(x, sig)?,
+            OpRequest::Tx(L2Tx::CreatePool(x)) => self.create_pool(x, sig)?,
         };
         let pubdata = op.pubdata().map_err(StateError::Types)?;
         Ok(Applied {
@@ -524,7 +542,7 @@ impl<S: Storage> State<S> {
     }
 
     fn deposit(&mut self, d: &DepositRequest) -> Result<(Op, OpWitness), StateError> {
-        self.check_token(d.token)?;
+        self.check_l1_token(d.token)?;
         if d.amount.0 == 0 {
             return Err(StateError::ZeroAmount);
         }
@@ -569,7 +587,8 @@ impl<S: Storage> State<S> {
         }
         self.check_token(f.token)?;
         let account = self.load(f.account_id)?;
-        let amount = if account.owner == f.owner && f.owner != Address::ZERO {
+        let amount = if account.owner == f.owner && f.owner != Address::ZERO && is_l1_token(f.token)
+        {
             account.balance(f.token)
         } else {
             0
@@ -728,6 +747,9 @@ impl<S: Storage> State<S> {
             amount: w.amount.0,
             fee: w.fee.0,
         };
+        if PoolId::of_lp_token(w.token).is_some() {
+            return Err(StateError::NotAnL1Token(w.token));
+        }
         let (account, message, needed) =
             self.check_spend(&spend, sig, || w.message(self.config.chain_id))?;
         let token = w.token;

@@ -3,9 +3,7 @@
 //! these; the circuit enforces the same equations.
 
 use crate::Fr;
-use crate::params::{
-    MAX_POOL_RESERVE, MIN_LIQUIDITY, POOL_FEE_DENOMINATOR, POOL_FEE_KEEP,
-};
+use crate::params::{MAX_POOL_RESERVE, MIN_LIQUIDITY, POOL_FEE_DENOMINATOR, POOL_FEE_KEEP};
 use alloy_primitives::U256;
 use ark_ff::{AdditiveGroup, Field};
 use thiserror::Error;
@@ -35,6 +33,18 @@ pub fn pool_key(a: u16, b: u16) -> Fr {
     Fr::from(2u64).pow([253]) + Fr::from(1 + (u64::from(a) << 8) + (u64::from(b) << 16))
 }
 
+/// The pair of a pool's key hash, if it is one (`pool_key(a, b)` with `a < b < 256`).
+pub fn pool_pair(pkh: &Fr) -> Option<(u16, u16)> {
+    use ark_ff::{BigInteger, PrimeField};
+    let rest = *pkh - Fr::from(2u64).pow([253]) - Fr::from(1u64);
+    let bytes = rest.into_bigint().to_bytes_le();
+    if bytes[3..].iter().any(|b| *b != 0) || bytes[0] != 0 {
+        return None;
+    }
+    let (a, b) = (u16::from(bytes[1]), u16::from(bytes[2]));
+    (pool_key(a, b) == *pkh && a < b).then_some((a, b))
+}
+
 /// Whether a key hash is that of a special account (`>= 2^253`, §3.3).
 pub fn is_special_key(pkh: &Fr) -> bool {
     use ark_ff::{BigInteger, PrimeField};
@@ -58,7 +68,9 @@ pub fn swap_out(amount_in: u128, x: u128, y: u128) -> Result<u128, AmmError> {
     if amount_in == 0 {
         return Err(AmmError::TooSmall("is zero"));
     }
-    if x.checked_add(amount_in).is_none_or(|r| r > MAX_POOL_RESERVE) {
+    if x.checked_add(amount_in)
+        .is_none_or(|r| r > MAX_POOL_RESERVE)
+    {
         return Err(AmmError::PoolOverflow);
     }
     let kept = u(amount_in) * u(POOL_FEE_KEEP);
@@ -149,7 +161,12 @@ pub fn add_liquidity(
 
 /// RemoveLiquidity of `shares` from reserves `(ra, rb)` with share supply `s`: the amounts of a
 /// and b paid, each `floor(shares * r / s)`.
-pub fn remove_liquidity(shares: u128, ra: u128, rb: u128, s: u128) -> Result<(u128, u128), AmmError> {
+pub fn remove_liquidity(
+    shares: u128,
+    ra: u128,
+    rb: u128,
+    s: u128,
+) -> Result<(u128, u128), AmmError> {
     if s == 0 {
         return Err(AmmError::Empty);
     }
@@ -180,7 +197,10 @@ mod tests {
         assert_eq!(swap_out(1_000, 1_000_000, 1_000_000), Ok(996));
         assert_eq!(swap_out(0, 10, 10), Err(AmmError::TooSmall("is zero")));
         assert_eq!(swap_out(1, 0, 10), Err(AmmError::Empty));
-        assert_eq!(swap_out(1, MAX_POOL_RESERVE, 10), Err(AmmError::PoolOverflow));
+        assert_eq!(
+            swap_out(1, MAX_POOL_RESERVE, 10),
+            Err(AmmError::PoolOverflow)
+        );
         // the whole y never comes out, however large the input
         assert!(swap_out(MAX_POOL_RESERVE - 1, 1, 1_000).unwrap() < 1_000);
         assert_eq!(isqrt(U256::from(1_000_000u64)), U256::from(1_000u64));
@@ -196,6 +216,9 @@ mod tests {
         assert_eq!((later.shares, later.take_a, later.take_b), (200, 400, 100));
         assert_eq!(remove_liquidity(200, 4_400, 1_100, 2_200), Ok((400, 100)));
         assert!(is_special_key(&pool_key(0, 1)));
+        assert_eq!(pool_pair(&pool_key(3, 127)), Some((3, 127)));
+        assert_eq!(pool_pair(&pool_key(5, 5)), None);
+        assert_eq!(pool_pair(&Fr::from(7u64)), None);
         assert!(!is_special_key(&Fr::from(12345u64)));
         assert!(!is_special_key(&Fr::ZERO));
     }

@@ -7,6 +7,7 @@
 
 pub mod amm;
 pub mod commitment;
+pub mod dex;
 mod error;
 pub mod float;
 pub mod ids;

@@ -1,5 +1,6 @@
 //! Operations and their exact pubdata bytes (`docs/protocol.md` §4).
 
+use crate::dex::{AddLiquidityOp, CreatePoolOp, PoolId, RemoveLiquidityOp, SwapOp};
 use crate::float::{pack_amount, pack_fee, unpack_amount, unpack_fee};
 use crate::ids::{AccountId, Amount, Nonce, TokenId};
 use crate::params::CHUNK_BYTES;
@@ -24,6 +25,7 @@ pub mod op_type {
     pub const WITHDRAW: u8 = 0x05;
     /// FullExit.
     pub const FULL_EXIT: u8 = 0x06;
+    pub use crate::dex::dex_type::{ADD_LIQUIDITY, CREATE_POOL, REMOVE_LIQUIDITY, SWAP};
 }
 
 /// Deposit (§4.2).
@@ -141,6 +143,14 @@ pub enum Op {
     Withdraw(WithdrawOp),
     /// L1 forced exit.
     FullExit(FullExitOp),
+    /// L2 swap.
+    Swap(SwapOp),
+    /// L2 liquidity added.
+    AddLiquidity(AddLiquidityOp),
+    /// L2 liquidity removed.
+    RemoveLiquidity(RemoveLiquidityOp),
+    /// L2 pool creation.
+    CreatePool(CreatePoolOp),
 }
 
 /// Pubdata length of an op type, `None` for unknown types.
@@ -153,6 +163,10 @@ pub fn pubdata_len(op_type: u8) -> Option<usize> {
         op_type::TRANSFER_TO_NEW => 35,
         op_type::WITHDRAW => 43,
         op_type::FULL_EXIT => 41,
+        op_type::SWAP => 12,
+        op_type::ADD_LIQUIDITY => 17,
+        op_type::REMOVE_LIQUIDITY => 23,
+        op_type::CREATE_POOL => 9,
         _ => return None,
     })
 }
@@ -170,6 +184,15 @@ fn push_token(out: &mut Vec<u8>, t: TokenId) -> Result<(), TypesError> {
         return Err(TypesError::TokenIdOutOfRange(t.0.into()));
     }
     out.push(t.0 as u8);
+    Ok(())
+}
+
+/// A pool id byte: `p + 128 * flag` (§4.10).
+fn push_pool(out: &mut Vec<u8>, p: PoolId, flag: bool) -> Result<(), TypesError> {
+    if !p.is_valid() {
+        return Err(TypesError::Invalid(format!("pool id {} out of range", p.0)));
+    }
+    out.push(p.0 | if flag { 0x80 } else { 0 });
     Ok(())
 }
 
@@ -194,6 +217,10 @@ impl Op {
             Op::TransferToNew(_) => op_type::TRANSFER_TO_NEW,
             Op::Withdraw(_) => op_type::WITHDRAW,
             Op::FullExit(_) => op_type::FULL_EXIT,
+            Op::Swap(_) => op_type::SWAP,
+            Op::AddLiquidity(_) => op_type::ADD_LIQUIDITY,
+            Op::RemoveLiquidity(_) => op_type::REMOVE_LIQUIDITY,
+            Op::CreatePool(_) => op_type::CREATE_POOL,
         }
     }
 
@@ -252,6 +279,32 @@ impl Op {
                 out.extend_from_slice(f.owner.as_slice());
                 push_token(&mut out, f.token)?;
                 out.extend_from_slice(&f.amount.0.to_be_bytes());
+            }
+            Op::Swap(s) => {
+                push_account(&mut out, s.account_id)?;
+                push_pool(&mut out, s.pool, s.sell_b)?;
+                push_packed_amount(&mut out, s.amount_in)?;
+                push_packed_fee(&mut out, s.fee)?;
+            }
+            Op::AddLiquidity(a) => {
+                push_account(&mut out, a.account_id)?;
+                push_pool(&mut out, a.pool, false)?;
+                push_packed_amount(&mut out, a.max_a)?;
+                push_packed_amount(&mut out, a.max_b)?;
+                push_packed_fee(&mut out, a.fee)?;
+            }
+            Op::RemoveLiquidity(r) => {
+                push_account(&mut out, r.account_id)?;
+                push_pool(&mut out, r.pool, false)?;
+                out.extend_from_slice(&r.shares.0.to_be_bytes());
+                push_packed_fee(&mut out, r.fee)?;
+            }
+            Op::CreatePool(c) => {
+                push_account(&mut out, c.account_id)?;
+                push_pool(&mut out, c.pool, false)?;
+                push_token(&mut out, c.token_a)?;
+                push_token(&mut out, c.token_b)?;
+                push_packed_fee(&mut out, c.fee)?;
             }
         }
         debug_assert_eq!(Some(out.len()), pubdata_len(self.op_type()));
@@ -312,6 +365,10 @@ impl<'a> Reader<'a> {
         let b = self.take(5);
         let v = u64::from_be_bytes([0, 0, 0, b[0], b[1], b[2], b[3], b[4]]);
         unpack_amount(v).map(Amount)
+    }
+    fn pool(&mut self) -> (PoolId, bool) {
+        let b = self.take(1)[0];
+        (PoolId(b & 0x7f), b & 0x80 != 0)
     }
     fn packed_fee(&mut self) -> Amount {
         let b = self.take(2);
@@ -393,6 +450,58 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                 token: r.token(),
                 amount: r.u128(),
             }),
+            op_type::SWAP => {
+                let account_id = r.account();
+                let (pool, sell_b) = r.pool();
+                Op::Swap(SwapOp {
+                    account_id,
+                    pool,
+                    sell_b,
+                    amount_in: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
+                    fee: r.packed_fee(),
+                })
+            }
+            op_type::ADD_LIQUIDITY => {
+                let account_id = r.account();
+                let (pool, flag) = r.pool();
+                if flag {
+                    return Err(malformed("AddLiquidity with the swap direction bit"));
+                }
+                Op::AddLiquidity(AddLiquidityOp {
+                    account_id,
+                    pool,
+                    max_a: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
+                    max_b: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
+                    fee: r.packed_fee(),
+                })
+            }
+            op_type::REMOVE_LIQUIDITY => {
+                let account_id = r.account();
+                let (pool, flag) = r.pool();
+                if flag {
+                    return Err(malformed("RemoveLiquidity with the swap direction bit"));
+                }
+                Op::RemoveLiquidity(RemoveLiquidityOp {
+                    account_id,
+                    pool,
+                    shares: r.u128(),
+                    fee: r.packed_fee(),
+                })
+            }
+            op_type::CREATE_POOL => {
+                let account_id = r.account();
+                let (pool, flag) = r.pool();
+                if flag {
+                    return Err(malformed("CreatePool with the swap direction bit"));
+                }
+                Op::CreatePool(CreatePoolOp {
+                    account_id,
+                    pool,
+                    token_a: r.token(),
+                    token_b: r.token(),
+                    fee: r.packed_fee(),
+                })
+            }
             _ => unreachable!("pubdata_len accepted the type"),
         };
         ops.push(op);
@@ -450,6 +559,33 @@ mod tests {
                 token: TokenId(1),
                 amount: Amount(0),
             }),
+            Op::Swap(SwapOp {
+                account_id: AccountId(0xABCDEF),
+                pool: PoolId(127),
+                sell_b: true,
+                amount_in: Amount(34359738367 * 10u128.pow(27)),
+                fee: Amount(2047),
+            }),
+            Op::AddLiquidity(AddLiquidityOp {
+                account_id: AccountId(3),
+                pool: PoolId(0),
+                max_a: Amount(10u128.pow(18)),
+                max_b: Amount(5),
+                fee: Amount(0),
+            }),
+            Op::RemoveLiquidity(RemoveLiquidityOp {
+                account_id: AccountId(3),
+                pool: PoolId(9),
+                shares: Amount(1000),
+                fee: Amount(10),
+            }),
+            Op::CreatePool(CreatePoolOp {
+                account_id: AccountId(3),
+                pool: PoolId(1),
+                token_a: TokenId(0),
+                token_b: TokenId(127),
+                fee: Amount(10),
+            }),
         ]
     }
 
@@ -459,7 +595,7 @@ mod tests {
             .iter()
             .map(|o| o.pubdata().unwrap().len())
             .collect();
-        assert_eq!(sizes, vec![41, 63, 15, 35, 43, 41]);
+        assert_eq!(sizes, vec![41, 63, 15, 35, 43, 41, 12, 17, 23, 9]);
         assert!(Op::Noop.pubdata().unwrap().is_empty());
     }
 

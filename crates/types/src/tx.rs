@@ -1,5 +1,6 @@
 //! Signed L2 transactions and the messages they sign (`docs/protocol.md` §5).
 
+pub use crate::dex::{AddLiquidity, CreatePool, RemoveLiquidity, Swap};
 use crate::float::{pack_amount, pack_fee};
 use crate::ids::{AccountId, Amount, ChainId, Nonce, TokenId};
 use crate::{Address, Fr, TypesError};
@@ -197,6 +198,14 @@ pub enum L2Tx {
     Withdraw(Withdraw),
     /// A key registration.
     ChangePubKey(ChangePubKey),
+    /// A swap.
+    Swap(Swap),
+    /// Liquidity added to a pool.
+    AddLiquidity(AddLiquidity),
+    /// Liquidity removed from a pool.
+    RemoveLiquidity(RemoveLiquidity),
+    /// A new pool.
+    CreatePool(CreatePool),
 }
 
 impl Transfer {
@@ -362,6 +371,10 @@ impl L2Tx {
             L2Tx::Transfer(t) => t.message(chain),
             L2Tx::Withdraw(w) => w.message(chain),
             L2Tx::ChangePubKey(c) => c.message(chain),
+            L2Tx::Swap(x) => x.message(chain),
+            L2Tx::AddLiquidity(x) => x.message(chain),
+            L2Tx::RemoveLiquidity(x) => x.message(chain),
+            L2Tx::CreatePool(x) => x.message(chain),
         }
     }
 
@@ -371,6 +384,10 @@ impl L2Tx {
             L2Tx::Transfer(t) => &t.signature,
             L2Tx::Withdraw(w) => &w.signature,
             L2Tx::ChangePubKey(c) => &c.signature,
+            L2Tx::Swap(x) => &x.signature,
+            L2Tx::AddLiquidity(x) => &x.signature,
+            L2Tx::RemoveLiquidity(x) => &x.signature,
+            L2Tx::CreatePool(x) => &x.signature,
         }
     }
 
@@ -380,6 +397,10 @@ impl L2Tx {
             L2Tx::Transfer(t) => t.from,
             L2Tx::Withdraw(w) => w.account_id,
             L2Tx::ChangePubKey(c) => c.account_id,
+            L2Tx::Swap(x) => x.account_id,
+            L2Tx::AddLiquidity(x) => x.account_id,
+            L2Tx::RemoveLiquidity(x) => x.account_id,
+            L2Tx::CreatePool(x) => x.account_id,
         }
     }
 
@@ -389,6 +410,10 @@ impl L2Tx {
             L2Tx::Transfer(t) => t.nonce,
             L2Tx::Withdraw(w) => w.nonce,
             L2Tx::ChangePubKey(c) => c.nonce,
+            L2Tx::Swap(x) => x.nonce,
+            L2Tx::AddLiquidity(x) => x.nonce,
+            L2Tx::RemoveLiquidity(x) => x.nonce,
+            L2Tx::CreatePool(x) => x.nonce,
         }
     }
 
@@ -398,6 +423,10 @@ impl L2Tx {
             L2Tx::Transfer(t) => (t.token, t.fee),
             L2Tx::Withdraw(w) => (w.token, w.fee),
             L2Tx::ChangePubKey(c) => (c.fee_token, c.fee),
+            L2Tx::Swap(x) => (x.sell, x.fee),
+            L2Tx::AddLiquidity(x) => (x.token_a, x.fee),
+            L2Tx::RemoveLiquidity(x) => (x.token_a, x.fee),
+            L2Tx::CreatePool(x) => (x.token_a, x.fee),
         }
     }
 
