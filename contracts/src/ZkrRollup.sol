@@ -14,7 +14,12 @@ contract ZkrRollup {
     // ------------------------------------------------------------------ constants
 
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    uint256 public constant MAX_TOKENS = 256;
+    /// @notice L1 tokens (ids 0..127); ids 128..255 are the pools' LP tokens (§3.4).
+    uint256 public constant MAX_TOKENS = 128;
+    /// @notice Pools live at the last 128 account ids; pool p's LP token is 128 + p (§3.5).
+    uint256 public constant MAX_POOLS = 128;
+    uint256 public constant POOL_ACCOUNT_BASE = (1 << 24) - 128;
+    uint256 public constant LP_TOKEN_BASE = 128;
     uint256 public constant MAX_ACCOUNTS = 1 << 24;
     uint256 internal constant ACCOUNT_TREE_DEPTH = 12;
     uint256 internal constant BALANCE_TREE_DEPTH = 4;
@@ -141,6 +146,9 @@ contract ZkrRollup {
     event InsecureDevVerifier(address verifier);
     event ExodusModeActivated(uint64 expiredPriorityIndex);
     event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 token, uint128 amount);
+    event LiquidityExit(
+        uint32 indexed accountId, address indexed owner, uint8 indexed pool, uint128 shares, uint128 amountA, uint128 amountB
+    );
     event DepositRefunded(uint64 indexed priorityIndex, address indexed to, uint16 token, uint128 amount);
 
     // ------------------------------------------------------------------ errors
@@ -183,6 +191,8 @@ contract ZkrRollup {
     error TokenBalanceShrank(uint16 token, uint256 held, uint256 owed);
     error NotAGenesisRoot(uint256 root);
     error NotARefundableFee(uint64 index);
+    error NotAPool(uint8 pool);
+    error NotLpShares(uint16 token);
 
     // ------------------------------------------------------------------ setup
 
@@ -235,7 +245,7 @@ contract ZkrRollup {
     }
 
     /// @dev The empty tree with leaf 0 = (owner, key hash 0, nonce 0, empty balances): 13 hashes.
-    function _rootWithFeeAccount(IPoseidon4 p4, address owner) internal view returns (uint256 node) {
+    function _rootWithFeeAccount(IPoseidon4 p4, address owner) internal pure returns (uint256 node) {
         node = p4.poseidon([uint256(uint160(owner)), 0, 0, EMPTY_BALANCE_ROOT]);
         for (uint256 level = 0; level < ACCOUNT_TREE_DEPTH; level++) {
             uint256 e = _emptyAccountSubtree(level);
@@ -719,28 +729,93 @@ contract ZkrRollup {
 
     /// @notice In exodus mode, credits an account's whole balance of one token to its owner's
     /// pending balance, proven by a Merkle path to the last executed root. Once per
-    /// (account, token). Anyone may call.
+    /// (account, token). Anyone may call. LP shares exit through `exitLiquidity`.
     function exit(ExitProof calldata p) external notExodusOff {
-        if (p.accountId >= MAX_ACCOUNTS) revert AccountIdOutOfRange(p.accountId);
         if (p.token >= tokens.length) revert TokenNotRegistered(address(0));
+        _checkUserLeaf(p);
+        exited[p.accountId][p.token] = true;
+        _credit(p.owner, p.token, p.balance);
+        emit ExodusExit(p.accountId, p.owner, p.token, p.balance);
+    }
+
+    /// @dev Checks a user's leaf and one balance against the last executed root, and that it
+    /// has not exited this token yet.
+    function _checkUserLeaf(ExitProof calldata p) internal view {
+        if (p.accountId >= MAX_ACCOUNTS) revert AccountIdOutOfRange(p.accountId);
         if (exited[p.accountId][p.token]) revert AlreadyExited();
         if (p.pubkeyHash >= R) revert NotInField();
         // An owner-less leaf is empty or a special account (AMM pool): nobody's to exit.
         if (p.owner == address(0)) revert ZeroAddress();
-        uint256 node = p.balance;
+        uint256 balanceRoot = _balanceRoot(p.token, p.balance, p.balancePath);
+        uint256 leaf = poseidon4.poseidon([uint256(uint160(p.owner)), p.pubkeyHash, uint256(p.nonce), balanceRoot]);
+        if (_accountRoot(p.accountId, leaf, p.accountPath) != lastExecutedRoot) revert InvalidExitProof();
+    }
+
+    function _balanceRoot(uint256 token, uint256 balance, uint256[3][4] calldata path)
+        internal
+        view
+        returns (uint256 node)
+    {
+        node = balance;
         for (uint256 level = BALANCE_TREE_DEPTH; level > 0; level--) {
-            uint256 pos = (p.token >> (2 * (BALANCE_TREE_DEPTH - level))) & 3;
-            node = _hashChildren(node, pos, p.balancePath[level - 1]);
+            uint256 pos = (token >> (2 * (BALANCE_TREE_DEPTH - level))) & 3;
+            node = _hashChildren(node, pos, path[level - 1]);
         }
-        node = poseidon4.poseidon([uint256(uint160(p.owner)), p.pubkeyHash, uint256(p.nonce), node]);
+    }
+
+    function _accountRoot(uint256 accountId, uint256 leaf, uint256[3][12] calldata path)
+        internal
+        view
+        returns (uint256 node)
+    {
+        node = leaf;
         for (uint256 level = ACCOUNT_TREE_DEPTH; level > 0; level--) {
-            uint256 pos = (uint256(p.accountId) >> (2 * (ACCOUNT_TREE_DEPTH - level))) & 3;
-            node = _hashChildren(node, pos, p.accountPath[level - 1]);
+            uint256 pos = (accountId >> (2 * (ACCOUNT_TREE_DEPTH - level))) & 3;
+            node = _hashChildren(node, pos, path[level - 1]);
         }
-        if (node != lastExecutedRoot) revert InvalidExitProof();
-        exited[p.accountId][p.token] = true;
-        _credit(p.owner, p.token, p.balance);
-        emit ExodusExit(p.accountId, p.owner, p.token, p.balance);
+    }
+
+    /// @dev A pool leaf as of the last executed root: its pair, reserves and share supply, each
+    /// balance with its path in the pool's balance tree (the three must meet in one root).
+    struct PoolProof {
+        uint8 pool;
+        uint16 tokenA;
+        uint16 tokenB;
+        uint128 reserveA;
+        uint128 reserveB;
+        uint128 supply;
+        uint256[3][4] pathA;
+        uint256[3][4] pathB;
+        uint256[3][4] pathShares;
+        uint256[3][12] accountPath;
+    }
+
+    /// @notice In exodus mode, pays out LP shares: `share` proves an account's balance of pool
+    /// `pool.pool`'s LP token, `pool` the pool's pair, reserves and supply, both against the last
+    /// executed root. The owner is credited `shares * reserve / supply` (rounded down) of each
+    /// token. Once per (account, LP token); the pool itself is nobody's, so its reserves go only
+    /// to share holders, and the locked minimum keeps the sum of payouts within the reserves.
+    function exitLiquidity(ExitProof calldata share, PoolProof calldata pool) external notExodusOff {
+        if (pool.pool >= MAX_POOLS) revert NotAPool(pool.pool);
+        if (share.token != LP_TOKEN_BASE + pool.pool) revert NotLpShares(share.token);
+        _checkUserLeaf(share);
+        if (pool.tokenA >= pool.tokenB || pool.tokenB >= MAX_TOKENS || pool.supply == 0) revert NotAPool(pool.pool);
+        uint256 balanceRoot = _balanceRoot(pool.tokenA, pool.reserveA, pool.pathA);
+        if (
+            _balanceRoot(pool.tokenB, pool.reserveB, pool.pathB) != balanceRoot
+                || _balanceRoot(share.token, pool.supply, pool.pathShares) != balanceRoot
+        ) revert InvalidExitProof();
+        uint256 key = (1 << 253) + 1 + (uint256(pool.tokenA) << 8) + (uint256(pool.tokenB) << 16);
+        uint256 leaf = poseidon4.poseidon([uint256(0), key, 0, balanceRoot]);
+        if (_accountRoot(POOL_ACCOUNT_BASE + pool.pool, leaf, pool.accountPath) != lastExecutedRoot) {
+            revert InvalidExitProof();
+        }
+        exited[share.accountId][share.token] = true;
+        uint128 amountA = uint128(uint256(share.balance) * pool.reserveA / pool.supply);
+        uint128 amountB = uint128(uint256(share.balance) * pool.reserveB / pool.supply);
+        _credit(share.owner, pool.tokenA, amountA);
+        _credit(share.owner, pool.tokenB, amountB);
+        emit LiquidityExit(share.accountId, share.owner, pool.pool, share.balance, amountA, amountB);
     }
 
     /// @notice In exodus mode, returns a deposit that no executed batch processed.

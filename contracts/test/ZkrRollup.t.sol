@@ -153,8 +153,12 @@ contract ZkrRollupTest is Test {
 
     function test_commit_rejectsMalformedPubdata() public {
         ZkrRollup.CommitBatchInput memory b;
-        b.pubdata = hex"09";
-        vm.expectRevert(abi.encodeWithSelector(Pubdata.UnknownOpType.selector, uint256(0), uint8(9)));
+        b.pubdata = hex"0b";
+        vm.expectRevert(abi.encodeWithSelector(Pubdata.UnknownOpType.selector, uint256(0), uint8(11)));
+        rollup.commitBatch(b);
+        // a DEX operation cut short
+        b.pubdata = hex"0700000100";
+        vm.expectRevert(abi.encodeWithSelector(Pubdata.TruncatedPubdata.selector, uint256(0)));
         rollup.commitBatch(b);
         b.pubdata = hex"0300000100000207";
         vm.expectRevert(abi.encodeWithSelector(Pubdata.TruncatedPubdata.selector, uint256(0)));
@@ -184,7 +188,7 @@ contract ZkrRollupTest is Test {
     }
 
     function testFuzz_commit_rejectsUnknownOpTypes(uint8 opType, bytes32 rest) public {
-        vm.assume(opType == 0 || opType > 6);
+        vm.assume(opType == 0 || opType > 0x0a);
         ZkrRollup.CommitBatchInput memory b;
         b.pubdata = abi.encodePacked(opType, rest);
         vm.expectRevert(abi.encodeWithSelector(Pubdata.UnknownOpType.selector, uint256(0), opType));
@@ -490,11 +494,11 @@ contract ZkrRollupTest is Test {
         rollup.registerToken(address(0));
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(0x1001)));
         rollup.registerToken(address(0x1001));
-        for (uint256 i = 1; i < 256; i++) {
+        for (uint256 i = 1; i < 128; i++) {
             vm.etch(address(uint160(0x1000 + i)), hex"00");
             rollup.registerToken(address(uint160(0x1000 + i)));
         }
-        assertEq(rollup.totalTokens(), 256, "256 token ids");
+        assertEq(rollup.totalTokens(), 128, "128 L1 token ids; 128..255 are LP tokens");
         vm.etch(address(0x9999), hex"00");
         vm.expectRevert(ZkrRollup.TooManyTokens.selector);
         rollup.registerToken(address(0x9999));

@@ -10,6 +10,10 @@ library Pubdata {
     uint8 internal constant TRANSFER_TO_NEW = 0x04;
     uint8 internal constant WITHDRAW = 0x05;
     uint8 internal constant FULL_EXIT = 0x06;
+    uint8 internal constant SWAP = 0x07;
+    uint8 internal constant ADD_LIQUIDITY = 0x08;
+    uint8 internal constant REMOVE_LIQUIDITY = 0x09;
+    uint8 internal constant CREATE_POOL = 0x0a;
 
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
@@ -24,6 +28,11 @@ library Pubdata {
         if (opType == DEPOSIT || opType == FULL_EXIT) return 41;
         if (opType == WITHDRAW) return 43;
         if (opType == CHANGE_PUBKEY) return 63;
+        // DEX operations (§4.9-§4.12): one element each, no effect on L1 outside exodus
+        if (opType == SWAP) return 12;
+        if (opType == ADD_LIQUIDITY) return 17;
+        if (opType == REMOVE_LIQUIDITY) return 23;
+        if (opType == CREATE_POOL) return 9;
         return 0;
     }
 

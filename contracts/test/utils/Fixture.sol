@@ -42,20 +42,35 @@ library Fixture {
         }
     }
 
-    function exitProof(string memory json) internal pure returns (ZkrRollup.ExitProof memory p) {
-        p.accountId = uint32(vm.parseJsonUint(json, ".exitProof.accountId"));
-        p.owner = vm.parseJsonAddress(json, ".exitProof.owner");
-        p.pubkeyHash = vm.parseJsonUint(json, ".exitProof.pubkeyHash");
-        p.nonce = uint32(vm.parseJsonUint(json, ".exitProof.nonce"));
-        p.token = uint16(vm.parseJsonUint(json, ".exitProof.token"));
-        p.balance = uint128(vm.parseJsonUint(json, ".exitProof.balance"));
+    function exitProof(string memory json) internal pure returns (ZkrRollup.ExitProof memory) {
+        return exitProofAt(json, ".exitProof");
+    }
+
+    /// The exit proof (leaf, balance and paths) under `key` of `json`.
+    function exitProofAt(string memory json, string memory key) internal pure returns (ZkrRollup.ExitProof memory p) {
+        p.accountId = uint32(vm.parseJsonUint(json, string.concat(key, ".accountId")));
+        p.owner = vm.parseJsonAddress(json, string.concat(key, ".owner"));
+        p.pubkeyHash = vm.parseJsonUint(json, string.concat(key, ".pubkeyHash"));
+        p.nonce = uint32(vm.parseJsonUint(json, string.concat(key, ".nonce")));
+        p.token = uint16(vm.parseJsonUint(json, string.concat(key, ".token")));
+        p.balance = uint128(vm.parseJsonUint(json, string.concat(key, ".balance")));
+        p.balancePath = balancePath(json, string.concat(key, ".balancePath"));
+        p.accountPath = accountPath(json, string.concat(key, ".accountPath"));
+    }
+
+    /// Siblings of a balance path (4 levels, root level first) under `key`.
+    function balancePath(string memory json, string memory key) internal pure returns (uint256[3][4] memory path) {
         for (uint256 l = 0; l < 4; l++) {
-            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.balancePath[", _str(l), "]"));
-            p.balancePath[l] = [s[0], s[1], s[2]];
+            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(key, "[", _str(l), "]"));
+            path[l] = [s[0], s[1], s[2]];
         }
+    }
+
+    /// Siblings of an account path (12 levels, root level first) under `key`.
+    function accountPath(string memory json, string memory key) internal pure returns (uint256[3][12] memory path) {
         for (uint256 l = 0; l < 12; l++) {
-            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(".exitProof.accountPath[", _str(l), "]"));
-            p.accountPath[l] = [s[0], s[1], s[2]];
+            uint256[] memory s = vm.parseJsonUintArray(json, string.concat(key, "[", _str(l), "]"));
+            path[l] = [s[0], s[1], s[2]];
         }
     }
 
