@@ -210,7 +210,15 @@ mod tests {
             batch_slots: 8,
             proving_wei_per_slot: 1_000_000_000_000,
         };
-        for kind in [TxKind::Transfer, TxKind::Withdraw, TxKind::ChangePubKey] {
+        for kind in [
+            TxKind::Transfer,
+            TxKind::Withdraw,
+            TxKind::ChangePubKey,
+            TxKind::Swap,
+            TxKind::AddLiquidity,
+            TxKind::RemoveLiquidity,
+            TxKind::CreatePool,
+        ] {
             let fee = p.min_fee(kind);
             let floor =
                 u128::from(kind.pubdata_bytes() * 40 + 75_000) * 1_000_000_000 + 1_000_000_000_000;
@@ -220,6 +228,10 @@ mod tests {
         }
         assert_eq!(FeePolicy::free().min_fee(TxKind::Transfer), 0);
         assert_eq!(TxKind::parse("changePubKey"), Some(TxKind::ChangePubKey));
-        assert_eq!(TxKind::parse("swap"), None);
+        assert_eq!(TxKind::parse("swap"), Some(TxKind::Swap));
+        assert_eq!(TxKind::parse("bogus"), None);
+        // a deposit's 41 bytes and a slot's share, plus a slot of proving; a whole batch
+        assert_eq!(p.priority_op_fee(), (41 * 40 + 75_000) * 1_000_000_000 + 1_000_000_000_000);
+        assert_eq!(p.batch_cost(), 600_000 * 1_000_000_000 + 8 * 1_000_000_000_000);
     }
 }

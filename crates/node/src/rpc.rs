@@ -1,12 +1,15 @@
 //! The JSON-RPC API (HTTP): `zkr_sendTx`, `zkr_getAccount`, `zkr_getTx`, `zkr_getBlock`,
-//! `zkr_getBatch`, `zkr_blockNumber`, `zkr_getFeeQuote`, `zkr_getTokens`, `zkr_getContracts`.
+//! `zkr_getBatch`, `zkr_blockNumber`, `zkr_getFeeQuote`, `zkr_getTokens`, `zkr_getContracts`,
+//! `zkr_getPools`, `zkr_getPool`, `zkr_quoteSwap`.
 //! Errors carry the stable codes of [`crate::error::codes`].
 
+use crate::NodeError;
 use crate::error::codes;
 use crate::fees::TxKind;
 use crate::limits::SenderLimiter;
 pub use crate::pipeline::Shared;
 use crate::pipeline::lock;
+use crate::records::TokenInfo;
 use alloy_primitives::{Address, B256};
 use jsonrpsee::RpcModule;
 use jsonrpsee::types::ErrorObjectOwned;
@@ -16,6 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use zkr_crypto::field::fr_to_decimal;
 use zkr_state::storage::Storage;
+use zkr_state::{Pool, StateError};
+use zkr_types::TokenId;
 use zkr_types::tx::L2Tx;
 
 fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
@@ -24,6 +29,45 @@ fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
 
 fn invalid(msg: String) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(codes::INVALID_PARAMS, msg, None::<()>)
+}
+
+/// A registered token by id (number or string), symbol or L1 address; LP tokens by id.
+fn resolve_token<S: Storage>(
+    seq: &crate::Sequencer<S>,
+    token: &Value,
+) -> Result<TokenInfo, ErrorObjectOwned> {
+    let tokens = seq.tokens().map_err(internal)?;
+    let found = tokens.into_iter().find(|t| match token {
+        Value::Number(n) => n.as_u64() == Some(u64::from(t.id)),
+        Value::String(s) => {
+            s.eq_ignore_ascii_case(&t.symbol)
+                || s.parse::<Address>().ok() == Some(t.address)
+                || s.parse::<u16>().ok() == Some(t.id)
+        }
+        _ => false,
+    });
+    found.ok_or_else(|| {
+        ErrorObjectOwned::owned(
+            codes::UNKNOWN_TOKEN,
+            format!("unknown token {token}"),
+            None::<()>,
+        )
+    })
+}
+
+/// A pool as `zkr_getPools` and `zkr_getPool` show it.
+fn pool_json(p: &Pool) -> Value {
+    json!({
+        "id": p.id.0,
+        "accountId": p.id.account_id().0,
+        "tokenA": p.token_a.0,
+        "tokenB": p.token_b.0,
+        "reserveA": p.reserve_a.to_string(),
+        "reserveB": p.reserve_b.to_string(),
+        "lpToken": p.lp_token().0,
+        "lpSupply": p.supply.to_string(),
+        "feeBps": 30,
+    })
 }
 
 /// Where the node's contracts are (`zkr_getContracts`).
@@ -148,31 +192,85 @@ pub fn module<S: Storage + 'static>(
             let (tx_type, token): (String, Value) = params.parse()?;
             let kind = TxKind::parse(&tx_type).ok_or_else(|| {
                 invalid(format!(
-                    "unknown txType {tx_type:?}: expected Transfer, Withdraw or ChangePubKey"
+                    "unknown txType {tx_type:?}: expected Transfer, Withdraw, ChangePubKey, Swap, AddLiquidity, RemoveLiquidity or CreatePool"
                 ))
             })?;
             let seq = lock(&ctx.seq);
-            let tokens = seq.tokens().map_err(internal)?;
-            let found = tokens.iter().find(|t| match &token {
-                Value::Number(n) => n.as_u64() == Some(u64::from(t.id)),
-                Value::String(s) => {
-                    s.eq_ignore_ascii_case(&t.symbol)
-                        || s.parse::<Address>().ok() == Some(t.address)
-                        || s.parse::<u16>().ok() == Some(t.id)
-                }
-                _ => false,
-            });
-            let Some(token) = found else {
-                return Err(ErrorObjectOwned::owned(
-                    codes::UNKNOWN_TOKEN,
-                    format!("unknown token {token}"),
-                    None::<()>,
-                ));
-            };
+            let token = resolve_token(&seq, &token)?;
             let mut quote =
                 serde_json::to_value(seq.config().fees.quote(kind)).map_err(internal)?;
             quote["token"] = json!(token.id);
             Ok(quote)
+        },
+    )
+    .map_err(reg)?;
+    m.register_method(
+        "zkr_getPools",
+        |_, ctx, _| -> Result<Value, ErrorObjectOwned> {
+            let seq = lock(&ctx.seq);
+            let pools = seq.state().pools().map_err(internal)?;
+            Ok(Value::Array(pools.iter().map(pool_json).collect()))
+        },
+    )
+    .map_err(reg)?;
+    m.register_method(
+        "zkr_getPool",
+        |params, ctx, _| -> Result<Value, ErrorObjectOwned> {
+            let (a, b): (Value, Value) = params.parse()?;
+            let seq = lock(&ctx.seq);
+            let (a, b) = (resolve_token(&seq, &a)?, resolve_token(&seq, &b)?);
+            let pool = seq
+                .state()
+                .pool_of_pair(TokenId(a.id), TokenId(b.id))
+                .map_err(internal)?;
+            Ok(pool.as_ref().map(pool_json).unwrap_or(Value::Null))
+        },
+    )
+    .map_err(reg)?;
+    m.register_method(
+        "zkr_quoteSwap",
+        |params, ctx, _| -> Result<Value, ErrorObjectOwned> {
+            let (sell, buy, amount_in): (Value, Value, String) = params.parse()?;
+            let amount_in: u128 = amount_in.parse().map_err(|_| {
+                invalid(format!(
+                    "amountIn {amount_in:?}: a decimal integer in base units"
+                ))
+            })?;
+            let seq = lock(&ctx.seq);
+            let (sell, buy) = (resolve_token(&seq, &sell)?, resolve_token(&seq, &buy)?);
+            let (sell, buy) = (TokenId(sell.id), TokenId(buy.id));
+            let pool = seq
+                .state()
+                .pool_of_pair(sell, buy)
+                .map_err(internal)?
+                .filter(|_| sell != buy)
+                .ok_or_else(|| NodeError::Rejected(StateError::NoSuchPool(sell, buy)).to_rpc())?;
+            let (x, y) = if sell == pool.token_a {
+                (pool.reserve_a, pool.reserve_b)
+            } else {
+                (pool.reserve_b, pool.reserve_a)
+            };
+            let out = zkr_types::amm::swap_out(amount_in, x, y)
+                .map_err(|e| NodeError::Rejected(e.into()).to_rpc())?;
+            // against the spot price y / x: 1 - (out / in) / (y / x), in basis points
+            let spot_out = alloy_primitives::U256::from(amount_in)
+                * alloy_primitives::U256::from(y)
+                / alloy_primitives::U256::from(x);
+            let impact_bps = if spot_out.is_zero() {
+                10_000u64
+            } else {
+                let lost = spot_out - alloy_primitives::U256::from(out).min(spot_out);
+                (lost * alloy_primitives::U256::from(10_000u64) / spot_out).to::<u64>()
+            };
+            Ok(json!({
+                "pool": pool.id.0,
+                "sell": sell.0,
+                "buy": buy.0,
+                "amountIn": amount_in.to_string(),
+                "amountOut": out.to_string(),
+                "lpFee": (amount_in * 3 / 1000).to_string(),
+                "priceImpactBps": impact_bps,
+            }))
         },
     )
     .map_err(reg)?;

@@ -65,6 +65,9 @@ pub struct SequencerConfig {
     /// Sealed batches without a proof beyond which L2 transactions are refused (`BUSY`); 0 for
     /// no bound.
     pub max_unproven_batches: u64,
+    /// Take DEX transactions. The batch circuit cannot prove them yet, so only a node that
+    /// proves nothing (tests of the DEX over RPC) may; `zkr node` never sets it.
+    pub accept_dex: bool,
 }
 
 impl SequencerConfig {
@@ -77,6 +80,7 @@ impl SequencerConfig {
             priority_fee_wei: 0,
             max_batch_wait_ms: 0,
             max_unproven_batches: 0,
+            accept_dex: false,
         }
     }
 }
@@ -311,7 +315,7 @@ impl<S: Storage> Sequencer<S> {
         let kind = TxKind::of(&tx);
         let required = self.config.fees.min_fee(kind);
         let limit = self.config.max_unproven_batches;
-        let result = if !kind.is_provable() {
+        let result = if !kind.is_provable() && !self.config.accept_dex {
             Err(NodeError::Unsupported(kind.name()))
         } else if limit != 0 && self.unproven_batches() >= limit {
             Err(NodeError::Busy {
