@@ -231,7 +231,13 @@ mod tests {
         assert_eq!(TxKind::parse("swap"), Some(TxKind::Swap));
         assert_eq!(TxKind::parse("bogus"), None);
         // a deposit's 41 bytes and a slot's share, plus a slot of proving; a whole batch
-        assert_eq!(p.priority_op_fee(), (41 * 40 + 75_000) * 1_000_000_000 + 1_000_000_000_000);
-        assert_eq!(p.batch_cost(), 600_000 * 1_000_000_000 + 8 * 1_000_000_000_000);
+        assert_eq!(
+            p.priority_op_fee(),
+            (41 * 40 + 75_000) * 1_000_000_000 + 1_000_000_000_000
+        );
+        assert_eq!(
+            p.batch_cost(),
+            600_000 * 1_000_000_000 + 8 * 1_000_000_000_000
+        );
     }
 }
