@@ -48,6 +48,18 @@ fn fields(cs: &ConstraintSystemRef<Fr>, l: &zkr_state::witness::LeafState) -> Ac
     }
 }
 
+/// The changes of consecutive updates of one account, allocated.
+fn changes_of(cs: &ConstraintSystemRef<Fr>, u: &[AccountUpdate]) -> Vec<BalanceChange> {
+    u.iter()
+        .map(|x| BalanceChange {
+            token: PathIndex::new(w(cs, Fr::from(x.token.0)), BALANCE_TREE_DEPTH).unwrap(),
+            before: w(cs, Fr::from(x.before.balance)),
+            after: w(cs, Fr::from(x.after.balance)),
+            path: x.balance_path.iter().map(|s| s.map(|v| w(cs, v))).collect(),
+        })
+        .collect()
+}
+
 /// Runs the gadget over consecutive updates of one account; `tamper` edits them first.
 /// Returns whether the constraints hold and the new root is the last update's.
 fn check(updates: &[AccountUpdate], tamper: impl FnOnce(&mut Vec<AccountUpdate>)) -> bool {
@@ -56,19 +68,7 @@ fn check(updates: &[AccountUpdate], tamper: impl FnOnce(&mut Vec<AccountUpdate>)
     let cs = ConstraintSystem::<Fr>::new_ref();
     let root_before = w(&cs, updates[0].root_before);
     let account = PathIndex::new(w(&cs, Fr::from(u[0].account_id.0)), ACCOUNT_TREE_DEPTH).unwrap();
-    let changes: Vec<BalanceChange> = u
-        .iter()
-        .map(|x| BalanceChange {
-            token: PathIndex::new(w(&cs, Fr::from(x.token.0)), BALANCE_TREE_DEPTH).unwrap(),
-            before: w(&cs, Fr::from(x.before.balance)),
-            after: w(&cs, Fr::from(x.after.balance)),
-            path: x
-                .balance_path
-                .iter()
-                .map(|s| s.map(|v| w(&cs, v)))
-                .collect(),
-        })
-        .collect();
+    let changes = changes_of(&cs, &u);
     let account_path: Vec<[FrVar; 3]> = u[0]
         .account_path
         .iter()
@@ -133,19 +133,7 @@ fn several_balances_cost_one_account_path() {
         let updates: Vec<AccountUpdate> = (0..k).map(|i| u[i % 2].clone()).collect();
         let root_before = w(&cs, Fr::from(0u64));
         let account = PathIndex::new(w(&cs, Fr::from(1u64)), ACCOUNT_TREE_DEPTH).unwrap();
-        let changes: Vec<BalanceChange> = updates
-            .iter()
-            .map(|x| BalanceChange {
-                token: PathIndex::new(w(&cs, Fr::from(x.token.0)), BALANCE_TREE_DEPTH).unwrap(),
-                before: w(&cs, Fr::from(0u64)),
-                after: w(&cs, Fr::from(0u64)),
-                path: x
-                    .balance_path
-                    .iter()
-                    .map(|s| s.map(|v| w(&cs, v)))
-                    .collect(),
-            })
-            .collect();
+        let changes = changes_of(&cs, &updates);
         let account_path: Vec<[FrVar; 3]> = u[0]
             .account_path
             .iter()

@@ -2,7 +2,10 @@
 //! circuit cannot prove them yet, so this node proves nothing): `zkr_getPools`,
 //! `zkr_getPool`, `zkr_quoteSwap`, swaps through `zkr_sendTx` with their error codes.
 
-use jsonrpsee::core::client::{ClientT, Error as ClientError};
+mod common;
+
+use common::*;
+use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
 use serde_json::Value;
@@ -10,26 +13,10 @@ use std::time::Duration;
 use zkr_node::error::codes;
 use zkr_node::records::TokenInfo;
 use zkr_node::{Node, NodeConfig, SequencerConfig};
-use zkr_state::OpRequest;
 use zkr_state::fixtures::{User, config};
 use zkr_types::amm::swap_out;
-use zkr_types::tx::L2Tx;
 
 const E18: u128 = 1_000_000_000_000_000_000;
-
-fn tx_of(r: OpRequest) -> L2Tx {
-    match r {
-        OpRequest::Tx(t) => t,
-        other => panic!("not a transaction: {other:?}"),
-    }
-}
-
-fn code(e: ClientError) -> i32 {
-    match e {
-        ClientError::Call(obj) => obj.code(),
-        other => panic!("expected a JSON-RPC error, got {other}"),
-    }
-}
 
 #[tokio::test]
 async fn pools_quotes_and_swaps_over_rpc() {

@@ -2,15 +2,16 @@
 //! at the timeout but waits (up to `max_batch_wait_ms`) for more operations, and a node whose
 //! prover is behind refuses L2 transactions with `BUSY` instead of piling up batches.
 
+mod common;
+
+use common::*;
 use zkr_node::error::codes;
 use zkr_node::fees::FeePolicy;
 use zkr_node::records::ProofRecord;
 use zkr_node::{NodeError, Sequencer, SequencerConfig};
-use zkr_state::OpRequest;
 use zkr_state::fixtures::{User, config};
 use zkr_state::storage::RedbStorage;
 use zkr_types::float::round_up_fee;
-use zkr_types::tx::L2Tx;
 
 const TIMEOUT_MS: u64 = 1_000;
 const MAX_WAIT_MS: u64 = 60_000;
@@ -35,13 +36,6 @@ fn sequencer(
         ..SequencerConfig::free(8)
     };
     Sequencer::open(RedbStorage::open(path).unwrap(), config(), seq_config).unwrap()
-}
-
-fn tx_of(r: OpRequest) -> L2Tx {
-    match r {
-        OpRequest::Tx(t) => t,
-        other => panic!("not a transaction: {other:?}"),
-    }
 }
 
 #[test]

@@ -1,14 +1,16 @@
 //! The node over real HTTP JSON-RPC: accepted and rejected transactions with their codes,
 //! soft confirmation in a sealed block, and nothing acknowledged lost across restarts.
 
-use jsonrpsee::core::client::{ClientT, Error as ClientError};
+mod common;
+
+use common::*;
+use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
 use serde_json::Value;
 use std::time::Duration;
 use zkr_node::error::codes;
 use zkr_node::{Node, NodeConfig, Sequencer, SequencerConfig};
-use zkr_state::OpRequest;
 use zkr_state::fixtures::{User, config};
 use zkr_state::storage::RedbStorage;
 use zkr_types::tx::L2Tx;
@@ -35,20 +37,6 @@ fn open_sequencer(path: &std::path::Path) -> Sequencer<RedbStorage> {
         SequencerConfig::free(8),
     )
     .unwrap()
-}
-
-fn tx_of(r: OpRequest) -> L2Tx {
-    match r {
-        OpRequest::Tx(t) => t,
-        other => panic!("not a transaction: {other:?}"),
-    }
-}
-
-fn code(e: ClientError) -> i32 {
-    match e {
-        ClientError::Call(obj) => obj.code(),
-        other => panic!("expected a JSON-RPC error, got {other}"),
-    }
 }
 
 async fn wait_status(client: &impl ClientT, hash: &str, want: &str) -> Value {
