@@ -1,5 +1,6 @@
 //! R1CS gadgets, each the in-circuit twin of a native function and tested against it.
 
+pub mod amm;
 pub mod babyjubjub;
 pub mod bits;
 pub mod eddsa;
