@@ -3,6 +3,8 @@
 //! key and registered (ChangePubKey) on first use. Progress goes to stderr; the result (a
 //! transaction hash, balances) to stdout.
 
+mod dex;
+
 use super::mined;
 use super::node::parse_key;
 use alloy::network::EthereumWallet;
@@ -126,8 +128,70 @@ pub enum WalletCommand {
         #[arg(long, conflicts_with = "owner")]
         to: Option<Address>,
     },
-    /// Your balances on L2 and L1, and what is claimable.
+    /// Your balances on L2 and L1, what is claimable, and your LP shares.
     Balance,
+    /// Swaps an exact amount of one token for another through their pool.
+    Swap {
+        /// Token sold (symbol, id or L1 address).
+        #[arg(long)]
+        sell: String,
+        /// Token bought.
+        #[arg(long)]
+        buy: String,
+        /// Amount sold, in whole units.
+        #[arg(long)]
+        amount: String,
+        /// Smallest acceptable amount bought, in whole units [default: the quote less
+        /// --slippage].
+        #[arg(long)]
+        min_out: Option<String>,
+        #[command(flatten)]
+        slippage: dex::Slippage,
+        /// Wait until the transaction reaches this status.
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// Pools: `zkr wallet pool create --pair ETH/DEV`.
+    Pool {
+        #[command(subcommand)]
+        command: dex::PoolCommand,
+    },
+    /// Adds liquidity to a pool (pro rata; the first liquidity sets the price).
+    AddLiquidity {
+        /// The pair, e.g. ETH/DEV.
+        #[arg(long)]
+        pair: String,
+        /// At most this much of the first token of --pair, in whole units.
+        #[arg(long)]
+        amount_a: String,
+        /// At most this much of the second token of --pair, in whole units.
+        #[arg(long)]
+        amount_b: String,
+        #[command(flatten)]
+        slippage: dex::Slippage,
+        /// Wait until the transaction reaches this status.
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// Removes liquidity: burns LP shares for their part of both reserves.
+    RemoveLiquidity {
+        /// The pair, e.g. ETH/DEV.
+        #[arg(long)]
+        pair: String,
+        /// Shares to burn, in whole units (18 decimals).
+        #[arg(long, conflicts_with = "percent")]
+        shares: Option<String>,
+        /// Percent of your shares to burn.
+        #[arg(long)]
+        percent: Option<f64>,
+        #[command(flatten)]
+        slippage: dex::Slippage,
+        /// Wait until the transaction reaches this status.
+        #[arg(long, value_enum)]
+        wait: Option<WaitFor>,
+    },
+    /// The pools: pair, reserves, LP shares, fee.
+    Pools,
     /// A transaction's status.
     Tx {
         /// The transaction hash.
@@ -653,7 +717,71 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                     pending
                 );
             }
+            // LP shares, with the pair they are of (they stay on L2)
+            if let Some(a) = &account {
+                let pools: Vec<Value> = w.call("zkr_getPools", rpc_params![]).await?;
+                let symbol = |id: &Value| {
+                    tokens
+                        .iter()
+                        .find(|t| Some(u64::from(t.id)) == id.as_u64())
+                        .map(|t| t.symbol.clone())
+                        .unwrap_or_else(|| format!("#{id}"))
+                };
+                for p in &pools {
+                    let lp = p["lpToken"].to_string();
+                    if let Some(shares) = a["balances"][&lp].as_str() {
+                        println!(
+                            "LP {}/{} {:>24} shares",
+                            symbol(&p["tokenA"]),
+                            symbol(&p["tokenB"]),
+                            format_units(shares.parse()?, dex::LP_DECIMALS)
+                        );
+                    }
+                }
+            }
         }
+        WalletCommand::Swap {
+            sell,
+            buy,
+            amount,
+            min_out,
+            slippage,
+            wait,
+        } => {
+            w.swap(
+                &sell,
+                &buy,
+                &amount,
+                min_out.as_deref(),
+                slippage.slippage,
+                wait,
+            )
+            .await?
+        }
+        WalletCommand::Pool {
+            command: dex::PoolCommand::Create { pair, wait },
+        } => w.create_pool(&pair, wait).await?,
+        WalletCommand::AddLiquidity {
+            pair,
+            amount_a,
+            amount_b,
+            slippage,
+            wait,
+        } => {
+            w.add_liquidity(&pair, &amount_a, &amount_b, slippage.slippage, wait)
+                .await?
+        }
+        WalletCommand::RemoveLiquidity {
+            pair,
+            shares,
+            percent,
+            slippage,
+            wait,
+        } => {
+            w.remove_liquidity(&pair, shares.as_deref(), percent, slippage.slippage, wait)
+                .await?
+        }
+        WalletCommand::Pools => w.pools().await?,
         WalletCommand::Tx { hash } => {
             let r: Value = w.call("zkr_getTx", rpc_params![hash]).await?;
             if r.is_null() {
