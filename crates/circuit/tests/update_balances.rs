@@ -27,10 +27,10 @@ fn swap_updates() -> Vec<AccountUpdate> {
         onboard(&mut s, &b, 1000 * E18),
     ];
     s.apply(&a.create_pool(ids[0], (0, 1), 0, 1)).unwrap();
-    s.apply(&a.add_liquidity(ids[0], (0, 1), (100 * E18, 400 * E18), 0, 0, 2))
+    s.apply(&a.add_liquidity(ids[0], 0, (0, 1), (100 * E18, 400 * E18), 0, 0, 2))
         .unwrap();
     s.set_witness_mode(true);
-    let applied = s.apply(&b.swap(ids[1], 0, 1, E18, 0, 1_000, 1)).unwrap();
+    let applied = s.apply(&b.swap(ids[1], 0, 0, 1, E18, 0, 1_000, 1)).unwrap();
     let updates = applied.witness.unwrap().updates;
     assert_eq!(updates.len(), 4);
     updates

@@ -61,7 +61,7 @@ async fn pools_quotes_and_swaps_over_rpc() {
             a.change_pubkey(0, 0, 0, 0),
             b.change_pubkey(1, 0, 0, 0),
             a.create_pool(0, (0, 1), 0, 1),
-            a.add_liquidity(0, (0, 1), (100 * E18, 400 * E18), 0, 0, 2),
+            a.add_liquidity(0, 0, (0, 1), (100 * E18, 400 * E18), 0, 0, 2),
         ] {
             seq.submit(tx_of(r)).unwrap();
         }
@@ -101,7 +101,7 @@ async fn pools_quotes_and_swaps_over_rpc() {
     let err = client
         .request::<String, _>(
             "zkr_sendTx",
-            rpc_params![tx_of(b.swap(1, 0, 1, E18, min_too_high, 0, 1))],
+            rpc_params![tx_of(b.swap(1, 0, 0, 1, E18, min_too_high, 0, 1))],
         )
         .await
         .unwrap_err();
@@ -111,6 +111,7 @@ async fn pools_quotes_and_swaps_over_rpc() {
             "zkr_sendTx",
             rpc_params![tx_of(b.swap(
                 1,
+                0,
                 0,
                 1,
                 E18,

@@ -353,9 +353,9 @@ fn dex_transactions_are_refused_until_the_circuit_proves_them() {
     let root = seq.state().block_number();
     for tx in [
         a.create_pool(0, (0, 1), 0, 1),
-        a.swap(0, 0, 1, 1000, 0, 0, 1),
-        a.add_liquidity(0, (0, 1), (1000, 1000), 0, 0, 1),
-        a.remove_liquidity(0, (0, 1), 1, (0, 0), 0, 1),
+        a.swap(0, 0, 0, 1, 1000, 0, 0, 1),
+        a.add_liquidity(0, 0, (0, 1), (1000, 1000), 0, 0, 1),
+        a.remove_liquidity(0, 0, (0, 1), 1, (0, 0), 0, 1),
     ] {
         let err = seq.submit(tx_of(tx)).unwrap_err();
         assert_eq!(err.to_rpc().code(), codes::UNSUPPORTED, "{err}");

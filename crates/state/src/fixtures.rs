@@ -6,6 +6,7 @@ use crate::storage::Storage;
 use crate::{ChainConfig, DepositRequest, FullExitRequest, OpRequest, State};
 use zkr_crypto::eddsa::PrivateKey;
 use zkr_crypto::eth::{Eip712Domain, EthPrivateKey, derive_l2_key};
+use zkr_types::dex::PoolId;
 use zkr_types::tx::{
     AddLiquidity, ChangePubKey, CreatePool, L2Tx, RemoveLiquidity, Swap, Transfer, Withdraw,
 };
@@ -139,6 +140,7 @@ impl User {
     pub fn swap(
         &self,
         id: u32,
+        pool: u8,
         sell: u16,
         buy: u16,
         amount_in: u128,
@@ -150,6 +152,7 @@ impl User {
             &self.l2,
             CHAIN,
             AccountId(id),
+            PoolId(pool),
             TokenId(sell),
             TokenId(buy),
             Amount(amount_in),
@@ -178,6 +181,7 @@ impl User {
     pub fn add_liquidity(
         &self,
         id: u32,
+        pool: u8,
         pair: (u16, u16),
         max: (u128, u128),
         min_shares: u128,
@@ -188,6 +192,7 @@ impl User {
             &self.l2,
             CHAIN,
             AccountId(id),
+            PoolId(pool),
             (TokenId(pair.0), TokenId(pair.1)),
             Amount(max.0),
             Amount(max.1),
@@ -203,6 +208,7 @@ impl User {
     pub fn remove_liquidity(
         &self,
         id: u32,
+        pool: u8,
         pair: (u16, u16),
         shares: u128,
         min: (u128, u128),
@@ -213,6 +219,7 @@ impl User {
             &self.l2,
             CHAIN,
             AccountId(id),
+            PoolId(pool),
             (TokenId(pair.0), TokenId(pair.1)),
             Amount(shares),
             Amount(min.0),

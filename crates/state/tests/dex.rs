@@ -67,7 +67,7 @@ fn balance(s: &State<MemoryStorage>, id: u32, token: u16) -> u128 {
 fn with_pool() -> (State<MemoryStorage>, [User; 2], [u32; 2]) {
     let (mut s, u, ids) = setup();
     s.apply(&u[0].create_pool(ids[0], PAIR, 0, 1)).unwrap();
-    s.apply(&u[0].add_liquidity(ids[0], PAIR, (100 * E18, 400 * E18), 0, 0, 2))
+    s.apply(&u[0].add_liquidity(ids[0], 0, PAIR, (100 * E18, 400 * E18), 0, 0, 2))
         .unwrap();
     (s, u, ids)
 }
@@ -99,9 +99,27 @@ fn create_pool_makes_an_empty_special_account_at_a_pool_id() {
     assert!(matches!(e, StateError::Types(_)), "{e}");
     let e = rejects(&mut s, &u[1].create_pool(ids[1], (1, 100), 0, 1));
     assert!(matches!(e, StateError::UnknownToken(_)), "{e}");
-    // another pair gets the next id
+    // a pool nobody added liquidity to does not hold its id for good: the next pair reuses it
+    let applied = s.apply(&u[1].create_pool(ids[1], (1, 2), 0, 1)).unwrap();
+    assert!(matches!(applied.op, Op::CreatePool(ref c) if c.pool == PoolId(0)));
+    assert!(s.pool_of_pair(TokenId(0), TokenId(1)).unwrap().is_none());
+}
+
+#[test]
+fn a_pool_with_liquidity_keeps_its_id_and_a_signed_pool_must_hold_the_pair() {
+    let (mut s, u, ids) = with_pool();
     let applied = s.apply(&u[1].create_pool(ids[1], (1, 2), 0, 1)).unwrap();
     assert!(matches!(applied.op, Op::CreatePool(ref c) if c.pool == PoolId(1)));
+    // a swap of (0, 1) signed for pool 1, which holds (1, 2): refused
+    let e = rejects(&mut s, &u[1].swap(ids[1], 1, 0, 1, E18, 0, 0, 2));
+    assert!(matches!(e, StateError::NoSuchPool(..)), "{e}");
+    let e = rejects(
+        &mut s,
+        &u[1].add_liquidity(ids[1], 1, PAIR, (E18, E18), 0, 0, 2),
+    );
+    assert!(matches!(e, StateError::NoSuchPool(..)), "{e}");
+    let e = rejects(&mut s, &u[1].swap(ids[1], 5, 0, 1, E18, 0, 0, 2));
+    assert!(matches!(e, StateError::NoSuchPool(..)), "no pool 5: {e}");
 }
 
 #[test]
@@ -127,7 +145,7 @@ fn a_first_liquidity_at_or_below_the_minimum_is_refused() {
     s.apply(&u[0].create_pool(ids[0], PAIR, 0, 1)).unwrap();
     let e = rejects(
         &mut s,
-        &u[0].add_liquidity(ids[0], PAIR, (1000, 1000), 0, 0, 2),
+        &u[0].add_liquidity(ids[0], 0, PAIR, (1000, 1000), 0, 0, 2),
     );
     assert_eq!(e, StateError::Amm(AmmError::BelowMinimumLiquidity));
 }
@@ -137,7 +155,7 @@ fn later_liquidity_is_pro_rata_and_takes_no_more_than_the_shares_are_worth() {
     let (mut s, u, ids) = with_pool();
     // b is the binding side: 40 b buys 20 shares, worth 10 a
     let applied = s
-        .apply(&u[1].add_liquidity(ids[1], PAIR, (50 * E18, 40 * E18), 0, 0, 1))
+        .apply(&u[1].add_liquidity(ids[1], 0, PAIR, (50 * E18, 40 * E18), 0, 0, 1))
         .unwrap();
     assert_eq!(applied.pubdata.len(), 17);
     let p = pool(&s);
@@ -150,7 +168,7 @@ fn later_liquidity_is_pro_rata_and_takes_no_more_than_the_shares_are_worth() {
     // the signed minimum of shares binds
     let e = rejects(
         &mut s,
-        &u[1].add_liquidity(ids[1], PAIR, (11 * E18, 44 * E18), above(22 * E18), 0, 2),
+        &u[1].add_liquidity(ids[1], 0, PAIR, (11 * E18, 44 * E18), above(22 * E18), 0, 2),
     );
     assert!(matches!(e, StateError::Slippage { .. }), "{e}");
 }
@@ -163,6 +181,7 @@ fn a_swap_pays_exactly_the_curve_minus_the_fee_and_k_grows() {
     let applied = s
         .apply(&u[1].swap(
             ids[1],
+            0,
             0,
             1,
             E18,
@@ -182,7 +201,7 @@ fn a_swap_pays_exactly_the_curve_minus_the_fee_and_k_grows() {
     assert_eq!(balance(&s, ids[1], 0), 1000 * E18 - E18 - 1_000);
     assert_eq!(balance(&s, ids[1], 1), 1000 * E18 + out);
     // the other way: b for a, the direction bit set in the pubdata
-    let applied = s.apply(&u[1].swap(ids[1], 1, 0, E18, 0, 0, 2)).unwrap();
+    let applied = s.apply(&u[1].swap(ids[1], 0, 1, 0, E18, 0, 0, 2)).unwrap();
     assert!(matches!(applied.op, Op::Swap(ref x) if x.sell_b));
     assert_eq!(applied.pubdata[4], 0x80, "pool 0, selling b");
 }
@@ -192,7 +211,7 @@ fn swaps_below_the_signed_minimum_or_without_a_pool_are_refused() {
     let (mut s, u, ids) = with_pool();
     let p = pool(&s);
     let out = swap_out(E18, p.reserve_a, p.reserve_b).unwrap();
-    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 1, E18, above(out), 0, 1));
+    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 0, 1, E18, above(out), 0, 1));
     assert_eq!(
         e,
         StateError::Slippage {
@@ -201,21 +220,21 @@ fn swaps_below_the_signed_minimum_or_without_a_pool_are_refused() {
             min: above(out)
         }
     );
-    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 2, E18, 0, 0, 1));
+    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 0, 2, E18, 0, 0, 1));
     assert!(matches!(e, StateError::NoSuchPool(..)), "{e}");
-    let e = rejects(&mut s, &u[1].swap(ids[1], 1, 1, E18, 0, 0, 1));
+    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 1, 1, E18, 0, 0, 1));
     assert!(
         matches!(e, StateError::Types(_)),
         "the same token on both sides: {e}"
     );
     // an input that buys nothing
-    let e = rejects(&mut s, &u[1].swap(ids[1], 1, 0, 1, 0, 0, 1));
+    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 1, 0, 1, 0, 0, 1));
     assert!(matches!(e, StateError::Slippage { got: 0, .. }), "{e}");
     // more than the trader holds
-    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 1, 1001 * E18, 0, 0, 1));
+    let e = rejects(&mut s, &u[1].swap(ids[1], 0, 0, 1, 1001 * E18, 0, 0, 1));
     assert!(matches!(e, StateError::InsufficientBalance { .. }), "{e}");
     // another key cannot sign for the trader
-    let e = rejects(&mut s, &u[0].swap(ids[1], 0, 1, E18, 0, 0, 1));
+    let e = rejects(&mut s, &u[0].swap(ids[1], 0, 0, 1, E18, 0, 0, 1));
     assert!(matches!(e, StateError::WrongSigner(_)), "{e}");
 }
 
@@ -225,7 +244,7 @@ fn removing_liquidity_pays_pro_rata_rounded_down_and_burns_the_shares() {
     let lp = pool(&s).lp_token().0;
     let shares = balance(&s, ids[0], lp);
     let applied = s
-        .apply(&u[0].remove_liquidity(ids[0], PAIR, shares, (0, 0), 0, 3))
+        .apply(&u[0].remove_liquidity(ids[0], 0, PAIR, shares, (0, 0), 0, 3))
         .unwrap();
     assert_eq!(applied.pubdata.len(), 23);
     let p = pool(&s);
@@ -248,7 +267,7 @@ fn removing_liquidity_pays_pro_rata_rounded_down_and_burns_the_shares() {
     // no shares left to burn
     let e = rejects(
         &mut s,
-        &u[0].remove_liquidity(ids[0], PAIR, 1, (0, 0), 0, 4),
+        &u[0].remove_liquidity(ids[0], 0, PAIR, 1, (0, 0), 0, 4),
     );
     assert!(matches!(e, StateError::InsufficientBalance { .. }), "{e}");
 }
@@ -258,7 +277,7 @@ fn remove_minimums_bind() {
     let (mut s, u, ids) = with_pool();
     let e = rejects(
         &mut s,
-        &u[0].remove_liquidity(ids[0], PAIR, 20 * E18, (above(10 * E18), 0), 0, 3),
+        &u[0].remove_liquidity(ids[0], 0, PAIR, 20 * E18, (above(10 * E18), 0), 0, 3),
     );
     assert!(
         matches!(e, StateError::Slippage { got, .. } if got == 10 * E18),
@@ -266,7 +285,7 @@ fn remove_minimums_bind() {
     );
     let e = rejects(
         &mut s,
-        &u[0].remove_liquidity(ids[0], PAIR, 20 * E18, (0, above(40 * E18)), 0, 3),
+        &u[0].remove_liquidity(ids[0], 0, PAIR, 20 * E18, (0, above(40 * E18)), 0, 3),
     );
     assert!(
         matches!(e, StateError::Slippage { got, .. } if got == 40 * E18),
@@ -292,7 +311,7 @@ fn lp_shares_transfer_like_any_token_but_never_leave_l2() {
     let applied = s.apply(&u[1].full_exit(ids[1], lp)).unwrap();
     assert!(matches!(applied.op, Op::FullExit(ref f) if f.amount.0 == 0));
     // the receiver of shares can burn them
-    s.apply(&u[1].remove_liquidity(ids[1], PAIR, 5 * E18, (1, 1), 0, 1))
+    s.apply(&u[1].remove_liquidity(ids[1], 0, PAIR, 5 * E18, (1, 1), 0, 1))
         .unwrap();
 }
 
@@ -392,14 +411,14 @@ proptest! {
             let (user, req) = match act {
                 Action::Swap { user, sell_b, amount, min_out } => {
                     let (sell, buy) = if sell_b { (1, 0) } else { (0, 1) };
-                    (user, u[user].swap(ids[user], sell, buy, amount, min_out, 0, nonces[user]))
+                    (user, u[user].swap(ids[user], 0, sell, buy, amount, min_out, 0, nonces[user]))
                 }
                 Action::Add { user, a, b, min } =>
-                    (user, u[user].add_liquidity(ids[user], PAIR, (a, b), min, 0, nonces[user])),
+                    (user, u[user].add_liquidity(ids[user], 0, PAIR, (a, b), min, 0, nonces[user])),
                 Action::Remove { user, permille, min_a } => {
                     let held = balance(&s, ids[user], lp);
                     let shares = zkr_types::float::round_down_amount(held * permille / 1000);
-                    (user, u[user].remove_liquidity(ids[user], PAIR, shares, (min_a, 0), 0, nonces[user]))
+                    (user, u[user].remove_liquidity(ids[user], 0, PAIR, shares, (min_a, 0), 0, nonces[user]))
                 }
                 Action::Transfer { user, amount } => {
                     let to = u[1 - user].address();

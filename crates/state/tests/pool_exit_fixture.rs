@@ -44,11 +44,11 @@ fn build() -> Value {
     ];
     s.apply(&users[0].create_pool(ids[0], (0, 1), 0, 1))
         .unwrap();
-    s.apply(&users[0].add_liquidity(ids[0], (0, 1), (100 * E18, 400 * E18), 0, 0, 2))
+    s.apply(&users[0].add_liquidity(ids[0], 0, (0, 1), (100 * E18, 400 * E18), 0, 0, 2))
         .unwrap();
-    s.apply(&users[1].add_liquidity(ids[1], (0, 1), (10 * E18, 40 * E18), 0, 0, 1))
+    s.apply(&users[1].add_liquidity(ids[1], 0, (0, 1), (10 * E18, 40 * E18), 0, 0, 1))
         .unwrap();
-    s.apply(&users[1].swap(ids[1], 0, 1, 3 * E18, 0, 0, 2))
+    s.apply(&users[1].swap(ids[1], 0, 0, 1, 3 * E18, 0, 0, 2))
         .unwrap();
     s.seal_batch().unwrap();
     s.seal_block().unwrap();

@@ -33,7 +33,7 @@ pub fn pool_key(a: u16, b: u16) -> Fr {
     Fr::from(2u64).pow([253]) + Fr::from(1 + (u64::from(a) << 8) + (u64::from(b) << 16))
 }
 
-/// The pair of a pool's key hash, if it is one (`pool_key(a, b)` with `a < b < 256`).
+/// The pair of a pool's key hash, if it is one (`pool_key(a, b)` with `a < b < MAX_L1_TOKENS`).
 pub fn pool_pair(pkh: &Fr) -> Option<(u16, u16)> {
     use ark_ff::{BigInteger, PrimeField};
     let rest = *pkh - Fr::from(2u64).pow([253]) - Fr::from(1u64);
@@ -42,13 +42,16 @@ pub fn pool_pair(pkh: &Fr) -> Option<(u16, u16)> {
         return None;
     }
     let (a, b) = (u16::from(bytes[1]), u16::from(bytes[2]));
-    (pool_key(a, b) == *pkh && a < b).then_some((a, b))
+    (pool_key(a, b) == *pkh && a < b && b < crate::params::MAX_L1_TOKENS).then_some((a, b))
 }
 
-/// Whether a key hash is that of a special account (`>= 2^253`, §3.3).
+/// Whether a key hash is that of a special account: `2^253 + kind` with `1 <= kind < 2^24`
+/// (§3.3). (Bit 253 alone would not do: about a third of all field elements have it.)
 pub fn is_special_key(pkh: &Fr) -> bool {
     use ark_ff::{BigInteger, PrimeField};
-    pkh.into_bigint().get_bit(253) && *pkh != Fr::ZERO
+    let kind = *pkh - Fr::from(2u64).pow([253]);
+    let bytes = kind.into_bigint().to_bytes_le();
+    bytes[3..].iter().all(|b| *b == 0) && kind != Fr::ZERO
 }
 
 fn u(v: u128) -> U256 {
@@ -219,6 +222,11 @@ mod tests {
         assert_eq!(pool_pair(&pool_key(3, 127)), Some((3, 127)));
         assert_eq!(pool_pair(&pool_key(5, 5)), None);
         assert_eq!(pool_pair(&Fr::from(7u64)), None);
+        assert_eq!(pool_pair(&pool_key(3, 200)), None, "b must be an L1 token");
+        // an ordinary key hash with bit 253 set is not special
+        assert!(!is_special_key(
+            &(Fr::from(2u64).pow([253]) + Fr::from(1u64 << 40))
+        ));
         assert!(!is_special_key(&Fr::from(12345u64)));
         assert!(!is_special_key(&Fr::ZERO));
     }

@@ -118,6 +118,9 @@ fn dex_message(
 pub struct Swap {
     /// The trader's account.
     pub account_id: AccountId,
+    /// The pool (its id, from `zkr_getPool`): signed, so the operator cannot route the
+    /// transaction to another pool of the same pair.
+    pub pool: PoolId,
     /// Token sold.
     pub sell: TokenId,
     /// Token bought.
@@ -141,6 +144,9 @@ pub struct Swap {
 pub struct AddLiquidity {
     /// The provider's account.
     pub account_id: AccountId,
+    /// The pool (its id, from `zkr_getPool`): signed, so the operator cannot route the
+    /// transaction to another pool of the same pair.
+    pub pool: PoolId,
     /// The pair, `token_a < token_b`.
     pub token_a: TokenId,
     /// Second token of the pair.
@@ -165,6 +171,9 @@ pub struct AddLiquidity {
 pub struct RemoveLiquidity {
     /// The provider's account.
     pub account_id: AccountId,
+    /// The pool (its id, from `zkr_getPool`): signed, so the operator cannot route the
+    /// transaction to another pool of the same pair.
+    pub pool: PoolId,
     /// The pair, `token_a < token_b`.
     pub token_a: TokenId,
     /// Second token of the pair.
@@ -212,6 +221,7 @@ impl Swap {
         key: &PrivateKey,
         chain: ChainId,
         account_id: AccountId,
+        pool: PoolId,
         sell: TokenId,
         buy: TokenId,
         amount_in: Amount,
@@ -221,6 +231,7 @@ impl Swap {
     ) -> Result<Self, TypesError> {
         let mut s = Swap {
             account_id,
+            pool,
             sell,
             buy,
             amount_in,
@@ -243,7 +254,7 @@ impl Swap {
             self.nonce,
             self.fee,
             &[self.amount_in, self.min_out],
-            Fr::from(0u64),
+            Fr::from(u64::from(self.pool.0)),
         )
     }
 }
@@ -255,6 +266,7 @@ impl AddLiquidity {
         key: &PrivateKey,
         chain: ChainId,
         account_id: AccountId,
+        pool: PoolId,
         (token_a, token_b): (TokenId, TokenId),
         max_a: Amount,
         max_b: Amount,
@@ -264,6 +276,7 @@ impl AddLiquidity {
     ) -> Result<Self, TypesError> {
         let mut a = AddLiquidity {
             account_id,
+            pool,
             token_a,
             token_b,
             max_a,
@@ -287,7 +300,7 @@ impl AddLiquidity {
             self.nonce,
             self.fee,
             &[self.max_a, self.max_b, self.min_shares],
-            Fr::from(0u64),
+            Fr::from(u64::from(self.pool.0)),
         )
     }
 }
@@ -299,6 +312,7 @@ impl RemoveLiquidity {
         key: &PrivateKey,
         chain: ChainId,
         account_id: AccountId,
+        pool: PoolId,
         (token_a, token_b): (TokenId, TokenId),
         shares: Amount,
         min_a: Amount,
@@ -308,6 +322,7 @@ impl RemoveLiquidity {
     ) -> Result<Self, TypesError> {
         let mut r = RemoveLiquidity {
             account_id,
+            pool,
             token_a,
             token_b,
             shares,
@@ -331,7 +346,9 @@ impl RemoveLiquidity {
             self.nonce,
             self.fee,
             &[self.min_a, self.min_b],
-            Fr::from(self.shares.0),
+            // shares (128 bits) + 2^128 * pool
+            Fr::from(self.shares.0)
+                + Fr::from(u64::from(self.pool.0)) * (Fr::from(u128::MAX) + Fr::from(1u64)),
         )
     }
 }
@@ -446,6 +463,7 @@ mod tests {
             &key,
             ChainId(270),
             AccountId(5),
+            PoolId(0),
             TokenId(0),
             TokenId(1),
             Amount(10u128.pow(18)),
@@ -461,6 +479,9 @@ mod tests {
         other.min_out = Amount(0);
         assert_ne!(m, other.message(ChainId(270)).unwrap(), "min_out");
         let mut other = s.clone();
+        other.pool = PoolId(1);
+        assert_ne!(m, other.message(ChainId(270)).unwrap(), "pool");
+        let mut other = s.clone();
         std::mem::swap(&mut other.sell, &mut other.buy);
         assert_ne!(m, other.message(ChainId(270)).unwrap(), "direction");
         // an unpackable amount cannot be signed
@@ -474,6 +495,7 @@ mod tests {
             &key,
             ChainId(u32::MAX),
             AccountId((1 << 24) - 1),
+            PoolId(127),
             (TokenId(126), TokenId(127)),
             big,
             big,

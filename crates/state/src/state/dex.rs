@@ -138,11 +138,14 @@ impl<S: Storage> State<S> {
         Ok(())
     }
 
-    fn pair_pool(&self, a: TokenId, b: TokenId) -> Result<Pool, StateError> {
+    /// The pool the transaction signed, which must hold the signed pair.
+    fn signed_pool(&self, id: PoolId, a: TokenId, b: TokenId) -> Result<Pool, StateError> {
         check_pair(a, b)?;
         self.check_token(a)?;
         self.check_token(b)?;
-        self.pool_of_pair(a, b)?.ok_or(StateError::NoSuchPool(a, b))
+        self.pool(id)?
+            .filter(|p| p.token_a == a && p.token_b == b)
+            .ok_or(StateError::NoSuchPool(a, b))
     }
 
     fn witness(
@@ -170,9 +173,12 @@ impl<S: Storage> State<S> {
         if self.pool_of_pair(c.token_a, c.token_b)?.is_some() {
             return Err(StateError::PoolExists(c.token_a, c.token_b));
         }
+        // A free id: an empty leaf, or a pool nobody ever added liquidity to (no reserves, no
+        // shares), so that pools created and left empty cannot use up the 128 ids for good.
         let mut free = None;
         for p in (0..MAX_POOLS).map(PoolId) {
-            if self.load(p.account_id())? == Account::default() {
+            let leaf = self.load(p.account_id())?;
+            if leaf == Account::default() || self.pool(p)?.is_some_and(|x| x.supply == 0) {
                 free = Some(p);
                 break;
             }
@@ -209,9 +215,9 @@ impl<S: Storage> State<S> {
     pub(super) fn swap(&mut self, s: &Swap, sig: SigCheck) -> Result<(Op, OpWitness), StateError> {
         let account = self.dex_signer(s.account_id, s.nonce)?;
         let pool = if s.sell.0 < s.buy.0 {
-            self.pair_pool(s.sell, s.buy)?
+            self.signed_pool(s.pool, s.sell, s.buy)?
         } else {
-            self.pair_pool(s.buy, s.sell)?
+            self.signed_pool(s.pool, s.buy, s.sell)?
         };
         let sell_b = s.sell == pool.token_b;
         let (x, y) = if sell_b {
@@ -256,7 +262,7 @@ impl<S: Storage> State<S> {
         sig: SigCheck,
     ) -> Result<(Op, OpWitness), StateError> {
         let account = self.dex_signer(l.account_id, l.nonce)?;
-        let pool = self.pair_pool(l.token_a, l.token_b)?;
+        let pool = self.signed_pool(l.pool, l.token_a, l.token_b)?;
         let d = amm::add_liquidity(
             l.max_a.0,
             l.max_b.0,
@@ -303,7 +309,7 @@ impl<S: Storage> State<S> {
         sig: SigCheck,
     ) -> Result<(Op, OpWitness), StateError> {
         let account = self.dex_signer(r.account_id, r.nonce)?;
-        let pool = self.pair_pool(r.token_a, r.token_b)?;
+        let pool = self.signed_pool(r.pool, r.token_a, r.token_b)?;
         let (a, b, lp) = (r.token_a, r.token_b, pool.lp_token());
         check_funds(r.account_id, &account, lp, r.shares.0, 0)?;
         let (out_a, out_b) =

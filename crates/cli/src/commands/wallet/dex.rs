@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use jsonrpsee::rpc_params;
 use serde_json::Value;
 use zkr_types::amm;
-use zkr_types::dex::{AddLiquidity, CreatePool, RemoveLiquidity, Swap};
+use zkr_types::dex::{AddLiquidity, CreatePool, PoolId, RemoveLiquidity, Swap};
 use zkr_types::float::round_down_amount;
 use zkr_types::tx::L2Tx;
 use zkr_types::{Amount, ChainId, TokenId};
@@ -121,10 +121,12 @@ impl Wallet {
         };
         let (id, nonce, l2) = self.ready_account(&c, &sell).await?;
         let fee = self.fee("Swap", sell.id).await?;
+        let pool = PoolId(quote["pool"].as_u64().context("quote without pool")? as u8);
         let tx = Swap::signed(
             &l2,
             ChainId(c.chain_id),
             id,
+            pool,
             TokenId(sell.id),
             TokenId(buy.id),
             Amount(amount_in),
@@ -197,10 +199,12 @@ impl Wallet {
         let min_shares = minimum(d.shares, slippage)?;
         let (id, nonce, l2) = self.ready_account(&c, &a).await?;
         let fee = self.fee("AddLiquidity", a.id).await?;
+        let pool = PoolId(p["id"].as_u64().context("pool without id")? as u8);
         let tx = AddLiquidity::signed(
             &l2,
             ChainId(c.chain_id),
             id,
+            pool,
             (TokenId(a.id), TokenId(b.id)),
             Amount(max_a),
             Amount(max_b),
@@ -265,10 +269,12 @@ impl Wallet {
         let (min_a, min_b) = (minimum(out_a, slippage)?, minimum(out_b, slippage)?);
         let (id, nonce, l2) = self.ready_account(&c, &a).await?;
         let fee = self.fee("RemoveLiquidity", a.id).await?;
+        let pool = PoolId(p["id"].as_u64().context("pool without id")? as u8);
         let tx = RemoveLiquidity::signed(
             &l2,
             ChainId(c.chain_id),
             id,
+            pool,
             (TokenId(a.id), TokenId(b.id)),
             Amount(shares),
             Amount(min_a),
