@@ -193,6 +193,7 @@ contract ZkrRollup {
     error NotARefundableFee(uint64 index);
     error NotAPool(uint8 pool);
     error NotLpShares(uint16 token);
+    error UnknownToken(uint16 token);
 
     // ------------------------------------------------------------------ setup
 
@@ -596,11 +597,15 @@ contract ZkrRollup {
         } else if (opType == Pubdata.WITHDRAW) {
             // account(3) token(1) amount(16) fee(2) to(20); the circuit refuses `to` = 0 too
             if (Pubdata.readAddress(data, off + 23) == address(0)) revert ZeroAddress();
+            // an LP token or an unregistered id has nothing on L1 to pay: refused at commit, so
+            // that no committed batch can make executeBatch revert forever
+            uint16 token = uint16(Pubdata.readUint(data, off + 4, 1));
+            if (token >= tokens.length) revert UnknownToken(token);
             c.onchainOps = keccak256(
                 abi.encodePacked(
                     c.onchainOps,
                     Pubdata.readAddress(data, off + 23),
-                    uint16(Pubdata.readUint(data, off + 4, 1)),
+                    token,
                     uint128(Pubdata.readUint(data, off + 5, 16))
                 )
             );

@@ -403,6 +403,21 @@ contract ZkrRollupTest is Test {
         rollup.commitBatch(b);
     }
 
+    function test_commit_rejectsAWithdrawalOfAnLpOrUnregisteredToken() public {
+        ZkrRollup.CommitBatchInput memory b;
+        b.newRoot = 1;
+        uint8 next = uint8(rollup.totalTokens());
+        // an unregistered L1 id and an LP token (128 + pool) have no ERC-20 to pay out
+        uint8[2] memory bad = [next, uint8(128)];
+        for (uint256 i = 0; i < bad.length; i++) {
+            b.pubdata = abi.encodePacked(Pubdata.WITHDRAW, uint24(0), bad[i], uint128(1), uint16(0), alice);
+            vm.expectRevert(abi.encodeWithSelector(ZkrRollup.UnknownToken.selector, uint16(bad[i])));
+            rollup.commitBatch(b);
+        }
+        b.pubdata = abi.encodePacked(Pubdata.WITHDRAW, uint24(0), next - 1, uint128(1), uint16(0), alice);
+        rollup.commitBatch(b);
+    }
+
     function test_constructor_rejectsBadConfiguration() public {
         IZkrVerifier v = rollup.verifier();
         IPoseidon4 p4 = rollup.poseidon4();
