@@ -86,6 +86,50 @@ pub struct SlotAssignment {
     pub signature: SignatureAssignment,
     /// Which of the batch's fee credits this slot's fee goes to.
     pub fee_slot: Fr,
+    /// The values only the DEX circuit's union slot allocates (`None` in the transfer
+    /// circuit).
+    pub dex: Option<DexAssignment>,
+}
+
+/// One more balance change of an account already updated in the slot: the balance before and
+/// its siblings in the balance tree as the earlier changes left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeAssignment {
+    /// The balance before the change.
+    pub before: Fr,
+    /// Siblings in the account's balance tree, root level first.
+    pub path: Vec<[Fr; 3]>,
+}
+
+/// The union slot's values beyond the transfer slot's (`docs/prover.md`, the DEX circuit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DexAssignment {
+    /// The pool id `p`.
+    pub pool: Fr,
+    /// The pool's pair `(a, b)`, read from (CreatePool: written to) its key hash.
+    pub pair: [Fr; 2],
+    /// A swap sells token `b` (1) or `a` (0).
+    pub sell_b: Fr,
+    /// CreatePool over an unfunded pool: the pair its key hash held (0 for an empty leaf).
+    pub old_pair: [Fr; 2],
+    /// The second and third packed amounts: Swap `min_out`; AddLiquidity `max_b`,
+    /// `min_shares`; RemoveLiquidity `min_b`.
+    pub packed: [Fr; 2],
+    /// Changes 2 and 3 of account A (a no-change repeat of the previous one if unused).
+    pub a_more: [ChangeAssignment; 2],
+    /// Changes 2 and 3 of account B.
+    pub b_more: [ChangeAssignment; 2],
+}
+
+/// The two batch circuits (`docs/prover.md`): the transfer circuit proves batches without DEX
+/// operations; the DEX circuit, whose union slots also change up to three balances of each of
+/// two accounts, proves any batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CircuitKind {
+    /// One balance of each of two accounts per slot.
+    Transfer,
+    /// Union slots: every operation type, the DEX's included.
+    Dex,
 }
 
 /// One fee credit.
@@ -100,6 +144,8 @@ pub struct FeeAssignment {
 /// Every value the batch circuit allocates from its prover.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchAssignment {
+    /// Which circuit these values are for.
+    pub kind: CircuitKind,
     /// Batch number.
     pub batch_number: Fr,
     /// Chain id.
@@ -163,8 +209,86 @@ impl From<&SignatureAssignment> for L2Signature {
     }
 }
 
+/// The changes after the first of one account: the ones in `rest`, then no-change repeats of
+/// the last.
+fn more_changes(first: &AccountUpdate, rest: &[&AccountUpdate]) -> [ChangeAssignment; 2] {
+    let mut out = Vec::with_capacity(2);
+    let mut last = first;
+    for i in 0..2 {
+        if let Some(u) = rest.get(i) {
+            last = u;
+            out.push(ChangeAssignment {
+                before: Fr::from(u.before.balance),
+                path: u.balance_path.clone(),
+            });
+        } else {
+            out.push(ChangeAssignment {
+                before: Fr::from(last.after.balance),
+                path: last.balance_path.clone(),
+            });
+        }
+    }
+    [out[0].clone(), out[1].clone()]
+}
+
+impl DexAssignment {
+    fn of(w: &SlotWitness) -> Result<Self, TypesError> {
+        let rest = |id| {
+            w.rest
+                .iter()
+                .filter(|u| u.account_id == id)
+                .collect::<Vec<_>>()
+        };
+        let pair_of = |key: Fr| -> [Fr; 2] {
+            match zkr_types::amm::pool_pair(&key) {
+                Some((a, b)) => [Fr::from(u64::from(a)), Fr::from(u64::from(b))],
+                None => [Fr::ZERO, Fr::ZERO],
+            }
+        };
+        let limits =
+            |i: usize| -> Result<Fr, TypesError> { Ok(Fr::from(pack_amount(w.limits[i])?)) };
+        let mut d = DexAssignment {
+            pool: Fr::ZERO,
+            pair: [Fr::ZERO; 2],
+            sell_b: Fr::ZERO,
+            old_pair: [Fr::ZERO; 2],
+            packed: [Fr::ZERO; 2],
+            a_more: more_changes(&w.a, &rest(w.a.account_id)),
+            b_more: more_changes(&w.b, &rest(w.b.account_id)),
+        };
+        match &w.op {
+            Op::Swap(s) => {
+                d.pool = Fr::from(u64::from(s.pool.0));
+                d.pair = pair_of(w.b.before.pubkey_hash);
+                d.sell_b = Fr::from(u64::from(s.sell_b));
+                d.packed[0] = limits(0)?;
+            }
+            Op::AddLiquidity(l) => {
+                d.pool = Fr::from(u64::from(l.pool.0));
+                d.pair = pair_of(w.b.before.pubkey_hash);
+                d.packed = [Fr::from(pack_amount(l.max_b.0)?), limits(0)?];
+            }
+            Op::RemoveLiquidity(r) => {
+                d.pool = Fr::from(u64::from(r.pool.0));
+                d.pair = pair_of(w.b.before.pubkey_hash);
+                d.packed[0] = limits(1)?;
+            }
+            Op::CreatePool(c) => {
+                d.pool = Fr::from(u64::from(c.pool.0));
+                d.pair = [
+                    Fr::from(u64::from(c.token_a.0)),
+                    Fr::from(u64::from(c.token_b.0)),
+                ];
+                d.old_pair = pair_of(w.b.before.pubkey_hash);
+            }
+            _ => {}
+        }
+        Ok(d)
+    }
+}
+
 impl SlotAssignment {
-    fn of(w: &SlotWitness, fee_tokens: &[u16]) -> Result<Self, TypesError> {
+    fn of(w: &SlotWitness, fee_tokens: &[u16], kind: CircuitKind) -> Result<Self, TypesError> {
         let mut s = SlotAssignment {
             op_type: Fr::from(u64::from(w.op.op_type())),
             account_a: Fr::from(w.a.account_id.0),
@@ -179,6 +303,10 @@ impl SlotAssignment {
             b: UpdateAssignment::of(&w.b),
             signature: SignatureAssignment::from(&w.signature),
             fee_slot: Fr::ZERO,
+            dex: match kind {
+                CircuitKind::Transfer => None,
+                CircuitKind::Dex => Some(DexAssignment::of(w)?),
+            },
         };
         let mut fee = None;
         match &w.op {
@@ -213,18 +341,40 @@ impl SlotAssignment {
                 s.address = address_to_fr(&e.owner);
                 s.amount = Fr::from(e.amount.0);
             }
-            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_) => {
+            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
+                if kind == CircuitKind::Transfer =>
+            {
                 return Err(TypesError::Invalid(format!(
-                    "operation type {:#04x} (DEX) is not in the batch circuit yet",
+                    "operation type {:#04x} (DEX) is proven by the DEX circuit, not the transfer circuit",
                     w.op.op_type()
                 )));
             }
+            Op::Swap(x) => {
+                s.amount_packed = Fr::from(pack_amount(x.amount_in.0)?);
+                fee = Some(x.fee.0);
+            }
+            Op::AddLiquidity(x) => {
+                s.amount_packed = Fr::from(pack_amount(x.max_a.0)?);
+                fee = Some(x.fee.0);
+            }
+            Op::RemoveLiquidity(x) => {
+                s.amount = Fr::from(x.shares.0);
+                s.amount_packed = Fr::from(pack_amount(w.limits[0])?);
+                fee = Some(x.fee.0);
+            }
+            Op::CreatePool(x) => fee = Some(x.fee.0),
         }
+        // A DEX operation's `token` is its fee token: the sold token, or the pair's first.
+        let fee_token = match (&w.op, &s.dex) {
+            (Op::RemoveLiquidity(_), Some(d)) => d.pair[0],
+            _ => s.token,
+        };
+        s.token = fee_token;
         if let Some(fee) = fee {
             s.fee_packed = Fr::from(u64::from(pack_fee(fee)?));
             let k = fee_tokens
                 .iter()
-                .position(|t| *t == w.a.token.0)
+                .position(|t| Fr::from(u64::from(*t)) == s.token)
                 .unwrap_or(0);
             s.fee_slot = Fr::from(k as u64);
         }
@@ -233,18 +383,34 @@ impl SlotAssignment {
 }
 
 impl BatchWitness {
-    /// The circuit's values for this witness.
+    /// The circuit that proves this batch: the DEX circuit if it holds a DEX operation.
+    pub fn kind(&self) -> CircuitKind {
+        if self.slots.iter().any(SlotWitness::is_dex) {
+            CircuitKind::Dex
+        } else {
+            CircuitKind::Transfer
+        }
+    }
+
+    /// The values of the circuit [`BatchWitness::kind`] names for this witness.
     pub fn assignment(&self) -> Result<BatchAssignment, TypesError> {
-        self.assignment_with(&self.commitment()?)
+        self.assignment_with(&self.commitment()?, self.kind())
+    }
+
+    /// The values of the circuit `kind` for this witness.
+    pub fn assignment_for(&self, kind: CircuitKind) -> Result<BatchAssignment, TypesError> {
+        self.assignment_with(&self.commitment()?, kind)
     }
 
     /// The circuit's values, given this witness's commitment `parts` (for the challenge).
     pub(crate) fn assignment_with(
         &self,
         parts: &BatchCommitment,
+        kind: CircuitKind,
     ) -> Result<BatchAssignment, TypesError> {
         let fee_tokens: Vec<u16> = self.fees.iter().map(|f| f.token.0).collect();
         Ok(BatchAssignment {
+            kind,
             batch_number: Fr::from(self.batch_number.0),
             chain_id: Fr::from(self.chain_id.0),
             fee_account: Fr::from(self.fee_account.0),
@@ -253,7 +419,7 @@ impl BatchWitness {
             slots: self
                 .slots
                 .iter()
-                .map(|s| SlotAssignment::of(s, &fee_tokens))
+                .map(|s| SlotAssignment::of(s, &fee_tokens, kind))
                 .collect::<Result<_, _>>()?,
             fees: self
                 .fees
@@ -314,6 +480,26 @@ impl BatchAssignment {
             f(&n("fee_slot"), &mut s.fee_slot);
             s.a.visit(&n("a"), f);
             s.b.visit(&n("b"), f);
+            if let Some(d) = &mut s.dex {
+                f(&n("dex.pool"), &mut d.pool);
+                f(&n("dex.pair[0]"), &mut d.pair[0]);
+                f(&n("dex.pair[1]"), &mut d.pair[1]);
+                f(&n("dex.sell_b"), &mut d.sell_b);
+                f(&n("dex.old_pair[0]"), &mut d.old_pair[0]);
+                f(&n("dex.old_pair[1]"), &mut d.old_pair[1]);
+                f(&n("dex.packed[0]"), &mut d.packed[0]);
+                f(&n("dex.packed[1]"), &mut d.packed[1]);
+                for (who, more) in [("a", &mut d.a_more), ("b", &mut d.b_more)] {
+                    for (c, ch) in more.iter_mut().enumerate() {
+                        f(&n(&format!("dex.{who}_more[{c}].before")), &mut ch.before);
+                        for (level, sib) in ch.path.iter_mut().enumerate() {
+                            for (i, v) in sib.iter_mut().enumerate() {
+                                f(&n(&format!("dex.{who}_more[{c}].path[{level}][{i}]")), v);
+                            }
+                        }
+                    }
+                }
+            }
         }
         for (k, c) in self.fees.iter_mut().enumerate() {
             f(&format!("fee[{k}].token"), &mut c.token);

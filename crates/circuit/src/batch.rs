@@ -1,6 +1,7 @@
 //! The batch circuit: slots, fee credits and the commitment as the only public input.
 
-use crate::assignment::BatchAssignment;
+use crate::assignment::{BatchAssignment, CircuitKind};
+use crate::dex::synthesize_union_slot;
 use crate::gadgets::bits::range_check;
 use crate::gadgets::poseidon::poseidon;
 use crate::gadgets::{FrVar, GResult, enforce_nonzero_if};
@@ -57,12 +58,23 @@ pub struct Synthesis {
 }
 
 impl BatchCircuit {
-    /// The circuit proving `witness`, with its commitment as the public input.
+    /// The circuit proving `witness` (the DEX circuit if it holds a DEX operation), with its
+    /// commitment as the public input.
     pub fn new(witness: BatchWitness) -> Result<Self, zkr_types::TypesError> {
+        let kind = witness.kind();
+        Self::with_kind(witness, kind)
+    }
+
+    /// The circuit `kind` proving `witness` (the DEX circuit proves any batch; the transfer
+    /// circuit refuses a witness with a DEX operation).
+    pub fn with_kind(
+        witness: BatchWitness,
+        kind: CircuitKind,
+    ) -> Result<Self, zkr_types::TypesError> {
         let parts = witness.commitment()?;
         Ok(BatchCircuit {
             commitment: Some(parts.commitment()),
-            assignment: witness.assignment_with(&parts)?,
+            assignment: witness.assignment_with(&parts, kind)?,
         })
     }
 
@@ -117,7 +129,10 @@ impl BatchCircuit {
         };
         let mut elements = Some(Vec::with_capacity(w.slots.len()));
         for (i, slot) in w.slots.iter().enumerate() {
-            let out = synthesize_slot(&mut ctx, i, slot)?;
+            let out = match w.kind {
+                CircuitKind::Transfer => synthesize_slot(&mut ctx, i, slot)?,
+                CircuitKind::Dex => synthesize_union_slot(&mut ctx, i, slot)?,
+            };
             elements = elements.zip(out.elements).map(|(mut all, e)| {
                 all.push(e);
                 all

@@ -9,6 +9,7 @@
 
 pub mod assignment;
 pub mod batch;
+pub mod dex;
 pub mod gadgets;
 pub mod pubdata;
 pub mod slot;
@@ -16,12 +17,14 @@ pub mod sweep;
 pub mod update;
 pub mod witness;
 
-pub use assignment::BatchAssignment;
+pub use assignment::{BatchAssignment, CircuitKind};
 pub use batch::{BatchCircuit, Statement, Synthesis};
 
-/// R1CS constraints of one operation slot, whatever operation it holds (measured by the test
-/// `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
-pub const SLOT_CONSTRAINTS: usize = 28_512;
+/// R1CS constraints of one operation slot of the transfer circuit, whatever operation it holds
+/// (measured by the test `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
+pub const SLOT_CONSTRAINTS: usize = 28_525;
+/// R1CS constraints of one union slot of the DEX circuit (same test).
+pub const UNION_SLOT_CONSTRAINTS: usize = 44_120;
 /// Constraints of a batch besides its slots: the four fee credits, meta ranges, commitment.
 pub const BATCH_OVERHEAD_CONSTRAINTS: usize = 42_226;
 pub use witness::{BatchBuilder, BatchWitness, SlotWitness, empty_batch};

@@ -76,18 +76,18 @@ impl BatchCtx {
     }
 }
 
-fn pow2(n: usize) -> Fr {
+pub(crate) fn pow2(n: usize) -> Fr {
     Fr::from(2u64).pow([n as u64])
 }
 
 /// Enforces `a * b == 0` (1 constraint).
-fn enforce_zero_product(a: &FrVar, b: &FrVar) -> GResult<()> {
+pub(crate) fn enforce_zero_product(a: &FrVar, b: &FrVar) -> GResult<()> {
     a.mul_equals(b, &FrVar::zero())
 }
 
 /// Enforces, when `cond` is 1, that a leaf is entirely empty: owner, key hash and nonce 0 and the
 /// balance root that of no balance at all (4 constraints).
-fn enforce_empty_if(cond: &FrVar, leaf: &LeafVars, balance_root: &FrVar) -> GResult<()> {
+pub(crate) fn enforce_empty_if(cond: &FrVar, leaf: &LeafVars, balance_root: &FrVar) -> GResult<()> {
     enforce_zero_product(cond, &leaf.owner)?;
     enforce_zero_product(cond, &leaf.pubkey_hash)?;
     enforce_zero_product(cond, &leaf.nonce)?;
@@ -95,7 +95,7 @@ fn enforce_empty_if(cond: &FrVar, leaf: &LeafVars, balance_root: &FrVar) -> GRes
 }
 
 /// A point of a signature, allocated.
-fn alloc_point(cs: &ConstraintSystemRef<Fr>, x: Fr, y: Fr) -> GResult<PointVar> {
+pub(crate) fn alloc_point(cs: &ConstraintSystemRef<Fr>, x: Fr, y: Fr) -> GResult<PointVar> {
     Ok(PointVar {
         x: wit(cs, x)?,
         y: wit(cs, y)?,
@@ -171,6 +171,10 @@ pub fn synthesize_slot(
     let m = ctx.mark();
     enforce_nonzero_if(&cs, &(&dep + &any_transfer + &wd), &address)?;
     ctx.close("address_not_zero", at, m);
+    // Withdrawals pay L1 tokens only (LP shares leave through exits).
+    let m = ctx.mark();
+    range_check(&(&wd * &token.value), 7)?;
+    ctx.close("withdraw_l1_token", at, m);
 
     // Update A: the account that signs, deposits or exits.
     let a = LeafVars::alloc(&cs, &w.a.before)?;
@@ -224,6 +228,9 @@ pub fn synthesize_slot(
     let new_account = &dep * &a_owner_zero;
     enforce_empty_if(&new_account, &a, &updated_a.balance_root_before)?;
     ctx.close("deposit_new_account_empty", at, m);
+    let m = ctx.mark();
+    enforce_below_pools(&cs, &new_account, &id_a)?;
+    ctx.close("new_account_below_pools", at, m);
 
     // Signature of signed transactions by the key whose hash the account holds (ChangePubKey:
     // by the new key), over the message of §5.
@@ -273,26 +280,17 @@ pub fn synthesize_slot(
     ctx.close("path_b", at, m);
     let m = ctx.mark();
     enforce_empty_if(&trn, &b, &updated_b.balance_root_before)?;
+    enforce_below_pools(&cs, &trn, &id_b)?;
     ctx.close("transfer_to_new_empty", at, m);
     ctx.root = updated_b.root;
 
-    // Fees: added to the batch total of the fee token.
-    let m = ctx.mark();
-    let fee_paid = &signed_f * &fee.value;
-    let sel: Vec<BoolVar> = (0..MAX_FEE_TOKENS_PER_BATCH)
-        .map(|k| BoolVar::new_witness(cs.clone(), || Ok(w.fee_slot == Fr::from(k as u64))))
-        .collect::<GResult<_>>()?;
-    sel.iter()
-        .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()))
-        .enforce_equal(&FrVar::one())?;
-    let mut chosen = FrVar::zero();
-    for (k, b) in sel.iter().enumerate() {
-        let bf = FrVar::from(b.clone());
-        chosen += &bf * &ctx.fee_tokens[k];
-        ctx.fee_totals[k] += bf * &fee_paid;
-    }
-    enforce_zero_product(&(chosen - &token.value), &fee_paid)?;
-    ctx.close("fee_token", at, m);
+    credit_fee(
+        ctx,
+        index,
+        w.fee_slot,
+        &(&signed_f * &fee.value),
+        &token.value,
+    )?;
 
     // Pubdata elements (§4, §6), selected by the operation type.
     let t8 = |c: u8| Field::constant(u64::from(c), 8);
@@ -363,10 +361,52 @@ pub fn synthesize_slot(
             ]),
         ),
     ];
+    absorb_pubdata(ctx, index, &layouts, &noop, &(FrVar::one() - &noop - &tr))
+}
+
+/// Adds a signed operation's fee (`fee_paid`, 0 for unsigned ones) to the batch total of the
+/// fee credit `fee_slot` names, whose token must be `token`.
+pub(crate) fn credit_fee(
+    ctx: &mut BatchCtx,
+    index: usize,
+    fee_slot: Fr,
+    fee_paid: &FrVar,
+    token: &FrVar,
+) -> GResult<()> {
+    let cs = ctx.cs.clone();
+    let m = ctx.mark();
+    let sel: Vec<BoolVar> = (0..MAX_FEE_TOKENS_PER_BATCH)
+        .map(|k| BoolVar::new_witness(cs.clone(), || Ok(fee_slot == Fr::from(k as u64))))
+        .collect::<GResult<_>>()?;
+    sel.iter()
+        .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()))
+        .enforce_equal(&FrVar::one())?;
+    let mut chosen = FrVar::zero();
+    for (k, b) in sel.iter().enumerate() {
+        let bf = FrVar::from(b.clone());
+        chosen += &bf * &ctx.fee_tokens[k];
+        ctx.fee_totals[k] += bf * fee_paid;
+    }
+    enforce_zero_product(&(chosen - token), fee_paid)?;
+    ctx.close("fee_token", Some(index), m);
+    Ok(())
+}
+
+/// Selects the slot's pubdata elements from `layouts` (one selector per operation type) and
+/// absorbs them: `H = Poseidon(H, e0, e1)` unless the slot is a Noop, and `y` by Horner over
+/// `e0` (unless Noop) and `e1` (when `has_e1`).
+pub(crate) fn absorb_pubdata(
+    ctx: &mut BatchCtx,
+    index: usize,
+    layouts: &[(&FrVar, [FrVar; 2])],
+    noop: &FrVar,
+    has_e1: &FrVar,
+) -> GResult<SlotOutput> {
+    let at = Some(index);
     let m = ctx.mark();
     let mut e0 = FrVar::zero();
     let mut e1 = FrVar::zero();
-    for (sel, [x0, x1]) in &layouts {
+    for (sel, [x0, x1]) in layouts {
         e0 += *sel * x0;
         if !x1.is_constant() {
             e1 += *sel * x1;
@@ -375,16 +415,15 @@ pub fn synthesize_slot(
 
     // H = Poseidon(H, e0, e1) unless Noop; y = Horner over the elements present.
     let h_next = poseidon(&[ctx.h.clone(), e0.clone(), e1.clone()])?;
-    ctx.h = &h_next + &noop * (&ctx.h - &h_next);
-    let has_e0 = FrVar::one() - &noop;
-    let has_e1 = FrVar::one() - &noop - &tr;
+    ctx.h = &h_next + noop * (&ctx.h - &h_next);
+    let has_e0 = FrVar::one() - noop;
     let y = ctx.y.clone();
     let y1 = &y + &has_e0 * (&y * &ctx.z + &e0 - &y);
-    ctx.y = &y1 + &has_e1 * (&y1 * &ctx.z + &e1 - &y1);
+    ctx.y = &y1 + has_e1 * (&y1 * &ctx.z + &e1 - &y1);
     ctx.close("pubdata", at, m);
     let value = |v: &FrVar| v.value().ok();
     Ok(SlotOutput {
-        elements: match (value(&has_e0), value(&has_e1), value(&e0), value(&e1)) {
+        elements: match (value(&has_e0), value(has_e1), value(&e0), value(&e1)) {
             (Some(h0), Some(h1), Some(e0), Some(e1)) => Some(
                 [(h0, e0), (h1, e1)]
                     .into_iter()
@@ -402,4 +441,49 @@ pub struct SlotOutput {
     /// The pubdata elements of the slot's operation (none for a Noop, one for a Transfer);
     /// `None` when the circuit has no values (key generation).
     pub elements: Option<Vec<Fr>>,
+}
+
+/// Enforces, when `cond` is 1, that `id < POOL_ACCOUNT_BASE = 2^24 - 128`: the top 17 of its 24
+/// bits are not all ones (user accounts never take a pool's id).
+pub(crate) fn enforce_below_pools(
+    cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+    cond: &FrVar,
+    id: &PathIndex,
+) -> GResult<()> {
+    let top = &id.bits[7..];
+    let ones = top
+        .iter()
+        .fold(FrVar::zero(), |acc, b| acc + FrVar::from(b.clone()));
+    // ones = 17 exactly when every top bit is set
+    enforce_nonzero_if(cs, cond, &(ones - Fr::from(top.len() as u64)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_relations::gr1cs::ConstraintSystem;
+    use zkr_types::params::POOL_ACCOUNT_BASE;
+
+    fn holds(cond: bool, id: u32) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let c = FrVar::new_witness(cs.clone(), || Ok(Fr::from(u64::from(cond)))).unwrap();
+        let idx = PathIndex::new(
+            FrVar::new_witness(cs.clone(), || Ok(Fr::from(id))).unwrap(),
+            ACCOUNT_TREE_DEPTH,
+        )
+        .unwrap();
+        enforce_below_pools(&cs, &c, &idx).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    #[test]
+    fn new_accounts_stay_below_the_pools_ids() {
+        for id in [0, 1, 7, POOL_ACCOUNT_BASE - 1] {
+            assert!(holds(true, id), "{id}");
+        }
+        for id in [POOL_ACCOUNT_BASE, POOL_ACCOUNT_BASE + 1, (1 << 24) - 1] {
+            assert!(!holds(true, id), "{id}");
+            assert!(holds(false, id), "{id} is only refused for a new account");
+        }
+    }
 }

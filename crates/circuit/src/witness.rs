@@ -9,7 +9,7 @@ use zkr_state::{Applied, OpRequest, State, StateError};
 use zkr_types::commitment::BatchCommitment;
 use zkr_types::op::Op;
 use zkr_types::params::MAX_FEE_TOKENS_PER_BATCH;
-use zkr_types::tx::{L2Signature, PubKeyJson};
+use zkr_types::tx::{L2Signature, L2Tx, PubKeyJson};
 use zkr_types::{AccountId, Address, BatchNumber, ChainId, TokenId, TypesError};
 
 /// One slot: an operation and the two leaf updates the circuit performs for it.
@@ -24,6 +24,23 @@ pub struct SlotWitness {
     /// The L2 signature of a signed transaction; for other operations the identity "signature"
     /// that the circuit does not check.
     pub signature: L2Signature,
+    /// The other updates of a DEX operation, in order (the first of each account are `a` and
+    /// `b`); empty for the other operations.
+    pub rest: Vec<AccountUpdate>,
+    /// The signed limits of a DEX transaction that its pubdata does not carry: Swap
+    /// `[min_out, 0]`, AddLiquidity `[min_shares, 0]`, RemoveLiquidity `[min_a, min_b]`;
+    /// zero otherwise.
+    pub limits: [u128; 2],
+}
+
+impl SlotWitness {
+    /// Whether the slot holds a DEX operation (which only the DEX circuit proves).
+    pub fn is_dex(&self) -> bool {
+        matches!(
+            self.op,
+            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
+        )
+    }
 }
 
 /// One fee credit at the end of the batch.
@@ -143,7 +160,27 @@ impl<'a, S: Storage> BatchBuilder<'a, S> {
         assert!(self.free_slots() > 0, "the batch is full");
         let applied = self.state.apply(request)?;
         let w = applied.witness.clone().expect("witness mode");
-        let mut updates = w.updates.into_iter();
+        let limits = match request {
+            OpRequest::Tx(L2Tx::Swap(s)) => [s.min_out.0, 0],
+            OpRequest::Tx(L2Tx::AddLiquidity(l)) => [l.min_shares.0, 0],
+            OpRequest::Tx(L2Tx::RemoveLiquidity(r)) => [r.min_a.0, r.min_b.0],
+            _ => [0, 0],
+        };
+        let mut updates = w.updates;
+        let dex = matches!(
+            applied.op,
+            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
+        );
+        // A DEX operation's second update is the pool's first (the trader's come first).
+        if dex
+            && let Some(i) = updates
+                .iter()
+                .position(|u| u.account_id != updates[0].account_id)
+        {
+            let pool_first = updates.remove(i);
+            updates.insert(1, pool_first);
+        }
+        let mut updates = updates.into_iter();
         let a = match updates.next() {
             Some(u) => u,
             None => self.state.probe(AccountId(0), TokenId(0))?,
@@ -157,6 +194,8 @@ impl<'a, S: Storage> BatchBuilder<'a, S> {
             a,
             b,
             signature: w.signature.unwrap_or_else(no_signature),
+            rest: updates.collect(),
+            limits,
         });
         Ok(applied)
     }

@@ -379,17 +379,23 @@ fn rejects_a_commitment_to_other_pubdata_or_order() {
 #[test]
 fn every_slot_costs_the_same_and_the_batch_adds_fee_credits() {
     use ark_relations::gr1cs::ConstraintSystem;
-    let size = |n: usize| {
+    use zkr_circuit::CircuitKind;
+    let size = |n: usize, kind: CircuitKind| {
         let w = zkr_circuit::empty_batch(n, ChainId(1)).unwrap();
         let cs = ConstraintSystem::<Fr>::new_ref();
-        BatchCircuit::new(w)
+        BatchCircuit::with_kind(w, kind)
             .unwrap()
             .synthesize(cs.clone())
             .unwrap();
         cs.num_constraints()
     };
-    let (one, two, three) = (size(1), size(2), size(3));
-    assert_eq!(two - one, three - two, "slots are uniform");
-    assert_eq!(two - one, zkr_circuit::SLOT_CONSTRAINTS);
-    assert_eq!(one - (two - one), zkr_circuit::BATCH_OVERHEAD_CONSTRAINTS);
+    for (kind, slot) in [
+        (CircuitKind::Transfer, zkr_circuit::SLOT_CONSTRAINTS),
+        (CircuitKind::Dex, zkr_circuit::UNION_SLOT_CONSTRAINTS),
+    ] {
+        let (one, two, three) = (size(1, kind), size(2, kind), size(3, kind));
+        assert_eq!(two - one, three - two, "slots are uniform");
+        assert_eq!(two - one, slot, "{kind:?}");
+        assert_eq!(one - (two - one), zkr_circuit::BATCH_OVERHEAD_CONSTRAINTS);
+    }
 }

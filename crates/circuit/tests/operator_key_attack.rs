@@ -119,6 +119,8 @@ fn slot(
         a,
         b,
         signature,
+        rest: Vec::new(),
+        limits: [0, 0],
     }
 }
 
@@ -232,6 +234,8 @@ fn a_pre_keyed_owner_less_leaf_takes_no_deposit_and_no_new_account() {
         a,
         b,
         signature: t.signature,
+        rest: Vec::new(),
+        limits: [0, 0],
     };
     let w = witness(&mut s1, &mut s2, vec![transfer]);
     assert_eq!(

@@ -285,6 +285,8 @@ fn rejects_a_fee_credit_past_max_balance() {
         a,
         b,
         signature: wd.signature,
+        rest: Vec::new(),
+        limits: [0, 0],
     }];
     // No state holds 2^128 + 4: whatever root is claimed (here `s1`'s), the credit overflows
     // first.

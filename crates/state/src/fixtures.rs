@@ -178,6 +178,7 @@ impl User {
     }
 
     /// AddLiquidity of at most `max` = (a, b) for at least `min_shares`.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_liquidity(
         &self,
         id: u32,
@@ -205,6 +206,7 @@ impl User {
     }
 
     /// RemoveLiquidity of `shares` for at least `min` = (a, b).
+    #[allow(clippy::too_many_arguments)]
     pub fn remove_liquidity(
         &self,
         id: u32,

@@ -1,0 +1,178 @@
+//! The DEX circuit (union slots) against the native state transition: a batch mixing every DEX
+//! operation with transfers, a withdrawal and a deposit satisfies it and proves exactly the
+//! native roots and pubdata; each DEX rule, tampered alone, is refused by the constraint that
+//! enforces it.
+
+mod common;
+
+use common::{Fx, batch, fixture, violated, violated_by};
+use zkr_circuit::{BatchCircuit, BatchWitness, CircuitKind};
+use zkr_crypto::Fr;
+use zkr_state::OpRequest;
+use zkr_types::amm::swap_out;
+use zkr_types::float::pack_amount;
+use zkr_types::op::{Op, op_elements};
+use zkr_types::params::POOL_ACCOUNT_BASE;
+
+/// Pool 0 of (0, 1) created and funded by A; `rest` applied after it in the same batch.
+fn dex_batch(fx: &mut Fx, rest: &[OpRequest], slots: usize) -> BatchWitness {
+    let (a, ia) = (fx.a.clone(), fx.ia);
+    let mut requests = vec![
+        a.create_pool(ia, (0, 1), 10, 1),
+        a.add_liquidity(ia, 0, (0, 1), (200_000, 300_000), 0, 10, 2),
+    ];
+    requests.extend_from_slice(rest);
+    batch(fx, &requests, slots)
+}
+
+#[test]
+fn a_batch_mixing_every_operation_proves_the_native_roots_and_pubdata() {
+    let mut fx = fixture();
+    let (a, b, c) = (fx.a.clone(), fx.b.clone(), fx.c.clone());
+    let (ia, ib, ic) = (fx.ia, fx.ib, fx.ic);
+    let w = dex_batch(
+        &mut fx,
+        &[
+            b.swap(ib, 0, 0, 1, 10_000, 1, 10, 1),
+            b.swap(ib, 0, 1, 0, 10_000, 1, 10, 2),
+            b.add_liquidity(ib, 0, (0, 1), (50_000, 50_000), 1, 10, 3),
+            a.remove_liquidity(ia, 0, (0, 1), 1_000, (1, 1), 10, 3),
+            c.transfer(ic, b.address(), 0, 100, 10, 1),
+            c.withdraw(ic, c.address(), 0, 100, 10, 2),
+            a.deposit(1, 5),
+        ],
+        10,
+    );
+    assert_eq!(w.kind(), CircuitKind::Dex);
+    let circuit = BatchCircuit::new(w.clone()).unwrap();
+    let (broken, statement) = circuit.evaluate().unwrap();
+    assert_eq!(broken, None);
+    let st = statement.unwrap();
+    assert_eq!(st.old_root, w.old_root);
+    assert_eq!(st.new_root, w.new_root);
+    let parts = w.commitment().unwrap();
+    assert_eq!(st.commitment, parts.commitment());
+    let native: Vec<Vec<Fr>> = w
+        .slots
+        .iter()
+        .map(|s| op_elements(&s.op.pubdata().unwrap()))
+        .collect();
+    assert_eq!(st.elements, native);
+    // the transfer circuit refuses the batch
+    assert!(BatchCircuit::with_kind(w.clone(), CircuitKind::Transfer).is_err());
+}
+
+#[test]
+fn a_batch_without_dex_operations_holds_in_both_circuits() {
+    let mut fx = fixture();
+    let (b, c) = (fx.b.clone(), fx.c.clone());
+    let ic = fx.ic;
+    let w = batch(
+        &mut fx,
+        &[
+            c.transfer(ic, b.address(), 0, 100, 10, 1),
+            c.withdraw(ic, c.address(), 1, 100, 10, 2),
+            b.deposit(0, 7),
+            c.full_exit(ic, 1),
+        ],
+        5,
+    );
+    assert_eq!(w.kind(), CircuitKind::Transfer);
+    assert_eq!(violated(&w), None);
+    let dex = BatchCircuit::with_kind(w, CircuitKind::Dex).unwrap();
+    assert_eq!(dex.check().unwrap(), None);
+}
+
+/// The slot of the first operation matching `f`.
+fn slot_of(w: &BatchWitness, f: impl Fn(&Op) -> bool) -> usize {
+    w.slots.iter().position(|s| f(&s.op)).unwrap()
+}
+
+fn swap_batch() -> (BatchWitness, usize) {
+    let mut fx = fixture();
+    let (b, ib) = (fx.b.clone(), fx.ib);
+    let w = dex_batch(&mut fx, &[b.swap(ib, 0, 0, 1, 10_000, 1, 10, 1)], 3);
+    let i = slot_of(&w, |o| matches!(o, Op::Swap(_)));
+    (w, i)
+}
+
+#[test]
+fn a_swap_below_its_signed_minimum_is_refused() {
+    let (w, i) = swap_batch();
+    let out = swap_out(10_000, 200_000, 300_000).unwrap();
+    let mut a = w.assignment().unwrap();
+    a.slots[i].dex.as_mut().unwrap().packed[0] = Fr::from(pack_amount(out + 1).unwrap());
+    assert_eq!(violated_by(&a), Some("swap_min_out"));
+    d_check_min(&w, i, out);
+}
+
+/// The signed minimum equal to the output is accepted up to the signature (which signed 1).
+fn d_check_min(w: &BatchWitness, i: usize, min: u128) {
+    let mut a = w.assignment().unwrap();
+    a.slots[i].dex.as_mut().unwrap().packed[0] = Fr::from(pack_amount(min).unwrap());
+    assert_eq!(violated_by(&a), Some("signature"));
+}
+
+#[test]
+fn a_swap_against_another_pool_or_pair_is_refused() {
+    let (w, i) = swap_batch();
+    // the pool id must be the one whose leaf B is
+    let mut a = w.assignment().unwrap();
+    a.slots[i].dex.as_mut().unwrap().pool = Fr::from(1u64);
+    assert_eq!(violated_by(&a), Some("pool_account"));
+    // B must hold the key of the pair the slot trades
+    let mut a = w.assignment().unwrap();
+    a.slots[i].dex.as_mut().unwrap().pair[1] = Fr::from(2u64);
+    assert_eq!(violated_by(&a), Some("pool_leaf"));
+    // a pair out of order or beyond the L1 tokens
+    let mut a = w.assignment().unwrap();
+    a.slots[i].dex.as_mut().unwrap().pair = [Fr::from(1u64), Fr::from(0u64)];
+    assert_eq!(violated_by(&a), Some("pool_pair"));
+    // a user account as the pool: B is A's leaf (owner non-zero)
+    let mut a = w.assignment().unwrap();
+    a.slots[i].account_b = a.slots[i].account_a;
+    a.slots[i].dex.as_mut().unwrap().pool =
+        a.slots[i].account_a - Fr::from(u64::from(POOL_ACCOUNT_BASE));
+    assert_eq!(violated_by(&a), Some("field_ranges"));
+}
+
+#[test]
+fn liquidity_minimums_are_enforced() {
+    let mut fx = fixture();
+    let (a, b, ia, ib) = (fx.a.clone(), fx.b.clone(), fx.ia, fx.ib);
+    let w = dex_batch(
+        &mut fx,
+        &[
+            b.add_liquidity(ib, 0, (0, 1), (50_000, 50_000), 1, 10, 1),
+            a.remove_liquidity(ia, 0, (0, 1), 1_000, (1, 1), 10, 3),
+        ],
+        4,
+    );
+    let add = slot_of(
+        &w,
+        |o| matches!(o, Op::AddLiquidity(l) if l.account_id.0 == ib),
+    );
+    let mut x = w.assignment().unwrap();
+    x.slots[add].dex.as_mut().unwrap().packed[1] = Fr::from(pack_amount(10u128.pow(9)).unwrap());
+    assert_eq!(violated_by(&x), Some("add_min_shares"));
+    let rem = slot_of(&w, |o| matches!(o, Op::RemoveLiquidity(_)));
+    let mut x = w.assignment().unwrap();
+    x.slots[rem].amount_packed = Fr::from(pack_amount(10u128.pow(9)).unwrap());
+    assert_eq!(violated_by(&x), Some("remove_minimums"));
+    let mut x = w.assignment().unwrap();
+    x.slots[rem].dex.as_mut().unwrap().packed[0] = Fr::from(pack_amount(10u128.pow(9)).unwrap());
+    assert_eq!(violated_by(&x), Some("remove_minimums"));
+}
+
+#[test]
+fn lp_shares_are_never_withdrawn_to_l1() {
+    // in both circuits, a Withdraw names an L1 token (below 128): LP shares leave by exits only
+    let mut fx = fixture();
+    let (c, ic) = (fx.c.clone(), fx.ic);
+    let w = batch(&mut fx, &[c.withdraw(ic, c.address(), 1, 100, 10, 1)], 1);
+    for kind in [CircuitKind::Transfer, CircuitKind::Dex] {
+        let mut a = w.assignment_for(kind).unwrap();
+        a.slots[0].token = Fr::from(128u64);
+        assert_eq!(violated_by(&a), Some("withdraw_l1_token"), "{kind:?}");
+    }
+}
