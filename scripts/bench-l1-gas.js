@@ -60,8 +60,9 @@ async function main() {
     const p4 = deploy(fs.readFileSync(path.join(root, "contracts/poseidon/PoseidonT5.hex"), "utf8"));
     const p6 = deploy(fs.readFileSync(path.join(root, "contracts/poseidon/PoseidonT7.hex"), "utf8"));
     const verifier = deploy(artifact("ZkrBatchVerifier").bytecode.object);
-    const ctor = cast("abi-encode", "f(address,address,address,address,uint32,uint64,uint128,uint256)",
-      verifier, p4, p6, DEPLOYER, String(fixture.zkrChainId), "86400", FEE.toString(), fixture.oldRoot).slice(2);
+    const dexVerifier = deploy(artifact("ZkrDexVerifier").bytecode.object);
+    const ctor = cast("abi-encode", "f(address,address,address,address,address,uint32,uint64,uint128,uint256)",
+      verifier, dexVerifier, p4, p6, DEPLOYER, String(fixture.zkrChainId), "86400", FEE.toString(), fixture.oldRoot).slice(2);
     const rollupTx = send(DEPLOYER, "--create", artifact("ZkrRollup").bytecode.object + ctor);
     const rollup = rollupTx.contractAddress;
     if (rollup.toLowerCase() !== fixture.rollup.toLowerCase()) throw new Error(`rollup at ${rollup}, fixture expects ${fixture.rollup}`);

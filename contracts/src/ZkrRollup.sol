@@ -44,7 +44,11 @@ contract ZkrRollup {
 
     // ------------------------------------------------------------------ configuration
 
+    /// @notice Verifier of the transfer circuit (batches without DEX operations).
     IZkrVerifier public immutable verifier;
+    /// @notice Verifier of the DEX circuit, whose union slots prove every operation type
+    /// (docs/prover.md). Both prove the same batch commitment.
+    IZkrVerifier public immutable dexVerifier;
     IPoseidon4 public immutable poseidon4;
     IPoseidon6 public immutable poseidon6;
     /// @notice The zkr chain id every L2 signature commits to.
@@ -59,9 +63,10 @@ contract ZkrRollup {
     /// @notice `extcodehash` of the verifier and of Poseidon at deployment, for users to check
     /// against what they trust (`zkr circuit export-verifier`, circomlib's bytecode).
     bytes32 public immutable verifierCodeHash;
+    bytes32 public immutable dexVerifierCodeHash;
     bytes32 public immutable poseidon4CodeHash;
     bytes32 public immutable poseidon6CodeHash;
-    /// @notice True when the verifier's keys come from the insecure dev setup: anyone can forge
+    /// @notice True when either verifier's keys come from the insecure dev setup: anyone can forge
     /// proofs, so this deployment must never hold real funds.
     bool public immutable insecureDevVerifier;
     /// @dev EIP-712 domain separator at deployment, and the chain it is for (see
@@ -203,6 +208,7 @@ contract ZkrRollup {
     /// Nothing else is accepted: a deployer cannot give itself a balance to exit with.
     constructor(
         IZkrVerifier verifier_,
+        IZkrVerifier dexVerifier_,
         IPoseidon4 poseidon4_,
         IPoseidon6 poseidon6_,
         address operator_,
@@ -213,6 +219,7 @@ contract ZkrRollup {
     ) {
         if (operator_ == address(0)) revert ZeroAddress();
         if (address(verifier_).code.length == 0) revert NoCode(address(verifier_));
+        if (address(dexVerifier_).code.length == 0) revert NoCode(address(dexVerifier_));
         if (address(poseidon4_).code.length == 0) revert NoCode(address(poseidon4_));
         if (address(poseidon6_).code.length == 0) revert NoCode(address(poseidon6_));
         if (priorityDeadline_ < MIN_PRIORITY_DEADLINE || priorityDeadline_ > MAX_PRIORITY_DEADLINE) {
@@ -220,6 +227,7 @@ contract ZkrRollup {
         }
         if (priorityFee_ > MAX_PRIORITY_FEE) revert PriorityFeeOutOfRange(priorityFee_);
         verifier = verifier_;
+        dexVerifier = dexVerifier_;
         poseidon4 = poseidon4_;
         poseidon6 = poseidon6_;
         operator = operator_;
@@ -230,12 +238,15 @@ contract ZkrRollup {
             revert NotAGenesisRoot(genesisRoot);
         }
         verifierCodeHash = address(verifier_).codehash;
+        dexVerifierCodeHash = address(dexVerifier_).codehash;
         poseidon4CodeHash = address(poseidon4_).codehash;
         poseidon6CodeHash = address(poseidon6_).codehash;
         // Every generated verifier answers; one that does not is not ours.
         bool insecure = verifier_.INSECURE_DEV_SETUP();
-        insecureDevVerifier = insecure;
+        bool insecureDex = dexVerifier_.INSECURE_DEV_SETUP();
+        insecureDevVerifier = insecure || insecureDex;
         if (insecure) emit InsecureDevVerifier(address(verifier_));
+        if (insecureDex) emit InsecureDevVerifier(address(dexVerifier_));
         lastExecutedRoot = genesisRoot;
         batches[0].newRoot = genesisRoot;
         tokens.push(address(0));
@@ -641,15 +652,34 @@ contract ZkrRollup {
         if (priorityOps[index].hash != hash) revert PriorityOpMismatch(off, index);
     }
 
-    /// @notice Verifies the proof of the next committed batch. Anyone may call.
+    /// @notice Verifies the transfer circuit's proof of the next committed batch. Anyone may call.
     function proveBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
         external
         notExodus
     {
+        _prove(verifier, batchNumber, a, b, c);
+    }
+
+    /// @notice Verifies the DEX circuit's proof of the next committed batch (a batch with a DEX
+    /// operation; the DEX circuit proves any batch). Anyone may call.
+    function proveDexBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
+        external
+        notExodus
+    {
+        _prove(dexVerifier, batchNumber, a, b, c);
+    }
+
+    function _prove(
+        IZkrVerifier v,
+        uint64 batchNumber,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c
+    ) internal {
         uint64 expected = batchesProven + 1;
         if (batchNumber != expected) revert WrongBatchNumber(expected, batchNumber);
         if (batchNumber > batchesCommitted) revert BatchNotCommitted(batchNumber);
-        if (!verifier.verifyProof(a, b, c, [batches[batchNumber].commitment])) revert InvalidProof();
+        if (!v.verifyProof(a, b, c, [batches[batchNumber].commitment])) revert InvalidProof();
         batchesProven = batchNumber;
         emit BatchProven(batchNumber);
     }

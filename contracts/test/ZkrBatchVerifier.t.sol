@@ -8,7 +8,7 @@ import {Fixture} from "./utils/Fixture.sol";
 /// @notice The generated verifier against a real proof of a real batch made by our prover.
 /// Regenerate both with:
 ///   zkr circuit export-verifier --slots 8 --out contracts/src/ZkrBatchVerifier.sol
-///   zkr circuit export-proof-fixture --slots 8 --rollup 0x5991A2dF15A8F6A256D3Ec51E99254Cd3fb576A9 \
+///   zkr circuit export-proof-fixture --slots 8 --rollup 0xc7183455a4C133Ae270771860664b6B7ec320bB1 \
 ///       --out contracts/test/fixtures/batch_proof.json
 contract ZkrBatchVerifierTest is Test {
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;

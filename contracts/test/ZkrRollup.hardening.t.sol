@@ -5,6 +5,7 @@ import {Test} from "./utils/Test.sol";
 import {TestToken} from "./utils/TestToken.sol";
 import {Refunded} from "./utils/Refunded.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
+import {ZkrDexVerifier} from "../src/ZkrDexVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
@@ -14,6 +15,7 @@ import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
 contract ZkrRollupHardeningTest is Test {
     ZkrRollup internal rollup;
     ZkrBatchVerifier internal verifier;
+    ZkrDexVerifier internal dexVerifier;
     IPoseidon4 internal p4;
     IPoseidon6 internal p6;
     uint64 internal constant DEADLINE = 1 days;
@@ -26,11 +28,12 @@ contract ZkrRollupHardeningTest is Test {
         p4 = IPoseidon4(deployHex("poseidon/PoseidonT5.hex"));
         p6 = IPoseidon6(deployHex("poseidon/PoseidonT7.hex"));
         verifier = new ZkrBatchVerifier();
+        dexVerifier = new ZkrDexVerifier();
         rollup = _deploy(OPERATOR, FEE, _emptyRoot());
     }
 
     function _deploy(address operator, uint128 fee, uint256 genesis) internal returns (ZkrRollup) {
-        return new ZkrRollup(IZkrVerifier(address(verifier)), p4, p6, operator, 270, DEADLINE, fee, genesis);
+        return new ZkrRollup(IZkrVerifier(address(verifier)), IZkrVerifier(address(dexVerifier)), p4, p6, operator, 270, DEADLINE, fee, genesis);
     }
 
     /// The empty tree, computed here from Poseidon (the contract has it as constants).
@@ -145,6 +148,8 @@ contract ZkrRollupHardeningTest is Test {
     /// What users trust is on record: the code hashes, and that the dev verifier is forgeable.
     function test_recordsWhatItTrusts() public view {
         assertTrue(rollup.verifierCodeHash() == address(verifier).codehash, "verifier code hash");
+        assertTrue(rollup.dexVerifierCodeHash() == address(dexVerifier).codehash, "DEX verifier code hash");
+        assertTrue(dexVerifier.INSECURE_DEV_SETUP(), "the committed DEX verifier has the dev keys too");
         assertTrue(rollup.poseidon4CodeHash() == address(p4).codehash, "poseidon4 code hash");
         assertTrue(rollup.poseidon6CodeHash() == address(p6).codehash, "poseidon6 code hash");
         assertTrue(verifier.INSECURE_DEV_SETUP(), "the committed verifier has the dev keys");

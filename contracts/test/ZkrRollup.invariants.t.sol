@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test, Vm} from "./utils/Test.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
+import {ZkrDexVerifier} from "../src/ZkrDexVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
@@ -224,6 +225,7 @@ contract ZkrRollupInvariantTest is Test {
         ZkrBatchVerifier verifier = new ZkrBatchVerifier();
         rollup = new ZkrRollup(
             IZkrVerifier(address(verifier)),
+            IZkrVerifier(address(new ZkrDexVerifier())),
             p4,
             p6,
             address(0x0BE),

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Test} from "./utils/Test.sol";
 import {KeyAuth} from "./utils/KeyAuth.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
+import {ZkrDexVerifier} from "../src/ZkrDexVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
@@ -24,6 +25,7 @@ contract ZkrRollupKeyAuthorizationTest is Test {
     function setUp() public {
         rollup = new ZkrRollup(
             IZkrVerifier(address(new ZkrBatchVerifier())),
+            IZkrVerifier(address(new ZkrDexVerifier())),
             IPoseidon4(deployHex("poseidon/PoseidonT5.hex")),
             IPoseidon6(deployHex("poseidon/PoseidonT7.hex")),
             address(this),

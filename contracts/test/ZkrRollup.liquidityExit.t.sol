@@ -13,7 +13,7 @@ import {Fixture} from "./utils/Fixture.sol";
 /// transition: `crates/state/tests/pool_exit_fixture.rs`). TEST ONLY.
 contract ExodusHarness is ZkrRollup {
     constructor(IZkrVerifier v, IPoseidon4 p4, IPoseidon6 p6)
-        ZkrRollup(v, p4, p6, msg.sender, 270, 1 days, 0, EMPTY_TREE_ROOT)
+        ZkrRollup(v, v, p4, p6, msg.sender, 270, 1 days, 0, EMPTY_TREE_ROOT)
     {}
 
     function standOn(uint256 root) external {

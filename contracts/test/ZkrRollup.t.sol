@@ -5,6 +5,7 @@ import {Test} from "./utils/Test.sol";
 import {TestToken} from "./utils/TestToken.sol";
 import {Refunded} from "./utils/Refunded.sol";
 import {ZkrBatchVerifier} from "../src/ZkrBatchVerifier.sol";
+import {ZkrDexVerifier} from "../src/ZkrDexVerifier.sol";
 import {ZkrRollup} from "../src/ZkrRollup.sol";
 import {IZkrVerifier} from "../src/interfaces/IZkrVerifier.sol";
 import {IPoseidon4, IPoseidon6} from "../src/interfaces/IPoseidon.sol";
@@ -12,7 +13,7 @@ import {Pubdata} from "../src/libraries/Pubdata.sol";
 import {Fixture} from "./utils/Fixture.sol";
 
 /// @notice The rollup contract with a real batch proven by our prover. The fixture is made by
-///   zkr circuit export-proof-fixture --slots 8 --rollup 0x5991A2dF15A8F6A256D3Ec51E99254Cd3fb576A9 \
+///   zkr circuit export-proof-fixture --slots 8 --rollup 0xc7183455a4C133Ae270771860664b6B7ec320bB1 \
 ///       --out contracts/test/fixtures/batch_proof.json
 /// (the rollup address is where setUp deploys it: the EIP-712 domain of the key registration).
 contract ZkrRollupTest is Test {
@@ -30,6 +31,7 @@ contract ZkrRollupTest is Test {
         ZkrBatchVerifier verifier = new ZkrBatchVerifier();
         rollup = new ZkrRollup(
             IZkrVerifier(address(verifier)),
+            IZkrVerifier(address(new ZkrDexVerifier())),
             p4,
             p6,
             address(this),
@@ -216,6 +218,20 @@ contract ZkrRollupTest is Test {
         (uint256[2] memory pa, uint256[2][2] memory pb, uint256[2] memory pc) = _proof();
         vm.expectRevert(ZkrRollup.InvalidProof.selector);
         rollup.proveBatch(1, pa, pb, pc);
+    }
+
+    function test_prove_eachVerifierAcceptsOnlyItsOwnCircuitsProofs() public {
+        _l1Requests();
+        rollup.commitBatch(_input());
+        (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _proof();
+        // the fixture is a transfer-circuit proof: the DEX circuit's verifier refuses it
+        vm.expectRevert(ZkrRollup.InvalidProof.selector);
+        rollup.proveDexBatch(1, a, b, c);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.WrongBatchNumber.selector, uint64(1), uint64(2)));
+        rollup.proveDexBatch(2, a, b, c);
+        rollup.proveBatch(1, a, b, c);
+        assertEq(rollup.totalBatchesProven(), 1, "proven by the transfer verifier");
+        assertTrue(rollup.dexVerifierCodeHash() == address(rollup.dexVerifier()).codehash, "code hash recorded");
     }
 
     function test_prove_rejectsUncommittedBatch() public {
@@ -420,18 +436,21 @@ contract ZkrRollupTest is Test {
 
     function test_constructor_rejectsBadConfiguration() public {
         IZkrVerifier v = rollup.verifier();
+        IZkrVerifier dv = rollup.dexVerifier();
         IPoseidon4 p4 = rollup.poseidon4();
         IPoseidon6 p6 = rollup.poseidon6();
         uint256 g = rollup.EMPTY_TREE_ROOT();
         vm.expectRevert(ZkrRollup.ZeroAddress.selector);
-        new ZkrRollup(v, p4, p6, address(0), 1, DEADLINE, FEE, g);
+        new ZkrRollup(v, dv, p4, p6, address(0), 1, DEADLINE, FEE, g);
         // a verifier or Poseidon without code would make every commit, proof and exit revert
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(1)));
-        new ZkrRollup(IZkrVerifier(address(1)), p4, p6, address(1), 1, DEADLINE, FEE, g);
+        new ZkrRollup(IZkrVerifier(address(1)), dv, p4, p6, address(1), 1, DEADLINE, FEE, g);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(2)));
-        new ZkrRollup(v, IPoseidon4(address(2)), p6, address(1), 1, DEADLINE, FEE, g);
+        new ZkrRollup(v, dv, IPoseidon4(address(2)), p6, address(1), 1, DEADLINE, FEE, g);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(3)));
-        new ZkrRollup(v, p4, IPoseidon6(address(3)), address(1), 1, DEADLINE, FEE, g);
+        new ZkrRollup(v, dv, p4, IPoseidon6(address(3)), address(1), 1, DEADLINE, FEE, g);
+        vm.expectRevert(abi.encodeWithSelector(ZkrRollup.NoCode.selector, address(4)));
+        new ZkrRollup(v, IZkrVerifier(address(4)), p4, p6, address(1), 1, DEADLINE, FEE, g);
         // a deadline of 0 lets anyone freeze the rollup a second after any deposit; a huge one
         // overflows the queue's expiry and removes the escape hatch
         uint64 min = rollup.MIN_PRIORITY_DEADLINE();
@@ -439,15 +458,15 @@ contract ZkrRollupTest is Test {
         for (uint256 i = 0; i < 4; i++) {
             uint64 d = [uint64(0), min - 1, max + 1, type(uint64).max][i];
             vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityDeadlineOutOfRange.selector, d));
-            new ZkrRollup(v, p4, p6, address(1), 1, d, FEE, g);
+            new ZkrRollup(v, dv, p4, p6, address(1), 1, d, FEE, g);
         }
-        new ZkrRollup(v, p4, p6, address(1), 1, min, FEE, g);
-        new ZkrRollup(v, p4, p6, address(1), 1, max, FEE, g);
+        new ZkrRollup(v, dv, p4, p6, address(1), 1, min, FEE, g);
+        new ZkrRollup(v, dv, p4, p6, address(1), 1, max, FEE, g);
         // a fee above the cap prices users out of forced exits
         uint128 maxFee = rollup.MAX_PRIORITY_FEE();
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.PriorityFeeOutOfRange.selector, maxFee + 1));
-        new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, maxFee + 1, g);
-        new ZkrRollup(v, p4, p6, address(1), 1, DEADLINE, maxFee, g);
+        new ZkrRollup(v, dv, p4, p6, address(1), 1, DEADLINE, maxFee + 1, g);
+        new ZkrRollup(v, dv, p4, p6, address(1), 1, DEADLINE, maxFee, g);
     }
 
     /// The deposit cap counts what L2 and the pending balances hold: withdrawals free it (before,

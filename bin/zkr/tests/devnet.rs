@@ -5,8 +5,11 @@
 //! One test, in order: deposits of ETH and the test token from L1; a transfer to an address
 //! with no account yet; a rejected transaction that changes nothing; a withdrawal whose node is
 //! killed (SIGKILL) after its batch is committed and before it is proven, which the restarted
-//! node finishes without a second commit; the claim on L1; a full exit requested on L1; a clean
-//! stop; a restart on the same data dir that resumes.
+//! node finishes without a second commit; the claim on L1; a full exit requested on L1; the DEX
+//! on the pool the devnet seeds (swaps both ways, a swap refused for slippage that changes
+//! nothing, liquidity added and removed, the proceeds withdrawn to L1, every batch proven by
+//! the DEX circuit's verifier and executed); a clean stop; a restart on the same data dir that
+//! resumes.
 
 use alloy::primitives::{Address, U256, address};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -276,18 +279,24 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     let me = env.me;
 
     // Deposits from L1, credited on L2; the contract holds the funds.
-    // The deposits are found by their L1 transaction hashes, as priority operations 0 and 1.
+    // The deposits are found by their L1 transaction hashes, as priority operations 2 and 3
+    // (0 and 1 are the deposits of the dev account that seeded the ETH/DEV pool).
+    let seed_eth = 101 * ETH;
+    let seed_dev = 200_000 * ETH;
+    let pool = env.l2_call("zkr_getPool", rpc_params!["ETH", "DEV"]);
+    assert_eq!(pool["reserveA"], (100 * ETH).to_string(), "{pool}");
+    assert_eq!(pool["reserveB"], seed_dev.to_string(), "{pool}");
     let eth_deposit = env.wallet_ok(&["deposit", "--amount", "10", "--wait", "included"]);
     let dev_deposit = env.wallet_ok(&[
         "deposit", "--amount", "100", "--token", "DEV", "--wait", "executed",
     ]);
     let d = env.tx_status(&eth_deposit);
-    assert_eq!(d["priorityIndex"], 0, "{d}");
+    assert_eq!(d["priorityIndex"], 2, "{d}");
     assert!(d["block"].is_u64(), "{d}");
     let d = env.tx_status(&dev_deposit);
     assert_eq!(
         (d["priorityIndex"].as_u64(), d["status"].as_str()),
-        (Some(1), Some("executed")),
+        (Some(3), Some("executed")),
         "{d}"
     );
     assert_eq!(env.l2_balance(me, 0), 10 * ETH);
@@ -298,13 +307,16 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
         .block_on(async { env.rollup().priorityFee().call().await })
         .unwrap();
     assert!(fee > 0, "the devnet charges priority operations");
-    assert_eq!(env.eth_balance(env.rollup), U256::from(10 * ETH + 2 * fee));
+    assert_eq!(
+        env.eth_balance(env.rollup),
+        U256::from(seed_eth + 10 * ETH + 4 * fee)
+    );
     let dev = DevToken::new(env.dev_token, &env.l1);
     let locked = env
         .rt
         .block_on(async { dev.balanceOf(env.rollup).call().await })
         .unwrap();
-    assert_eq!(locked, U256::from(100 * ETH));
+    assert_eq!(locked, U256::from(seed_dev + 100 * ETH));
 
     // A transfer to an address without an account creates it (the wallet first registers the
     // L2 key derived from the Ethereum key).
@@ -402,6 +414,114 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     assert_eq!(env.tx_status(&exit)["status"], "executed");
     assert_eq!(env.pending(me, env.dev_token), 100 * ETH);
     assert_eq!(env.l2_balance(me, 1), 0);
+
+    // The DEX on the devnet's ETH/DEV pool. A swap pays exactly what the node quoted.
+    let quote = env.l2_call("zkr_quoteSwap", rpc_params!["ETH", "DEV", ETH.to_string()]);
+    let bought: u128 = quote["amountOut"].as_str().unwrap().parse().unwrap();
+    assert!(bought > 1_900 * ETH && bought < 2_000 * ETH, "{quote}");
+    let eth_before = env.l2_balance(me, 0);
+    let swap = env.wallet_ok(&[
+        "swap", "--sell", "ETH", "--buy", "DEV", "--amount", "1", "--wait", "included",
+    ]);
+    assert_eq!(env.l2_balance(me, 1), bought);
+    assert!(
+        env.l2_balance(me, 0) < eth_before - ETH,
+        "1 ETH and the fee"
+    );
+    // A swap whose signed minimum the pool cannot meet is refused and changes nothing.
+    let account = env.account(me);
+    let pool = env.l2_call("zkr_getPool", rpc_params!["ETH", "DEV"]);
+    let o = env.wallet(&[
+        "swap",
+        "--sell",
+        "ETH",
+        "--buy",
+        "DEV",
+        "--amount",
+        "1",
+        "--min-out",
+        "5000",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("code 1019"), "{err}");
+    assert_eq!(env.account(me), account);
+    assert_eq!(env.l2_call("zkr_getPool", rpc_params!["ETH", "DEV"]), pool);
+    // And back: DEV for ETH.
+    let eth_before = env.l2_balance(me, 0);
+    env.wallet_ok(&[
+        "swap", "--sell", "DEV", "--buy", "ETH", "--amount", "1000", "--wait", "included",
+    ]);
+    let dev_now = env.l2_balance(me, 1);
+    assert!(
+        dev_now < bought - 1_000 * ETH && dev_now > bought - 1_001 * ETH,
+        "1,000 DEV and the fee, paid in the sold token"
+    );
+    assert!(env.l2_balance(me, 0) > eth_before);
+    // Liquidity in, and all of it out again.
+    let lp = pool["lpToken"].as_u64().unwrap() as u16;
+    env.wallet_ok(&[
+        "add-liquidity",
+        "--pair",
+        "ETH/DEV",
+        "--amount-a",
+        "0.1",
+        "--amount-b",
+        "500",
+        "--wait",
+        "included",
+    ]);
+    let shares = env.l2_balance(me, lp);
+    assert!(shares > 0, "LP shares minted");
+    let balances = env.wallet_ok(&["balance"]);
+    assert!(balances.contains("ETH/DEV"), "{balances}");
+    env.wallet_ok(&[
+        "remove-liquidity",
+        "--pair",
+        "ETH/DEV",
+        "--percent",
+        "100",
+        "--wait",
+        "included",
+    ]);
+    assert_eq!(env.l2_balance(me, lp), 0);
+    // The DEV proceeds go back to L1, once every batch up to them is proven and executed.
+    let dev_left = env.l2_balance(me, 1);
+    assert!(dev_left > 0);
+    // whole DEV (an amount L2 can represent); the dust stays on L2
+    let withdrawn = dev_left / ETH * ETH;
+    let amount = (dev_left / ETH).to_string();
+    let out = env.wallet_ok(&[
+        "withdraw", "--token", "DEV", "--amount", &amount, "--wait", "executed",
+    ]);
+    assert_eq!(env.tx_status(&out)["status"], "executed");
+    assert_eq!(env.tx_status(&swap)["status"], "executed");
+    let dust = env.l2_balance(me, 1);
+    assert!(
+        dust < dev_left - withdrawn,
+        "and the withdrawal's fee, in DEV"
+    );
+    assert_eq!(env.pending(me, env.dev_token), 100 * ETH + withdrawn);
+    let (committed, proven, executed) = env.totals();
+    assert!(committed >= proven && proven >= executed && executed >= 1);
+    let dex_batch = env.tx_status(&swap)["batch"].as_u64().unwrap();
+    let record = env.l2_call("zkr_getBatch", rpc_params![dex_batch]);
+    assert_eq!(record["status"], "executed", "{record}");
+    // ... proven on L1 through the DEX circuit's verifier
+    let prove_tx: alloy::primitives::B256 = record["proveTx"].as_str().unwrap().parse().unwrap();
+    let tx = env
+        .rt
+        .block_on(env.l1.get_transaction_by_hash(prove_tx))
+        .unwrap()
+        .unwrap();
+    use alloy::consensus::Transaction as _;
+    use alloy::sol_types::SolCall;
+    assert_eq!(
+        &tx.input()[..4],
+        ZkrRollup::proveDexBatchCall::SELECTOR.as_slice(),
+        "a DEX batch is proven with proveDexBatch"
+    );
+    let nonce = env.account(me)["nonce"].clone();
     let block = env.l2_call("zkr_blockNumber", rpc_params![]);
 
     // A clean stop leaves nothing running; a second start on the same dir resumes.
@@ -415,9 +535,9 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     let devnet = Devnet::start(&dir, &keys, l1_port, l2_port);
     let env = Env::new(&dir);
     assert_eq!(env.l2_balance(NEW_L2, 0), 5 * ETH / 4);
-    assert_eq!(env.l2_balance(me, 1), 0);
-    assert_eq!(env.account(me)["nonce"], 3);
+    assert_eq!(env.l2_balance(me, 1), dust);
+    assert_eq!(env.account(me)["nonce"], nonce);
     assert!(env.l2_call("zkr_blockNumber", rpc_params![]).as_u64() >= block.as_u64());
-    assert_eq!(env.pending(me, env.dev_token), 100 * ETH);
+    assert_eq!(env.pending(me, env.dev_token), 100 * ETH + withdrawn);
     assert!(devnet.stop());
 }

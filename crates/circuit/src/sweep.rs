@@ -25,9 +25,11 @@ use zkr_crypto::field::fr_to_be_bytes;
 use zkr_state::fixtures::{CHAIN, User, three_users};
 use zkr_state::storage::MemoryStorage;
 use zkr_state::{DepositRequest, FullExitRequest, OpRequest, State};
+use zkr_types::dex::{AddLiquidity, CreatePool, RemoveLiquidity, Swap};
+use zkr_types::float::unpack_amount;
 use zkr_types::op::{Op, op_elements, op_type, parse_pubdata, pubdata_len};
 use zkr_types::tx::{L2Signature, L2Tx, Transfer, Withdraw};
-use zkr_types::{AccountId, Address, ChainId};
+use zkr_types::{AccountId, Address, Amount, ChainId};
 
 /// Which Merkle-path siblings to mutate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +107,8 @@ fn pre_state(before: &[(Vec<OpRequest>, usize)]) -> State<MemoryStorage> {
 
 /// Batches holding every operation type: new and existing deposits, a key registration, a
 /// transfer, a transfer to a new account, a Noop, a withdrawal, full exits that pay and that
-/// pay nothing; fees in two tokens.
+/// pay nothing; fees in two tokens; and (DEX circuit) swaps both ways, liquidity added to a
+/// funded pool and removed, a pool created (after a batch, not swept, that funds pool 0).
 fn baselines() -> Vec<Baseline> {
     let (_, [a, b, c], [ia, ib, ic]) = three_users(MemoryStorage::new(), FUNDS);
     let d = User::new(4);
@@ -134,12 +137,34 @@ fn baselines() -> Vec<Baseline> {
             ],
             3,
         ),
+        (
+            vec![
+                a.create_pool(ia, (0, 1), 10, 3),
+                a.add_liquidity(ia, 0, (0, 1), (200_000, 300_000), 0, 10, 4),
+            ],
+            2,
+        ),
+        (
+            vec![
+                b.swap(ib, 0, 0, 1, 5_000, 1, 10, 2),
+                b.swap(ib, 0, 1, 0, 3_000, 1, 10, 3),
+                b.add_liquidity(ib, 0, (0, 1), (10_000, 10_000), 1, 10, 4),
+                a.remove_liquidity(ia, 0, (0, 1), 1_000, (1, 1), 10, 5),
+                a.create_pool(ia, (0, 2), 10, 6),
+            ],
+            5,
+        ),
     ];
+    // the batch that funds pool 0 is only a pre-state
+    const NOT_SWEPT: usize = 3;
     let mut state = pre_state(&[]);
     let mut out = Vec::new();
     for (i, (requests, slots)) in plan.iter().enumerate() {
         let witness = BatchBuilder::build(&mut state, *slots, requests).expect("baseline is valid");
         state.seal_block().expect("block");
+        if i == NOT_SWEPT {
+            continue;
+        }
         out.push(Baseline {
             before: plan[..i].to_vec(),
             requests: requests.clone(),
@@ -310,6 +335,23 @@ fn request_for(
             be_bytes(&mutated.slots[slot].address, 20).ok_or("the receiver is not an address")?;
         Ok(Address::from_slice(&bytes))
     };
+    let pool = |id| -> Result<zkr_state::Pool, String> {
+        state
+            .pool(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no pool {id:?}"))
+    };
+    let dex = || {
+        mutated.slots[slot]
+            .dex
+            .as_ref()
+            .ok_or("a DEX operation in the transfer circuit")
+    };
+    let limit = |packed: Fr| -> Result<Amount, String> {
+        let bytes = be_bytes(&packed, 8).ok_or("a packed limit out of range")?;
+        let v = u64::from_be_bytes(bytes.try_into().expect("8 bytes"));
+        unpack_amount(v).map(Amount).map_err(|e| e.to_string())
+    };
     let transfer = |from: AccountId, to, token, amount, fee| -> Result<OpRequest, String> {
         Ok(OpRequest::Tx(L2Tx::Transfer(Transfer {
             from,
@@ -362,9 +404,63 @@ fn request_for(
             r.signature = L2Signature::from(&mutated.slots[slot].signature);
             OpRequest::Tx(L2Tx::ChangePubKey(r))
         }
-        Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_) => {
-            return Err("DEX operations are not in the batch circuit yet".into());
+        // A DEX transaction's pair is its pool's, its limits are the assignment's.
+        Op::Swap(s) => {
+            let p = pool(s.pool)?;
+            let (sell, buy) = match s.sell_b {
+                true => (p.token_b, p.token_a),
+                false => (p.token_a, p.token_b),
+            };
+            OpRequest::Tx(L2Tx::Swap(Swap {
+                account_id: s.account_id,
+                pool: s.pool,
+                sell,
+                buy,
+                amount_in: s.amount_in,
+                min_out: limit(dex()?.packed[0])?,
+                fee: s.fee,
+                nonce: nonce(s.account_id)?,
+                signature: L2Signature::from(&mutated.slots[slot].signature),
+            }))
         }
+        Op::AddLiquidity(l) => {
+            let p = pool(l.pool)?;
+            OpRequest::Tx(L2Tx::AddLiquidity(AddLiquidity {
+                account_id: l.account_id,
+                pool: l.pool,
+                token_a: p.token_a,
+                token_b: p.token_b,
+                max_a: l.max_a,
+                max_b: l.max_b,
+                min_shares: limit(dex()?.packed[1])?,
+                fee: l.fee,
+                nonce: nonce(l.account_id)?,
+                signature: L2Signature::from(&mutated.slots[slot].signature),
+            }))
+        }
+        Op::RemoveLiquidity(r) => {
+            let p = pool(r.pool)?;
+            OpRequest::Tx(L2Tx::RemoveLiquidity(RemoveLiquidity {
+                account_id: r.account_id,
+                pool: r.pool,
+                token_a: p.token_a,
+                token_b: p.token_b,
+                shares: r.shares,
+                min_a: limit(mutated.slots[slot].amount_packed)?,
+                min_b: limit(dex()?.packed[0])?,
+                fee: r.fee,
+                nonce: nonce(r.account_id)?,
+                signature: L2Signature::from(&mutated.slots[slot].signature),
+            }))
+        }
+        Op::CreatePool(c) => OpRequest::Tx(L2Tx::CreatePool(CreatePool {
+            account_id: c.account_id,
+            token_a: c.token_a,
+            token_b: c.token_b,
+            fee: c.fee,
+            nonce: nonce(c.account_id)?,
+            signature: L2Signature::from(&mutated.slots[slot].signature),
+        })),
     })
 }
 
@@ -390,7 +486,14 @@ fn natively_valid(
     let signed = ops.iter().any(|o| {
         matches!(
             o,
-            Op::ChangePubKey(_) | Op::Transfer(_) | Op::TransferToNew(_) | Op::Withdraw(_)
+            Op::ChangePubKey(_)
+                | Op::Transfer(_)
+                | Op::TransferToNew(_)
+                | Op::Withdraw(_)
+                | Op::Swap(_)
+                | Op::AddLiquidity(_)
+                | Op::RemoveLiquidity(_)
+                | Op::CreatePool(_)
         )
     });
     // Unsigned operations and fee credits do not depend on the chain id; a signed one under

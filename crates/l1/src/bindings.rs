@@ -35,6 +35,7 @@ sol! {
 
         constructor(
             address verifier,
+            address dexVerifier,
             address poseidon4,
             address poseidon6,
             address operator,
@@ -78,6 +79,7 @@ sol! {
         function lastExecutedRoot() external view returns (uint256);
         function commitBatch(CommitBatchInput calldata b) external;
         function proveBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) external;
+        function proveDexBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) external;
         function executeBatch(uint64 batchNumber, OnchainOp[] calldata ops) external;
         function revertBatches(uint64 newTotalBatchesCommitted) external;
     }

@@ -15,8 +15,10 @@ use std::path::Path;
 pub struct Deployment {
     /// The rollup.
     pub rollup: Address,
-    /// The Groth16 verifier.
+    /// The transfer circuit's Groth16 verifier.
     pub verifier: Address,
+    /// The DEX circuit's Groth16 verifier.
+    pub dex_verifier: Address,
     /// Poseidon with 4 inputs.
     pub poseidon4: Address,
     /// Poseidon with 6 inputs.
@@ -93,7 +95,7 @@ async fn create<P: Provider>(provider: &P, from: Address, code: Bytes) -> Result
         .ok_or_else(|| L1Error::Rpc("no contract address in the receipt".into()))
 }
 
-/// Deploys Poseidon, the verifier and the rollup from `from` (an account the provider signs for).
+/// Deploys Poseidon, the two verifiers and the rollup from `from` (an account the provider signs for).
 pub async fn deploy<P: Provider>(
     provider: &P,
     from: Address,
@@ -112,8 +114,15 @@ pub async fn deploy<P: Provider>(
         artifact_bytecode(contracts_dir, "ZkrBatchVerifier")?,
     )
     .await?;
+    let dex_verifier = create(
+        provider,
+        from,
+        artifact_bytecode(contracts_dir, "ZkrDexVerifier")?,
+    )
+    .await?;
     let args = ZkrRollup::constructorCall {
         verifier,
+        dexVerifier: dex_verifier,
         poseidon4,
         poseidon6,
         operator: params.operator,
@@ -129,6 +138,7 @@ pub async fn deploy<P: Provider>(
     Ok(Deployment {
         rollup,
         verifier,
+        dex_verifier,
         poseidon4,
         poseidon6,
     })

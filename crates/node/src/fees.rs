@@ -63,7 +63,8 @@ impl TxKind {
         }
     }
 
-    /// Whether the batch circuit proves it (the DEX kinds: not yet).
+    /// Whether the transfer circuit proves it (the DEX kinds need the DEX circuit: a node
+    /// takes them only with `SequencerConfig::accept_dex`).
     pub fn is_provable(self) -> bool {
         matches!(
             self,

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use zkr_circuit::CircuitKind;
 use zkr_l1::sender::{Sender, SenderConfig};
 use zkr_prover::KeyStore;
 use zkr_state::storage::RedbStorage;
@@ -257,11 +258,21 @@ fn start_prover(
         state.seal_block()?;
     }
     let slots = config.sequencer.batch_slots;
+    let dex = config.sequencer.accept_dex;
     Ok(tokio::task::spawn_blocking(move || {
-        let keys = KeyStore::new(keys_dir)
-            .load_or_dev_setup(slots, &|msg| tracing::info!(target: "zkr::prover", "{msg}"));
+        let store = KeyStore::new(keys_dir);
+        let log = |msg: &str| tracing::info!(target: "zkr::prover", "{msg}");
+        let keys = store
+            .load_or_dev_setup(slots, CircuitKind::Transfer, &log)
+            .and_then(|(transfer, _)| {
+                let dex = match dex {
+                    true => Some(store.load_or_dev_setup(slots, CircuitKind::Dex, &log)?.0),
+                    false => None,
+                };
+                Ok(pipeline::prover::ProverKeys { transfer, dex })
+            });
         let keys = match keys {
-            Ok((keys, _)) => keys,
+            Ok(keys) => keys,
             Err(e) => {
                 tracing::error!(target: "zkr::prover", error = %e, "no proving keys: the prover is not running");
                 return;

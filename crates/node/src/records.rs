@@ -231,6 +231,10 @@ pub struct ProofRecord {
     pub b: [[B256; 2]; 2],
     /// `c`.
     pub c: [B256; 2],
+    /// Made by the DEX circuit (proven on L1 with `proveDexBatch`); records from before the
+    /// DEX circuit have none and are the transfer circuit's.
+    #[serde(default)]
+    pub dex: bool,
 }
 
 impl ProofRecord {
@@ -243,6 +247,7 @@ impl ProofRecord {
             a: a.map(w),
             b: b.map(|pair| pair.map(w)),
             c: c.map(w),
+            dex: p.kind == zkr_circuit::CircuitKind::Dex,
         }
     }
 }

@@ -65,8 +65,8 @@ pub struct SequencerConfig {
     /// Sealed batches without a proof beyond which L2 transactions are refused (`BUSY`); 0 for
     /// no bound.
     pub max_unproven_batches: u64,
-    /// Take DEX transactions. The batch circuit cannot prove them yet, so only a node that
-    /// proves nothing (tests of the DEX over RPC) may; `zkr node` never sets it.
+    /// Take DEX transactions: their batches are proven by the DEX circuit, whose keys the
+    /// prover then loads too (`zkr node` sets it; without it they are refused, `UNSUPPORTED`).
     pub accept_dex: bool,
 }
 

@@ -155,6 +155,7 @@ fn a_node_whose_prover_is_behind_refuses_l2_transactions_with_busy() {
         a: Default::default(),
         b: Default::default(),
         c: Default::default(),
+        dex: false,
     };
     seq.save_proof(1, &proof).unwrap();
     assert_eq!(seq.unproven_batches(), 0);

@@ -1,13 +1,14 @@
 //! Proving and verifying keys, cached on disk under the circuit's shape digest.
 
 use crate::setup::{DEV_SETUP_SEED, dev_setup};
-use crate::shape::{Shape, shape};
+use crate::shape::{Shape, kind_name, shape};
 use crate::{Progress, ProverError};
 use ark_bn254::Bn254;
 use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey, prepare_verifying_key};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use zkr_circuit::CircuitKind;
 
 /// Keys for one circuit shape.
 #[derive(Clone)]
@@ -35,7 +36,7 @@ impl Keys {
     }
 }
 
-/// A directory of cached keys: `batch-<slots>-<digest prefix>.pk`.
+/// A directory of cached keys: `<batch|dex>-<slots>-<digest prefix>.dev.pk`.
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     dir: PathBuf,
@@ -57,22 +58,28 @@ impl KeyStore {
     /// The file holding the proving key of `shape`.
     pub fn path(&self, shape: &Shape) -> PathBuf {
         self.dir.join(format!(
-            "batch-{}-{}.dev.pk",
+            "{}-{}-{}.dev.pk",
+            kind_name(shape.kind),
             shape.slots,
             hex::encode(&shape.digest[..8])
         ))
     }
 
-    /// Loads the dev keys for `slots`, running the (insecure) dev setup and caching its result
-    /// when none are cached. Returns the keys and whether they came from the cache.
+    /// Loads the dev keys of circuit `kind` for `slots`, running the (insecure) dev setup and
+    /// caching its result when none are cached. Returns the keys and whether they came from the
+    /// cache.
     pub fn load_or_dev_setup(
         &self,
         slots: usize,
+        kind: CircuitKind,
         progress: Progress<'_>,
     ) -> Result<(Keys, bool), ProverError> {
         let started = Instant::now();
-        progress(&format!("computing the circuit shape for {slots} slots"));
-        let shape = shape(slots)?;
+        progress(&format!(
+            "computing the {} circuit's shape for {slots} slots",
+            kind_name(kind)
+        ));
+        let shape = shape(slots, kind)?;
         progress(&format!(
             "shape: {} constraints, digest {} ({:.1}s)",
             shape.constraints,
@@ -96,7 +103,7 @@ impl KeyStore {
             let pvk = prepare_verifying_key(&pk.vk);
             return Ok((Keys { shape, pk, pvk }, true));
         }
-        let pk = dev_setup(slots, DEV_SETUP_SEED, progress)?;
+        let pk = dev_setup(slots, kind, DEV_SETUP_SEED, progress)?;
         progress(&format!(
             "setup done ({:.1}s); caching keys in {}",
             started.elapsed().as_secs_f64(),

@@ -7,7 +7,7 @@ use ark_groth16::{Groth16, PreparedVerifyingKey, Proof};
 use ark_snark::SNARK;
 use rand::rngs::OsRng;
 use std::time::Instant;
-use zkr_circuit::{BatchCircuit, BatchWitness};
+use zkr_circuit::{BatchCircuit, BatchWitness, CircuitKind};
 use zkr_crypto::Fr;
 
 /// A proof and the commitment it proves.
@@ -17,6 +17,8 @@ pub struct BatchProof {
     pub proof: Proof<Bn254>,
     /// The public input: the batch commitment.
     pub commitment: Fr,
+    /// The circuit that made it.
+    pub kind: CircuitKind,
 }
 
 fn fq_be(x: &Fq) -> [u8; 32] {
@@ -54,8 +56,9 @@ impl BatchProof {
     }
 }
 
-/// Proves a batch and verifies the proof. If it does not verify, the witness is checked
-/// against the circuit so the error names the rule it breaks.
+/// Proves a batch with the circuit of `keys` and verifies the proof. If it does not verify,
+/// the witness is checked against the circuit so the error names the rule it breaks. The
+/// transfer circuit refuses a batch with a DEX operation ([`ProverError`] from the witness).
 pub fn prove(
     keys: &Keys,
     witness: BatchWitness,
@@ -63,7 +66,7 @@ pub fn prove(
 ) -> Result<BatchProof, ProverError> {
     let started = Instant::now();
     let commitment = witness.commitment()?.commitment();
-    let circuit = BatchCircuit::new(witness)?;
+    let circuit = BatchCircuit::with_kind(witness, keys.shape.kind)?;
     progress(&format!("proving {} constraints", keys.shape.constraints));
     let proof = Groth16::<Bn254>::prove(&keys.pk, circuit.clone(), &mut OsRng)?;
     progress(&format!(
@@ -83,7 +86,11 @@ pub fn prove(
             },
         });
     }
-    Ok(BatchProof { proof, commitment })
+    Ok(BatchProof {
+        proof,
+        commitment,
+        kind: keys.shape.kind,
+    })
 }
 
 /// Verifies a proof of `commitment`.

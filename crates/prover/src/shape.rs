@@ -7,13 +7,15 @@ use ark_ff::{BigInteger, PrimeField};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
-use zkr_circuit::{BatchCircuit, empty_batch};
+use zkr_circuit::{BatchCircuit, CircuitKind, empty_batch};
 use zkr_crypto::Fr;
 use zkr_types::ChainId;
 
 /// Size and identity of the circuit for one slot count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
+    /// Which batch circuit.
+    pub kind: CircuitKind,
     /// Operation slots.
     pub slots: usize,
     /// R1CS constraints.
@@ -26,18 +28,18 @@ pub struct Shape {
     pub digest: B256,
 }
 
-/// The all-Noop batch circuit of `slots` slots (used for setup and shape).
-pub fn template(slots: usize) -> Result<BatchCircuit, ProverError> {
+/// The all-Noop batch circuit `kind` of `slots` slots (used for setup and shape).
+pub fn template(slots: usize, kind: CircuitKind) -> Result<BatchCircuit, ProverError> {
     let w = empty_batch(slots, ChainId(0)).map_err(|e| ProverError::State(e.to_string()))?;
-    Ok(BatchCircuit::new(w)?)
+    Ok(BatchCircuit::with_kind(w, kind)?)
 }
 
 /// Synthesizes the circuit in setup mode and digests its matrices.
-pub fn shape(slots: usize) -> Result<Shape, ProverError> {
+pub fn shape(slots: usize, kind: CircuitKind) -> Result<Shape, ProverError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
-    template(slots)?.generate_constraints(cs.clone())?;
+    template(slots, kind)?.generate_constraints(cs.clone())?;
     cs.finalize();
     let matrices = cs.to_matrices()?;
     let mut buf = Vec::with_capacity(64 * cs.num_constraints());
@@ -55,10 +57,19 @@ pub fn shape(slots: usize) -> Result<Shape, ProverError> {
         }
     }
     Ok(Shape {
+        kind,
         slots,
         constraints: cs.num_constraints(),
         instance_variables: cs.num_instance_variables(),
         witness_variables: cs.num_witness_variables(),
         digest: keccak256(&buf),
     })
+}
+
+/// The circuit's name in file names and messages: `batch` (transfers) or `dex`.
+pub fn kind_name(kind: CircuitKind) -> &'static str {
+    match kind {
+        CircuitKind::Transfer => "batch",
+        CircuitKind::Dex => "dex",
+    }
 }

@@ -1,6 +1,6 @@
 //! Setup, proof and verification of a real batch with every operation type, and the key cache.
 
-use zkr_circuit::BatchBuilder;
+use zkr_circuit::{BatchBuilder, CircuitKind};
 use zkr_crypto::Fr;
 use zkr_prover::{KeyStore, ProverError, prove, quiet, verify};
 use zkr_state::fixtures::{User, onboard, state_with_tokens};
@@ -12,10 +12,14 @@ fn proves_and_verifies_a_batch_of_every_operation_type_and_caches_keys() {
     let dir = tempfile::tempdir().unwrap();
     let store = KeyStore::new(dir.path());
     let slots = 7;
-    let (keys, cached) = store.load_or_dev_setup(slots, &quiet).unwrap();
+    let (keys, cached) = store
+        .load_or_dev_setup(slots, CircuitKind::Transfer, &quiet)
+        .unwrap();
     assert!(!cached);
     assert!(store.path(&keys.shape).exists());
-    let (again, cached) = store.load_or_dev_setup(slots, &quiet).unwrap();
+    let (again, cached) = store
+        .load_or_dev_setup(slots, CircuitKind::Transfer, &quiet)
+        .unwrap();
     assert!(cached);
     assert_eq!(again.vk(), keys.vk(), "cached keys are the keys");
 
@@ -66,4 +70,38 @@ fn proves_and_verifies_a_batch_of_every_operation_type_and_caches_keys() {
         }
         other => panic!("expected InvalidWitness, got {other:?}"),
     }
+}
+
+#[test]
+fn the_dex_circuit_proves_a_batch_of_pool_operations_and_the_transfer_circuit_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    let slots = 3;
+    let (keys, _) = store
+        .load_or_dev_setup(slots, CircuitKind::Dex, &quiet)
+        .unwrap();
+    assert!(
+        store.path(&keys.shape).to_string_lossy().contains("dex-3-"),
+        "DEX keys are cached apart from the transfer circuit's"
+    );
+    let mut state = state_with_tokens(MemoryStorage::new(), 2);
+    let (a, b) = (User::new(1), User::new(2));
+    let ia = onboard(&mut state, &a, 1_000_000);
+    let ib = onboard(&mut state, &b, 1_000_000);
+    state.set_fee_account(AccountId(ia)).unwrap();
+    state.seal_batch().unwrap();
+    let requests = [
+        a.create_pool(ia, (0, 1), 5, 1),
+        a.add_liquidity(ia, 0, (0, 1), (300_000, 100_000), 1, 5, 2),
+        b.swap(ib, 0, 1, 0, 1_000, 1, 5, 1),
+    ];
+    let witness = BatchBuilder::build(&mut state, slots, &requests).unwrap();
+    let proof = prove(&keys, witness.clone(), &quiet).unwrap();
+    assert_eq!(proof.commitment, witness.commitment().unwrap().commitment());
+    assert!(verify(&keys.pvk, &proof.commitment, &proof.proof));
+    // the transfer circuit's keys cannot prove it
+    let (transfer, _) = store
+        .load_or_dev_setup(slots, CircuitKind::Transfer, &quiet)
+        .unwrap();
+    assert!(prove(&transfer, witness, &quiet).is_err());
 }

@@ -28,9 +28,13 @@ pub enum BenchCommand {
 
 #[derive(Debug, Args)]
 pub struct ProveBenchArgs {
-    /// Operation slots of the batch (all filled with transfers).
+    /// Operation slots of the batch: all transfers (transfer circuit) or all swaps against
+    /// one pool (DEX circuit).
     #[arg(long, default_value_t = 8)]
     slots: usize,
+    /// Which batch circuit to prove with.
+    #[arg(long, value_enum, default_value_t = super::circuit::CircuitArg::Transfer)]
+    circuit: super::circuit::CircuitArg,
     #[command(flatten)]
     keys: super::circuit::KeysArgs,
 }
@@ -250,7 +254,9 @@ fn bench_prove(args: &ProveBenchArgs) -> Result<()> {
     }
     let started = Instant::now();
     let store = zkr_prover::KeyStore::new(super::keys_dir(args.keys.keys_dir.clone()));
-    let (keys, cached) = store.load_or_dev_setup(args.slots, &super::circuit::progress)?;
+    let kind: zkr_circuit::CircuitKind = args.circuit.into();
+    let dex = kind == zkr_circuit::CircuitKind::Dex;
+    let (keys, cached) = store.load_or_dev_setup(args.slots, kind, &super::circuit::progress)?;
     let setup_secs = started.elapsed().as_secs_f64();
 
     // Senders with real keys in a genesis state, each sending one transfer to a random account.
@@ -260,25 +266,57 @@ fn bench_prove(args: &ProveBenchArgs) -> Result<()> {
         let mut a = Account::new(u.address());
         a.pubkey_hash = pubkey_hash(&u.l2.public());
         a.set_balance(TokenId::ETH, 1_000_000 * UNIT);
+        a.set_balance(TokenId(1), 1_000_000 * UNIT);
         accounts.push(a);
     }
     let mut state = State::open(MemoryStorage::new(), config())?;
+    state.register_token()?;
     state.load_genesis(accounts)?;
     state.seal_block()?;
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let mut nonces = vec![0u32; users.len()];
+    if dex {
+        // pool 0 of (ETH, token 1), funded by the first user before the measured batch
+        state.apply(&users[0].create_pool(0, (0, 1), 0, 0))?;
+        state.apply(&users[0].add_liquidity(
+            0,
+            0,
+            (0, 1),
+            (500_000 * UNIT, 500_000 * UNIT),
+            0,
+            0,
+            1,
+        ))?;
+        state.seal_batch()?;
+        nonces[0] = 2;
+    }
     let mut builder = zkr_circuit::BatchBuilder::new(&mut state, args.slots)?;
     for _ in 0..args.slots {
         let from = rng.gen_range(0..users.len());
         let to = rng.gen_range(0..users.len());
-        let req = users[from].transfer(
-            from as u32,
-            users[to].address(),
-            0,
-            rng.gen_range(1..1000u128) * UNIT,
-            UNIT,
-            nonces[from],
-        );
+        let amount = rng.gen_range(1..1000u128) * UNIT;
+        let req = if dex {
+            let sell = rng.gen_range(0..2u16);
+            users[from].swap(
+                from as u32,
+                0,
+                sell,
+                1 - sell,
+                amount,
+                1,
+                UNIT,
+                nonces[from],
+            )
+        } else {
+            users[from].transfer(
+                from as u32,
+                users[to].address(),
+                0,
+                amount,
+                UNIT,
+                nonces[from],
+            )
+        };
         nonces[from] += 1;
         builder.apply(&req)?;
     }
@@ -295,6 +333,7 @@ fn bench_prove(args: &ProveBenchArgs) -> Result<()> {
         "{}",
         json!({
             "bench": "prove",
+            "circuit": if dex { "dex" } else { "transfer" },
             "slots": args.slots,
             "constraints": keys.shape.constraints,
             "prove_secs": prove_secs,

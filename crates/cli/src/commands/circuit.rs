@@ -3,11 +3,11 @@
 use super::keys_dir;
 use anyhow::{Context, Result, bail};
 use ark_relations::gr1cs::ConstraintSystem;
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use zkr_circuit::{BatchBuilder, BatchCircuit, BatchWitness};
+use zkr_circuit::{BatchBuilder, BatchCircuit, BatchWitness, CircuitKind};
 use zkr_crypto::Fr;
 use zkr_crypto::eth::Eip712Domain;
 use zkr_crypto::field::fr_to_decimal;
@@ -42,11 +42,16 @@ pub enum CircuitCommand {
         threads: usize,
     },
     /// Writes the Solidity Groth16 verifier for the circuit with --slots N (running the
-    /// INSECURE dev setup unless its keys are cached).
+    /// INSECURE dev setup unless its keys are cached): `ZkrBatchVerifier` for the transfer
+    /// circuit, `ZkrDexVerifier` for the DEX circuit.
     ExportVerifier {
         /// Operation slots of the batch.
         #[arg(long)]
         slots: usize,
+        /// Which batch circuit: `transfer` (batches without DEX operations) or `dex` (union
+        /// slots, every operation).
+        #[arg(long, value_enum, default_value_t = CircuitArg::Transfer)]
+        circuit: CircuitArg,
         /// Output .sol file.
         #[arg(long)]
         out: PathBuf,
@@ -74,6 +79,24 @@ pub enum CircuitCommand {
     },
 }
 
+/// One of the two batch circuits (`docs/prover.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CircuitArg {
+    /// The transfer circuit: batches without DEX operations.
+    Transfer,
+    /// The DEX circuit: union slots, every operation type.
+    Dex,
+}
+
+impl From<CircuitArg> for CircuitKind {
+    fn from(c: CircuitArg) -> Self {
+        match c {
+            CircuitArg::Transfer => CircuitKind::Transfer,
+            CircuitArg::Dex => CircuitKind::Dex,
+        }
+    }
+}
+
 /// Where proving keys are cached.
 #[derive(Debug, Args)]
 pub struct KeysArgs {
@@ -86,9 +109,14 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
     match cmd {
         CircuitCommand::Stats { slots } => stats(slots),
         CircuitCommand::Fuzz { paths, threads } => fuzz(&paths, threads),
-        CircuitCommand::ExportVerifier { slots, out, keys } => {
+        CircuitCommand::ExportVerifier {
+            slots,
+            circuit,
+            out,
+            keys,
+        } => {
             let store = KeyStore::new(keys_dir(keys.keys_dir));
-            let (keys, _) = store.load_or_dev_setup(slots, &progress)?;
+            let (keys, _) = store.load_or_dev_setup(slots, circuit.into(), &progress)?;
             std::fs::write(&out, verifier_source(keys.vk(), &keys.shape, true))
                 .with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {} (INSECURE dev keys)", out.display());
@@ -105,7 +133,7 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
                 bail!("--slots must be at least 6 for the sample batch");
             }
             let store = KeyStore::new(keys_dir(keys.keys_dir));
-            let (keys, _) = store.load_or_dev_setup(slots, &progress)?;
+            let (keys, _) = store.load_or_dev_setup(slots, CircuitKind::Transfer, &progress)?;
             let domain = Eip712Domain {
                 l1_chain_id,
                 verifying_contract: rollup,

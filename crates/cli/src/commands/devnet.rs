@@ -239,7 +239,12 @@ async fn wait_l1(url: &str, anvil: &mut Child) -> Result<DynProvider> {
 
 fn build_contracts(project: &Path) -> Result<()> {
     let out = project.join("contracts/out");
-    let needed = ["ZkrRollup", "ZkrBatchVerifier", "DevToken"];
+    let needed = [
+        "ZkrRollup",
+        "ZkrBatchVerifier",
+        "ZkrDexVerifier",
+        "DevToken",
+    ];
     if needed
         .iter()
         .all(|n| out.join(format!("{n}.sol/{n}.json")).exists())
@@ -357,6 +362,7 @@ async fn deploy_fresh(
     let mut contracts = BTreeMap::new();
     contracts.insert("rollup".to_string(), d.rollup);
     contracts.insert("verifier".to_string(), d.verifier);
+    contracts.insert("dexVerifier".to_string(), d.dex_verifier);
     contracts.insert("poseidon4".to_string(), d.poseidon4);
     contracts.insert("poseidon6".to_string(), d.poseidon6);
     let mut tokens = BTreeMap::new();
@@ -390,6 +396,70 @@ async fn deploy_fresh(
         operator,
         accounts,
     })
+}
+
+/// What the last dev account puts into the ETH/DEV pool (a price of 2,000 DEV per ETH).
+const POOL_SEED_ETH: &str = "100";
+const POOL_SEED_DEV: &str = "200000";
+
+/// Creates the ETH/DEV pool and adds its first liquidity from the last dev account (the first
+/// ones are yours), through `zkr wallet` as a user would, unless the pool exists already (a
+/// resumed devnet). Each step waits until its transaction is in an L2 block.
+async fn seed_pool(l2_rpc: &str, key: &str) -> Result<()> {
+    use jsonrpsee::core::client::ClientT;
+    let l2 = jsonrpsee::http_client::HttpClientBuilder::default().build(l2_rpc)?;
+    let pool: serde_json::Value = l2
+        .request("zkr_getPool", jsonrpsee::rpc_params!["ETH", "DEV"])
+        .await
+        .context("zkr_getPool")?;
+    if !pool.is_null() {
+        return Ok(());
+    }
+    progress(&format!(
+        "seeding the ETH/DEV pool with {POOL_SEED_ETH} ETH and {POOL_SEED_DEV} DEV from the last dev account"
+    ));
+    let deposit_eth = format!("{}", POOL_SEED_ETH.parse::<u64>()? + 1);
+    let steps: [&[&str]; 4] = [
+        &["deposit", "--amount", &deposit_eth, "--wait", "included"],
+        &[
+            "deposit",
+            "--amount",
+            POOL_SEED_DEV,
+            "--token",
+            "DEV",
+            "--wait",
+            "included",
+        ],
+        &["pool", "create", "--pair", "ETH/DEV", "--wait", "included"],
+        &[
+            "add-liquidity",
+            "--pair",
+            "ETH/DEV",
+            "--amount-a",
+            POOL_SEED_ETH,
+            "--amount-b",
+            POOL_SEED_DEV,
+            "--wait",
+            "included",
+        ],
+    ];
+    for step in steps {
+        let out = Command::new(std::env::current_exe()?)
+            .args(["wallet", "--l2-rpc", l2_rpc])
+            .args(step)
+            .env("ZKR_PRIVATE_KEY", key)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!(
+                "seeding the ETH/DEV pool: `zkr wallet {}` failed: {}",
+                step.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn write_json(path: &Path, v: &impl Serialize) -> Result<()> {
@@ -539,7 +609,15 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     super::node::write_config(&dir.join("node.toml"), &node_args)?;
     let node_toml = dir.join("node.toml");
     let mut node = spawn_node(&node_toml, &dir)?;
-    if let Err(e) = wait_ready(&file.l2_rpc, &mut node).await {
+    let seeder = file.accounts.last().map(|a| a.private_key.clone());
+    let ready = async {
+        wait_ready(&file.l2_rpc, &mut node).await?;
+        match seeder {
+            Some(key) => seed_pool(&file.l2_rpc, &key).await,
+            None => Ok(()),
+        }
+    };
+    if let Err(e) = ready.await {
         stop_child(&mut node, Duration::from_secs(30)).await;
         stop_child(&mut anvil_child, Duration::from_secs(10)).await;
         return Err(e);

@@ -264,7 +264,7 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
             max_unproven_batches: args
                 .max_unproven_batches
                 .unwrap_or(DEFAULT_MAX_UNPROVEN_BATCHES),
-            accept_dex: false,
+            accept_dex: true,
         },
         l1,
         keys_dir: (!args.no_prover).then(|| super::keys_dir(args.keys_dir.clone())),

@@ -8,21 +8,29 @@ use crate::NodeError;
 use crate::records::ProofRecord;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use zkr_circuit::BatchBuilder;
+use zkr_circuit::{BatchBuilder, CircuitKind};
 use zkr_crypto::field::fr_to_decimal;
 use zkr_prover::Keys;
 use zkr_state::State;
 use zkr_state::storage::{RedbStorage, Storage};
 use zkr_types::AccountId;
 
+/// The keys of the two batch circuits (`docs/prover.md`).
+pub struct ProverKeys {
+    /// The transfer circuit's: batches without DEX operations.
+    pub transfer: Keys,
+    /// The DEX circuit's: batches with a DEX operation (`None` on a node that accepts none).
+    pub dex: Option<Keys>,
+}
+
 /// Runs the prover until `stop` is set. Returns only on stop or on a fatal error.
 pub fn run<S: Storage>(
     seq: Shared<S>,
     mut state: State<RedbStorage>,
-    keys: Keys,
+    keys: ProverKeys,
     stop: &AtomicBool,
 ) -> Result<(), NodeError> {
-    let slots = keys.shape.slots;
+    let slots = keys.transfer.shape.slots;
     while !stop.load(Ordering::Relaxed) {
         let number = state.batch_number().0;
         let Some(record) = lock(&seq).batch(number)? else {
@@ -45,8 +53,17 @@ pub fn run<S: Storage>(
             });
         }
         if lock(&seq).proof(number)?.is_none() {
+            let keys = match (witness.kind(), &keys.dex) {
+                (CircuitKind::Transfer, _) => &keys.transfer,
+                (CircuitKind::Dex, Some(dex)) => dex,
+                (CircuitKind::Dex, None) => {
+                    return Err(NodeError::Encoding(format!(
+                        "batch {number} holds a DEX operation and this node has no DEX circuit keys"
+                    )));
+                }
+            };
             let proof = zkr_prover::prove(
-                &keys,
+                keys,
                 witness,
                 &|msg| tracing::debug!(target: "zkr::prover", batch = number, "{msg}"),
             )?;
@@ -55,6 +72,7 @@ pub fn run<S: Storage>(
                 target: "zkr::prover",
                 batch = number,
                 ops = ops.len(),
+                circuit = if proof.kind == CircuitKind::Dex { "dex" } else { "transfer" },
                 seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
                 "proved batch"
             );

@@ -112,7 +112,13 @@ async fn step<S: Storage>(
     if let Some(proof) = proof {
         let n = t.proven + 1;
         let (a, b, c) = proof_words(&proof);
-        let tx = contract.proveBatch(n, a, b, c).into_transaction_request();
+        let tx = if proof.dex {
+            contract
+                .proveDexBatch(n, a, b, c)
+                .into_transaction_request()
+        } else {
+            contract.proveBatch(n, a, b, c).into_transaction_request()
+        };
         let receipt = sender.send(tx).await?;
         lock(seq).update_batch(n, BatchStatus::Proven, Some(receipt.transaction_hash))?;
         tracing::info!(target: "zkr::l1", batch = n, tx = %receipt.transaction_hash, gas = receipt.gas_used, "proved batch on L1");
