@@ -115,6 +115,11 @@ pub struct DexAssignment {
     /// The second and third packed amounts: Swap `min_out`; AddLiquidity `max_b`,
     /// `min_shares`; RemoveLiquidity `min_b`.
     pub packed: [Fr; 2],
+    /// The pool arithmetic's results, as the operator claims them (the circuit checks each):
+    /// `[swap out, first-liquidity root s, floor(max_a S / ra), floor(max_b S / rb), 1 if the
+    /// first of those is the smaller, take_a, take_b, remove out_a, remove out_b]`; zero (and
+    /// the selector 1) where the slot's operation has no such value.
+    pub hints: [Fr; 9],
     /// Changes 2 and 3 of account A (a no-change repeat of the previous one if unused).
     pub a_more: [ChangeAssignment; 2],
     /// Changes 2 and 3 of account B.
@@ -231,6 +236,47 @@ fn more_changes(first: &AccountUpdate, rest: &[&AccountUpdate]) -> [ChangeAssign
     [out[0].clone(), out[1].clone()]
 }
 
+/// The pool arithmetic's results for a DEX slot, from the pool's balances before (see
+/// [`DexAssignment::hints`]).
+fn hints(w: &SlotWitness) -> Result<[Fr; 9], TypesError> {
+    use num_bigint::BigUint;
+    let fr = |v: &BigUint| <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&v.to_bytes_le());
+    let big = |v: u128| BigUint::from(v);
+    let mut h = [Fr::ZERO; 9];
+    h[4] = Fr::from(1u64);
+    let pool_before: Vec<u128> = std::iter::once(&w.b)
+        .chain(w.rest.iter().filter(|u| u.account_id == w.b.account_id))
+        .map(|u| u.before.balance)
+        .collect();
+    let at = |i: usize| pool_before.get(i).copied().unwrap_or(0);
+    let (x, y, supply) = (at(0), at(1), at(2));
+    match &w.op {
+        Op::Swap(s) => {
+            h[0] = Fr::from(zkr_types::amm::swap_out(s.amount_in.0, x, y).unwrap_or(0));
+        }
+        Op::AddLiquidity(l) if supply == 0 => {
+            h[1] = fr(&(big(l.max_a.0) * big(l.max_b.0)).sqrt());
+        }
+        Op::AddLiquidity(l) => {
+            let q_a = big(l.max_a.0) * big(supply) / big(x);
+            let q_b = big(l.max_b.0) * big(supply) / big(y);
+            let shares = q_a.clone().min(q_b.clone());
+            h[2] = fr(&q_a);
+            h[3] = fr(&q_b);
+            h[4] = Fr::from(u64::from(q_a <= q_b));
+            let ceil = |r: u128| (&shares * big(r) + big(supply) - 1u32) / big(supply);
+            h[5] = fr(&ceil(x));
+            h[6] = fr(&ceil(y));
+        }
+        Op::RemoveLiquidity(r) => {
+            h[7] = fr(&(big(r.shares.0) * big(x) / big(supply)));
+            h[8] = fr(&(big(r.shares.0) * big(y) / big(supply)));
+        }
+        _ => {}
+    }
+    Ok(h)
+}
+
 impl DexAssignment {
     fn of(w: &SlotWitness) -> Result<Self, TypesError> {
         let rest = |id| {
@@ -253,6 +299,7 @@ impl DexAssignment {
             sell_b: Fr::ZERO,
             old_pair: [Fr::ZERO; 2],
             packed: [Fr::ZERO; 2],
+            hints: hints(w)?,
             a_more: more_changes(&w.a, &rest(w.a.account_id)),
             b_more: more_changes(&w.b, &rest(w.b.account_id)),
         };
@@ -489,6 +536,9 @@ impl BatchAssignment {
                 f(&n("dex.old_pair[1]"), &mut d.old_pair[1]);
                 f(&n("dex.packed[0]"), &mut d.packed[0]);
                 f(&n("dex.packed[1]"), &mut d.packed[1]);
+                for (i, h) in d.hints.iter_mut().enumerate() {
+                    f(&n(&format!("dex.hints[{i}]")), h);
+                }
                 for (who, more) in [("a", &mut d.a_more), ("b", &mut d.b_more)] {
                     for (c, ch) in more.iter_mut().enumerate() {
                         f(&n(&format!("dex.{who}_more[{c}].before")), &mut ch.before);

@@ -8,7 +8,7 @@
 //! choice, so each DEX rule is a constraint here, never an assumption about the witness.
 
 use crate::assignment::{ChangeAssignment, DexAssignment, SlotAssignment};
-use crate::gadgets::amm::{ceil_div, floor_div, isqrt, min};
+use crate::gadgets::amm::{big_of, ceil_div_as, floor_div_as, isqrt_as, min_as};
 use crate::gadgets::bits::{range_check, to_bits_le};
 use crate::gadgets::eddsa;
 use crate::gadgets::float::{enforce_canonical, unpack};
@@ -239,7 +239,8 @@ pub fn synthesize_union_slot(
     let num = &in_s * Fr::from(997u64) * (&swap * y);
     let den = &x_s * Fr::from(1000u64) + &in_s * Fr::from(997u64) + (FrVar::one() - &swap);
     enforce_nonzero_if(&cs, &swap, x)?;
-    let out = floor_div(&num, &den, RESERVE_BITS, RESERVE_BITS + 11)?;
+    let hint = |i: usize| Some(big_of(&d.hints[i]));
+    let out = floor_div_as(&num, &den, RESERVE_BITS, RESERVE_BITS + 11, hint(0))?;
     ctx.close("swap_output", at, m);
     let m = ctx.mark();
     range_check(&(&swap * (&out - Fr::from(1u64))), RESERVE_BITS)?;
@@ -253,7 +254,7 @@ pub fn synthesize_union_slot(
     let later = &add - &first;
     let (max_a, max_b) = (&amount.value, &amount2.value);
     // first: s = floor(sqrt(max_a * max_b)) > MIN_LIQUIDITY
-    let s = isqrt(&(&first * max_a * max_b), RESERVE_BITS + 8)?;
+    let s = isqrt_as(&(&first * max_a * max_b), RESERVE_BITS + 8, hint(1))?;
     range_check(
         &(&first * (&s - Fr::from(MIN_LIQUIDITY as u64 + 1))),
         RESERVE_BITS + 8,
@@ -263,35 +264,39 @@ pub fn synthesize_union_slot(
     // later: shares = min(floor(max_a S / ra), floor(max_b S / rb)) >= 1
     let not_later = FrVar::one() - &later;
     let s_l = &later * supply;
-    let q_a = floor_div(
+    let q_a = floor_div_as(
         &(&s_l * max_a),
         &(&later * x + &not_later),
         138,
         RESERVE_BITS,
+        hint(2),
     )?;
-    let q_b = floor_div(
+    let q_b = floor_div_as(
         &(&s_l * max_b),
         &(&later * y + &not_later),
         138,
         RESERVE_BITS,
+        hint(3),
     )?;
-    let minted_later = min(&q_a, &q_b, 138)?;
+    let minted_later = min_as(&q_a, &q_b, 138, Some(d.hints[4] == Fr::from(1u64)))?;
     range_check(&(&later * (&minted_later - Fr::from(1u64))), 138)?;
     ctx.close("add_shares_pro_rata", at, m);
     let m = ctx.mark();
     // ... taking ceil(shares * r / S) of each, at most the signed maximum
     let sh_l = &later * &minted_later;
-    let take_a_l = ceil_div(
+    let take_a_l = ceil_div_as(
         &(&sh_l * x),
         &(&s_l + &not_later),
         RESERVE_BITS,
         RESERVE_BITS,
+        hint(5),
     )?;
-    let take_b_l = ceil_div(
+    let take_b_l = ceil_div_as(
         &(&sh_l * y),
         &(&s_l + &not_later),
         RESERVE_BITS,
         RESERVE_BITS,
+        hint(6),
     )?;
     range_check(&(&later * (max_a - &take_a_l)), 128)?;
     range_check(&(&later * (max_b - &take_b_l)), 128)?;
@@ -310,8 +315,8 @@ pub fn synthesize_union_slot(
     enforce_nonzero_if(&cs, &rem, &amount128)?;
     let shares_r = &rem * &amount128;
     let s_r = &rem * supply + (FrVar::one() - &rem);
-    let out_a = floor_div(&(&shares_r * x), &s_r, RESERVE_BITS, RESERVE_BITS)?;
-    let out_b = floor_div(&(&shares_r * y), &s_r, RESERVE_BITS, RESERVE_BITS)?;
+    let out_a = floor_div_as(&(&shares_r * x), &s_r, RESERVE_BITS, RESERVE_BITS, hint(7))?;
+    let out_b = floor_div_as(&(&shares_r * y), &s_r, RESERVE_BITS, RESERVE_BITS, hint(8))?;
     ctx.close("remove_pro_rata", at, m);
     let m = ctx.mark();
     range_check(&(&rem * (&out_a - &amount.value)), 128)?;

@@ -216,3 +216,61 @@ proptest::proptest! {
         proptest::prop_assert_eq!(st.commitment, w.commitment().unwrap().commitment());
     }
 }
+
+/// The operator's claimed results of the pool arithmetic, one unit off, are refused by the
+/// rule that computes them: a swap paying one unit more (k would fall) or less, a first
+/// liquidity minting one share more or less (the lock skipped), shares above pro rata or the
+/// smaller of the two ratios not taken, one unit less taken for the shares, a removal paying
+/// one unit more.
+#[test]
+fn pool_results_one_unit_off_are_refused() {
+    let mut fx = fixture();
+    let (a, b, ia, ib) = (fx.a.clone(), fx.b.clone(), fx.ia, fx.ib);
+    let w = dex_batch(
+        &mut fx,
+        &[
+            b.swap(ib, 0, 0, 1, 10_000, 1, 10, 1),
+            b.add_liquidity(ib, 0, (0, 1), (50_000, 40_000), 1, 10, 2),
+            a.remove_liquidity(ia, 0, (0, 1), 1_000, (1, 1), 10, 3),
+        ],
+        5,
+    );
+    let first = slot_of(
+        &w,
+        |o| matches!(o, Op::AddLiquidity(l) if l.account_id.0 == fx.ia),
+    );
+    let swap = slot_of(&w, |o| matches!(o, Op::Swap(_)));
+    let later = slot_of(
+        &w,
+        |o| matches!(o, Op::AddLiquidity(l) if l.account_id.0 == ib),
+    );
+    let remove = slot_of(&w, |o| matches!(o, Op::RemoveLiquidity(_)));
+    let one = Fr::from(1u64);
+    let cases: [(usize, usize, Fr, &str); 9] = [
+        (swap, 0, one, "swap_output"),
+        (swap, 0, -one, "swap_output"),
+        (first, 1, one, "add_first_liquidity"),
+        (first, 1, -one, "add_first_liquidity"),
+        (later, 2, one, "add_shares_pro_rata"),
+        (later, 3, -one, "add_shares_pro_rata"),
+        (later, 5, -one, "add_take_pro_rata"),
+        (later, 6, one, "add_take_pro_rata"),
+        (remove, 7, one, "remove_pro_rata"),
+    ];
+    assert_eq!(violated(&w), None);
+    for (slot, i, delta, rule) in cases {
+        let mut x = w.assignment().unwrap();
+        x.slots[slot].dex.as_mut().unwrap().hints[i] += delta;
+        assert_eq!(
+            violated_by(&x),
+            Some(rule),
+            "hint {i} {delta:?} in slot {slot}"
+        );
+    }
+    // the later provider's ratios differ: claiming the larger one as the minimum is refused
+    let mut x = w.assignment().unwrap();
+    let d = x.slots[later].dex.as_mut().unwrap();
+    assert_ne!(d.hints[2], d.hints[3]);
+    d.hints[4] = one - d.hints[4];
+    assert_eq!(violated_by(&x), Some("add_shares_pro_rata"));
+}

@@ -16,9 +16,12 @@ use num_bigint::BigUint;
 use zkr_crypto::Fr;
 
 fn big(v: &FrVar) -> Option<BigUint> {
-    v.value()
-        .ok()
-        .map(|x| BigUint::from_bytes_le(&x.into_bigint().to_bytes_le()))
+    v.value().ok().map(|x| big_of(&x))
+}
+
+/// A field element as an integer (the operator's hint for the `_as` gadgets).
+pub fn big_of(x: &Fr) -> BigUint {
+    BigUint::from_bytes_le(&x.into_bigint().to_bytes_le())
 }
 
 fn fr(v: &BigUint) -> Fr {
@@ -44,7 +47,7 @@ pub fn floor_div(n: &FrVar, d: &FrVar, q_bits: usize, d_bits: usize) -> GResult<
 }
 
 /// [`floor_div`] with the prover's quotient given (what an operator would choose).
-fn floor_div_as(
+pub fn floor_div_as(
     n: &FrVar,
     d: &FrVar,
     q_bits: usize,
@@ -75,7 +78,7 @@ pub fn ceil_div(n: &FrVar, d: &FrVar, q_bits: usize, d_bits: usize) -> GResult<F
 }
 
 /// [`ceil_div`] with the prover's quotient given.
-fn ceil_div_as(
+pub fn ceil_div_as(
     n: &FrVar,
     d: &FrVar,
     q_bits: usize,
@@ -98,7 +101,7 @@ pub fn isqrt(v: &FrVar, bits: usize) -> GResult<FrVar> {
 }
 
 /// [`isqrt`] with the prover's root given.
-fn isqrt_as(v: &FrVar, bits: usize, s: Option<BigUint>) -> GResult<FrVar> {
+pub fn isqrt_as(v: &FrVar, bits: usize, s: Option<BigUint>) -> GResult<FrVar> {
     assert!(bits <= 125);
     let cs = v.cs();
     let s = witness(&cs, s)?;
@@ -118,7 +121,7 @@ pub fn min(a: &FrVar, b: &FrVar, bits: usize) -> GResult<FrVar> {
 }
 
 /// [`min`] with the prover's selector given.
-fn min_as(a: &FrVar, b: &FrVar, bits: usize, c: Option<bool>) -> GResult<FrVar> {
+pub fn min_as(a: &FrVar, b: &FrVar, bits: usize, c: Option<bool>) -> GResult<FrVar> {
     assert!(bits <= 250);
     let cs = a.cs().or(b.cs());
     let c = BoolVar::new_witness(cs.clone(), || c.ok_or(SynthesisError::AssignmentMissing))?;
