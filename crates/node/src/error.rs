@@ -100,9 +100,7 @@ pub enum NodeError {
         per_second: u32,
     },
     /// A transaction type the node does not take yet.
-    #[error(
-        "{0} transactions are not supported by this node yet: the batch circuit cannot prove them"
-    )]
+    #[error("{0} transactions are not supported by this node (it runs without the DEX circuit)")]
     Unsupported(&'static str),
     /// A priority operation out of L1 queue order.
     #[error("priority operation {got} out of order: expected {expected}")]

@@ -1,5 +1,5 @@
-//! The DEX over JSON-RPC on a node that takes DEX transactions (`accept_dex`; the batch
-//! circuit cannot prove them yet, so this node proves nothing): `zkr_getPools`,
+//! The DEX over JSON-RPC on a node that takes DEX transactions (`accept_dex`; this node proves
+//! nothing, the devnet test proves them end to end): `zkr_getPools`,
 //! `zkr_getPool`, `zkr_quoteSwap`, swaps through `zkr_sendTx` with their error codes.
 
 mod common;
