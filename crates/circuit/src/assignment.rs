@@ -116,10 +116,10 @@ pub struct DexAssignment {
     /// `min_shares`; RemoveLiquidity `min_b`.
     pub packed: [Fr; 2],
     /// The pool arithmetic's results, as the operator claims them (the circuit checks each):
-    /// `[swap out, first-liquidity root s, floor(max_a S / ra), floor(max_b S / rb), 1 if the
-    /// first of those is the smaller, take_a, take_b, remove out_a, remove out_b]`; zero (and
+    /// `[swap out, first-liquidity root s, later shares, 1 if max_a rb <= max_b ra (the a
+    /// side's ratio is the smaller), take_a, take_b, remove out_a, remove out_b]`; zero (and
     /// the selector 1) where the slot's operation has no such value.
-    pub hints: [Fr; 9],
+    pub hints: [Fr; 8],
     /// Changes 2 and 3 of account A (a no-change repeat of the previous one if unused).
     pub a_more: [ChangeAssignment; 2],
     /// Changes 2 and 3 of account B.
@@ -238,12 +238,12 @@ fn more_changes(first: &AccountUpdate, rest: &[&AccountUpdate]) -> [ChangeAssign
 
 /// The pool arithmetic's results for a DEX slot, from the pool's balances before (see
 /// [`DexAssignment::hints`]).
-fn hints(w: &SlotWitness) -> Result<[Fr; 9], TypesError> {
+fn hints(w: &SlotWitness) -> Result<[Fr; 8], TypesError> {
     use num_bigint::BigUint;
     let fr = |v: &BigUint| <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&v.to_bytes_le());
     let big = |v: u128| BigUint::from(v);
-    let mut h = [Fr::ZERO; 9];
-    h[4] = Fr::from(1u64);
+    let mut h = [Fr::ZERO; 8];
+    h[3] = Fr::from(1u64);
     let pool_before: Vec<u128> = std::iter::once(&w.b)
         .chain(w.rest.iter().filter(|u| u.account_id == w.b.account_id))
         .map(|u| u.before.balance)
@@ -258,19 +258,20 @@ fn hints(w: &SlotWitness) -> Result<[Fr; 9], TypesError> {
             h[1] = fr(&(big(l.max_a.0) * big(l.max_b.0)).sqrt());
         }
         Op::AddLiquidity(l) => {
-            let q_a = big(l.max_a.0) * big(supply) / big(x);
-            let q_b = big(l.max_b.0) * big(supply) / big(y);
-            let shares = q_a.clone().min(q_b.clone());
-            h[2] = fr(&q_a);
-            h[3] = fr(&q_b);
-            h[4] = Fr::from(u64::from(q_a <= q_b));
+            let a_smaller = big(l.max_a.0) * big(y) <= big(l.max_b.0) * big(x);
+            let shares = match a_smaller {
+                true => big(l.max_a.0) * big(supply) / big(x),
+                false => big(l.max_b.0) * big(supply) / big(y),
+            };
+            h[2] = fr(&shares);
+            h[3] = Fr::from(u64::from(a_smaller));
             let ceil = |r: u128| (&shares * big(r) + big(supply) - 1u32) / big(supply);
-            h[5] = fr(&ceil(x));
-            h[6] = fr(&ceil(y));
+            h[4] = fr(&ceil(x));
+            h[5] = fr(&ceil(y));
         }
         Op::RemoveLiquidity(r) => {
-            h[7] = fr(&(big(r.shares.0) * big(x) / big(supply)));
-            h[8] = fr(&(big(r.shares.0) * big(y) / big(supply)));
+            h[6] = fr(&(big(r.shares.0) * big(x) / big(supply)));
+            h[7] = fr(&(big(r.shares.0) * big(y) / big(supply)));
         }
         _ => {}
     }

@@ -8,7 +8,7 @@
 //! choice, so each DEX rule is a constraint here, never an assumption about the witness.
 
 use crate::assignment::{ChangeAssignment, DexAssignment, SlotAssignment};
-use crate::gadgets::amm::{big_of, ceil_div_as, floor_div_as, isqrt_as, min_as};
+use crate::gadgets::amm::{big_of, ceil_div_as, floor_div_as, isqrt_as};
 use crate::gadgets::bits::{range_check, to_bits_le};
 use crate::gadgets::eddsa;
 use crate::gadgets::float::{enforce_canonical, unpack};
@@ -261,25 +261,30 @@ pub fn synthesize_union_slot(
     )?;
     ctx.close("add_first_liquidity", at, m);
     let m = ctx.mark();
-    // later: shares = min(floor(max_a S / ra), floor(max_b S / rb)) >= 1
+    // later: shares = min(floor(max_a S / ra), floor(max_b S / rb)) >= 1. The smaller ratio
+    // is chosen by cross-multiplying (c = 1 iff max_a rb <= max_b ra, products below 2^240),
+    // and only its quotient is computed: it is at most the new supply, so below 2^112, while
+    // the other may be far larger (a signed maximum well above what the pool takes).
     let not_later = FrVar::one() - &later;
     let s_l = &later * supply;
-    let q_a = floor_div_as(
-        &(&s_l * max_a),
-        &(&later * x + &not_later),
-        138,
+    let (ma_l, mb_l) = (&later * max_a, &later * max_b);
+    let (pa, pb) = (&ma_l * y, &mb_l * x);
+    let c = FrVar::from(BoolVar::new_witness(cs.clone(), || {
+        Ok(d.hints[3] == Fr::from(1u64))
+    })?);
+    let not_c = FrVar::one() - &c;
+    range_check(
+        &(&c * (&pb - &pa) + &not_c * (&pa - &pb - Fr::from(1u64))),
+        241,
+    )?;
+    let minted_later = floor_div_as(
+        &(&s_l * (&mb_l + &c * (&ma_l - &mb_l))),
+        &(&later * (y + &c * (x - y)) + &not_later),
+        RESERVE_BITS,
         RESERVE_BITS,
         hint(2),
     )?;
-    let q_b = floor_div_as(
-        &(&s_l * max_b),
-        &(&later * y + &not_later),
-        138,
-        RESERVE_BITS,
-        hint(3),
-    )?;
-    let minted_later = min_as(&q_a, &q_b, 138, Some(d.hints[4] == Fr::from(1u64)))?;
-    range_check(&(&later * (&minted_later - Fr::from(1u64))), 138)?;
+    range_check(&(&later * (&minted_later - Fr::from(1u64))), RESERVE_BITS)?;
     ctx.close("add_shares_pro_rata", at, m);
     let m = ctx.mark();
     // ... taking ceil(shares * r / S) of each, at most the signed maximum
@@ -289,14 +294,14 @@ pub fn synthesize_union_slot(
         &(&s_l + &not_later),
         RESERVE_BITS,
         RESERVE_BITS,
-        hint(5),
+        hint(4),
     )?;
     let take_b_l = ceil_div_as(
         &(&sh_l * y),
         &(&s_l + &not_later),
         RESERVE_BITS,
         RESERVE_BITS,
-        hint(6),
+        hint(5),
     )?;
     range_check(&(&later * (max_a - &take_a_l)), 128)?;
     range_check(&(&later * (max_b - &take_b_l)), 128)?;
@@ -315,8 +320,8 @@ pub fn synthesize_union_slot(
     enforce_nonzero_if(&cs, &rem, &amount128)?;
     let shares_r = &rem * &amount128;
     let s_r = &rem * supply + (FrVar::one() - &rem);
-    let out_a = floor_div_as(&(&shares_r * x), &s_r, RESERVE_BITS, RESERVE_BITS, hint(7))?;
-    let out_b = floor_div_as(&(&shares_r * y), &s_r, RESERVE_BITS, RESERVE_BITS, hint(8))?;
+    let out_a = floor_div_as(&(&shares_r * x), &s_r, RESERVE_BITS, RESERVE_BITS, hint(6))?;
+    let out_b = floor_div_as(&(&shares_r * y), &s_r, RESERVE_BITS, RESERVE_BITS, hint(7))?;
     ctx.close("remove_pro_rata", at, m);
     let m = ctx.mark();
     range_check(&(&rem * (&out_a - &amount.value)), 128)?;

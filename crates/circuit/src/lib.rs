@@ -24,7 +24,7 @@ pub use batch::{BatchCircuit, Statement, Synthesis};
 /// (measured by the test `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
 pub const SLOT_CONSTRAINTS: usize = 28_525;
 /// R1CS constraints of one union slot of the DEX circuit (same test).
-pub const UNION_SLOT_CONSTRAINTS: usize = 44_120;
+pub const UNION_SLOT_CONSTRAINTS: usize = 43_807;
 /// Constraints of a batch besides its slots: the four fee credits, meta ranges, commitment.
 pub const BATCH_OVERHEAD_CONSTRAINTS: usize = 42_226;
 pub use witness::{BatchBuilder, BatchWitness, SlotWitness, empty_batch};

@@ -252,10 +252,10 @@ fn pool_results_one_unit_off_are_refused() {
         (first, 1, one, "add_first_liquidity"),
         (first, 1, -one, "add_first_liquidity"),
         (later, 2, one, "add_shares_pro_rata"),
-        (later, 3, -one, "add_shares_pro_rata"),
-        (later, 5, -one, "add_take_pro_rata"),
-        (later, 6, one, "add_take_pro_rata"),
-        (remove, 7, one, "remove_pro_rata"),
+        (later, 2, -one, "add_shares_pro_rata"),
+        (later, 4, -one, "add_take_pro_rata"),
+        (later, 5, one, "add_take_pro_rata"),
+        (remove, 6, one, "remove_pro_rata"),
     ];
     assert_eq!(violated(&w), None);
     for (slot, i, delta, rule) in cases {
@@ -270,7 +270,59 @@ fn pool_results_one_unit_off_are_refused() {
     // the later provider's ratios differ: claiming the larger one as the minimum is refused
     let mut x = w.assignment().unwrap();
     let d = x.slots[later].dex.as_mut().unwrap();
-    assert_ne!(d.hints[2], d.hints[3]);
-    d.hints[4] = one - d.hints[4];
+    d.hints[3] = one - d.hints[3];
     assert_eq!(violated_by(&x), Some("add_shares_pro_rata"));
+}
+
+/// A signed maximum far above what the pool takes (its ratio's quotient beyond any bound of
+/// the pool's) is valid and proven: only the smaller ratio's quotient is computed. (Found by
+/// review: with both quotients computed, this batch could not be proven.)
+#[test]
+fn liquidity_with_a_huge_maximum_on_the_other_side_is_proven() {
+    use zkr_state::fixtures::three_users;
+    use zkr_state::storage::MemoryStorage;
+    let e18 = 10u128.pow(18);
+    let (mut state, [a, b, _], [ia, ib, _]) = three_users(MemoryStorage::new(), 10 * e18);
+    let w = zkr_circuit::BatchBuilder::build(
+        &mut state,
+        3,
+        &[
+            a.create_pool(ia, (0, 1), 0, 1),
+            // ra = 10^6, rb = 10^18: S = 10^12
+            a.add_liquidity(ia, 0, (0, 1), (1_000_000, e18), 0, 0, 2),
+            // max_a = 10^36: floor(max_a S / ra) = 10^42 > 2^138; the b side binds
+            b.add_liquidity(ib, 0, (0, 1), (10u128.pow(36), e18), 1, 0, 1),
+        ],
+    )
+    .unwrap();
+    assert!(matches!(w.slots[2].op, Op::AddLiquidity(_)));
+    assert_eq!(violated(&w), None);
+}
+
+/// Reserves stay at most `MAX_POOL_RESERVE = 2^112 - 1`: a first liquidity of 6e33 (above
+/// 2^112, by a provider who holds it) is refused by the reserve range, with the operator's
+/// root for the larger product.
+#[test]
+fn a_pool_reserve_above_max_pool_reserve_is_refused() {
+    use zkr_state::fixtures::three_users;
+    use zkr_state::storage::MemoryStorage;
+    let (mut state, [a, _, _], [ia, _, _]) = three_users(MemoryStorage::new(), 1 << 113);
+    let below = 5 * 10u128.pow(33); // < 2^112
+    let w = zkr_circuit::BatchBuilder::build(
+        &mut state,
+        2,
+        &[
+            a.create_pool(ia, (0, 1), 0, 1),
+            a.add_liquidity(ia, 0, (0, 1), (below, 1_000_000), 0, 0, 2),
+        ],
+    )
+    .unwrap();
+    assert_eq!(violated(&w), None);
+    let above = 6 * 10u128.pow(33); // > 2^112
+    let mut x = w.assignment().unwrap();
+    x.slots[1].amount_packed = Fr::from(pack_amount(above).unwrap());
+    let root = num_bigint::BigUint::from(above) * num_bigint::BigUint::from(1_000_000u64);
+    x.slots[1].dex.as_mut().unwrap().hints[1] =
+        <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&root.sqrt().to_bytes_le());
+    assert_eq!(violated_by(&x), Some("pool_reserve_range"));
 }
