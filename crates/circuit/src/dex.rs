@@ -16,8 +16,8 @@ use crate::gadgets::poseidon::poseidon;
 use crate::gadgets::{BoolVar, FrVar, GResult, enforce_nonzero_if};
 use crate::pubdata::{Field, elements};
 use crate::slot::{
-    BatchCtx, SlotOutput, absorb_pubdata, alloc_point, credit_fee, enforce_below_pools,
-    enforce_empty_if, enforce_zero_product, pow2,
+    BatchCtx, LegacyOps, SlotOutput, absorb_pubdata, alloc_point, credit_fee, enforce_below_pools,
+    enforce_empty_if, enforce_zero_product, legacy_layouts, pow2,
 };
 use crate::update::{AccountFields, BalanceChange, PathIndex, update_balances, wit};
 use ark_r1cs_std::alloc::AllocVar;
@@ -524,72 +524,24 @@ pub fn synthesize_union_slot(
     let t8 = |c: u8| Field::constant(u64::from(c), 8);
     let mut pool_byte = pool_bits.clone();
     pool_byte.push(sell_b.clone());
-    let layouts: [(&FrVar, [FrVar; 2]); 10] = [
-        (
-            &dep,
-            elements(&[
-                t8(op_type::DEPOSIT),
-                Field::bits(&id_a.bits),
-                Field::bits(&address_bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount128_bits),
-            ]),
-        ),
-        (&cpk, {
-            let [e0, _] = elements(&[
-                t8(op_type::CHANGE_PUBKEY),
-                Field::bits(&id_a.bits),
-                Field::bits(&address_bits),
-                Field::var(&a.nonce, 32),
-                Field::bits(&token.bits),
-                Field::bits(&fee.bits),
-            ]);
-            [e0, new_pkh.clone()]
-        }),
-        (
-            &tr,
-            elements(&[
-                t8(op_type::TRANSFER),
-                Field::bits(&id_a.bits),
-                Field::bits(&id_b.bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount.bits),
-                Field::bits(&fee.bits),
-            ]),
-        ),
-        (
-            &trn,
-            elements(&[
-                t8(op_type::TRANSFER_TO_NEW),
-                Field::bits(&id_a.bits),
-                Field::bits(&id_b.bits),
-                Field::bits(&address_bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount.bits),
-                Field::bits(&fee.bits),
-            ]),
-        ),
-        (
-            &wd,
-            elements(&[
-                t8(op_type::WITHDRAW),
-                Field::bits(&id_a.bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount128_bits),
-                Field::bits(&fee.bits),
-                Field::bits(&address_bits),
-            ]),
-        ),
-        (
-            &fe,
-            elements(&[
-                t8(op_type::FULL_EXIT),
-                Field::bits(&id_a.bits),
-                Field::bits(&address_bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount128_bits),
-            ]),
-        ),
+    let mut layouts = legacy_layouts(&LegacyOps {
+        dep: &dep,
+        cpk: &cpk,
+        tr: &tr,
+        trn: &trn,
+        wd: &wd,
+        fe: &fe,
+        id_a: &id_a,
+        id_b: &id_b,
+        address_bits: &address_bits,
+        token: &token,
+        amount128_bits: &amount128_bits,
+        amount: &amount,
+        fee: &fee,
+        nonce: &a.nonce,
+        new_pkh: &new_pkh,
+    });
+    layouts.extend([
         (
             &swap,
             elements(&[
@@ -632,7 +584,7 @@ pub fn synthesize_union_slot(
                 Field::bits(&fee.bits),
             ]),
         ),
-    ];
+    ]);
     // Deposits, ChangePubKeys, TransferToNews, Withdrawals and FullExits take two elements.
     let has_e1 = &dep + &cpk + &trn + &wd + &fe;
     absorb_pubdata(ctx, index, &layouts, &noop, &has_e1)

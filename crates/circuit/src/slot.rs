@@ -6,7 +6,7 @@ use crate::assignment::SlotAssignment;
 use crate::gadgets::babyjubjub::PointVar;
 use crate::gadgets::bits::{range_check, to_bits_le};
 use crate::gadgets::eddsa;
-use crate::gadgets::float::{enforce_canonical, unpack};
+use crate::gadgets::float::{FloatVar, enforce_canonical, unpack};
 use crate::gadgets::poseidon::poseidon;
 use crate::gadgets::{BoolVar, FrVar, GResult, enforce_nonzero_if};
 use crate::pubdata::{Field, elements};
@@ -293,74 +293,23 @@ pub fn synthesize_slot(
     )?;
 
     // Pubdata elements (§4, §6), selected by the operation type.
-    let t8 = |c: u8| Field::constant(u64::from(c), 8);
-    let layouts: [(&FrVar, [FrVar; 2]); 6] = [
-        (
-            &dep,
-            elements(&[
-                t8(op_type::DEPOSIT),
-                Field::bits(&id_a.bits),
-                Field::bits(&address_bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount128_bits),
-            ]),
-        ),
-        (&cpk, {
-            let [e0, _] = elements(&[
-                t8(op_type::CHANGE_PUBKEY),
-                Field::bits(&id_a.bits),
-                Field::bits(&address_bits),
-                Field::var(&a.nonce, 32),
-                Field::bits(&token.bits),
-                Field::bits(&fee.bits),
-            ]);
-            [e0, new_pkh.clone()]
-        }),
-        (
-            &tr,
-            elements(&[
-                t8(op_type::TRANSFER),
-                Field::bits(&id_a.bits),
-                Field::bits(&id_b.bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount.bits),
-                Field::bits(&fee.bits),
-            ]),
-        ),
-        (
-            &trn,
-            elements(&[
-                t8(op_type::TRANSFER_TO_NEW),
-                Field::bits(&id_a.bits),
-                Field::bits(&id_b.bits),
-                Field::bits(&address_bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount.bits),
-                Field::bits(&fee.bits),
-            ]),
-        ),
-        (
-            &wd,
-            elements(&[
-                t8(op_type::WITHDRAW),
-                Field::bits(&id_a.bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount128_bits),
-                Field::bits(&fee.bits),
-                Field::bits(&address_bits),
-            ]),
-        ),
-        (
-            &fe,
-            elements(&[
-                t8(op_type::FULL_EXIT),
-                Field::bits(&id_a.bits),
-                Field::bits(&address_bits),
-                Field::bits(&token.bits),
-                Field::bits(&amount128_bits),
-            ]),
-        ),
-    ];
+    let layouts = legacy_layouts(&LegacyOps {
+        dep: &dep,
+        cpk: &cpk,
+        tr: &tr,
+        trn: &trn,
+        wd: &wd,
+        fe: &fe,
+        id_a: &id_a,
+        id_b: &id_b,
+        address_bits: &address_bits,
+        token: &token,
+        amount128_bits: &amount128_bits,
+        amount: &amount,
+        fee: &fee,
+        nonce: &a.nonce,
+        new_pkh: &new_pkh,
+    });
     absorb_pubdata(ctx, index, &layouts, &noop, &(FrVar::one() - &noop - &tr))
 }
 
@@ -486,4 +435,96 @@ mod tests {
             assert!(holds(false, id), "{id} is only refused for a new account");
         }
     }
+}
+
+/// The fields the transfer circuit's operation types post (§4), with their selectors.
+pub(crate) struct LegacyOps<'a> {
+    pub dep: &'a FrVar,
+    pub cpk: &'a FrVar,
+    pub tr: &'a FrVar,
+    pub trn: &'a FrVar,
+    pub wd: &'a FrVar,
+    pub fe: &'a FrVar,
+    pub id_a: &'a PathIndex,
+    pub id_b: &'a PathIndex,
+    pub address_bits: &'a [BoolVar],
+    pub token: &'a PathIndex,
+    pub amount128_bits: &'a [BoolVar],
+    pub amount: &'a FloatVar,
+    pub fee: &'a FloatVar,
+    pub nonce: &'a FrVar,
+    pub new_pkh: &'a FrVar,
+}
+
+/// The pubdata elements of Deposit, ChangePubKey, Transfer, TransferToNew, Withdraw and
+/// FullExit (§4, §6), each with its selector (both circuits post them alike).
+pub(crate) fn legacy_layouts<'a>(o: &LegacyOps<'a>) -> Vec<(&'a FrVar, [FrVar; 2])> {
+    let t8 = |c: u8| Field::constant(u64::from(c), 8);
+    vec![
+        (
+            o.dep,
+            elements(&[
+                t8(op_type::DEPOSIT),
+                Field::bits(&o.id_a.bits),
+                Field::bits(o.address_bits),
+                Field::bits(&o.token.bits),
+                Field::bits(o.amount128_bits),
+            ]),
+        ),
+        (o.cpk, {
+            let [e0, _] = elements(&[
+                t8(op_type::CHANGE_PUBKEY),
+                Field::bits(&o.id_a.bits),
+                Field::bits(o.address_bits),
+                Field::var(o.nonce, 32),
+                Field::bits(&o.token.bits),
+                Field::bits(&o.fee.bits),
+            ]);
+            [e0, o.new_pkh.clone()]
+        }),
+        (
+            o.tr,
+            elements(&[
+                t8(op_type::TRANSFER),
+                Field::bits(&o.id_a.bits),
+                Field::bits(&o.id_b.bits),
+                Field::bits(&o.token.bits),
+                Field::bits(&o.amount.bits),
+                Field::bits(&o.fee.bits),
+            ]),
+        ),
+        (
+            o.trn,
+            elements(&[
+                t8(op_type::TRANSFER_TO_NEW),
+                Field::bits(&o.id_a.bits),
+                Field::bits(&o.id_b.bits),
+                Field::bits(o.address_bits),
+                Field::bits(&o.token.bits),
+                Field::bits(&o.amount.bits),
+                Field::bits(&o.fee.bits),
+            ]),
+        ),
+        (
+            o.wd,
+            elements(&[
+                t8(op_type::WITHDRAW),
+                Field::bits(&o.id_a.bits),
+                Field::bits(&o.token.bits),
+                Field::bits(o.amount128_bits),
+                Field::bits(&o.fee.bits),
+                Field::bits(o.address_bits),
+            ]),
+        ),
+        (
+            o.fe,
+            elements(&[
+                t8(op_type::FULL_EXIT),
+                Field::bits(&o.id_a.bits),
+                Field::bits(o.address_bits),
+                Field::bits(&o.token.bits),
+                Field::bits(o.amount128_bits),
+            ]),
+        ),
+    ]
 }
