@@ -326,3 +326,22 @@ fn a_pool_reserve_above_max_pool_reserve_is_refused() {
         <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&root.sqrt().to_bytes_le());
     assert_eq!(violated_by(&x), Some("pool_reserve_range"));
 }
+
+/// CreatePool may take over a pool nobody funded (its id comes back), and only a leaf that is
+/// empty or holds a pool key: claiming it held another key is refused.
+#[test]
+fn create_pool_reuses_only_a_free_leaf() {
+    let mut fx = fixture();
+    let (a, ia) = (fx.a.clone(), fx.ia);
+    batch(&mut fx, &[a.create_pool(ia, (0, 1), 10, 1)], 1);
+    // pool 0 of (0, 1) was never funded: (0, 2) takes its id
+    let w = batch(&mut fx, &[a.create_pool(ia, (0, 2), 10, 2)], 1);
+    match &w.slots[0].op {
+        Op::CreatePool(c) => assert_eq!(c.pool.0, 0),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(violated(&w), None);
+    let mut x = w.assignment().unwrap();
+    x.slots[0].dex.as_mut().unwrap().old_pair[1] = Fr::from(2u64);
+    assert_eq!(violated_by(&x), Some("create_pool_free_leaf"));
+}
