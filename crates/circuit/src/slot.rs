@@ -407,36 +407,6 @@ pub(crate) fn enforce_below_pools(
     enforce_nonzero_if(cs, cond, &(ones - Fr::from(top.len() as u64)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ark_relations::gr1cs::ConstraintSystem;
-    use zkr_types::params::POOL_ACCOUNT_BASE;
-
-    fn holds(cond: bool, id: u32) -> bool {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        let c = FrVar::new_witness(cs.clone(), || Ok(Fr::from(u64::from(cond)))).unwrap();
-        let idx = PathIndex::new(
-            FrVar::new_witness(cs.clone(), || Ok(Fr::from(id))).unwrap(),
-            ACCOUNT_TREE_DEPTH,
-        )
-        .unwrap();
-        enforce_below_pools(&cs, &c, &idx).unwrap();
-        cs.is_satisfied().unwrap()
-    }
-
-    #[test]
-    fn new_accounts_stay_below_the_pools_ids() {
-        for id in [0, 1, 7, POOL_ACCOUNT_BASE - 1] {
-            assert!(holds(true, id), "{id}");
-        }
-        for id in [POOL_ACCOUNT_BASE, POOL_ACCOUNT_BASE + 1, (1 << 24) - 1] {
-            assert!(!holds(true, id), "{id}");
-            assert!(holds(false, id), "{id} is only refused for a new account");
-        }
-    }
-}
-
 /// The fields the transfer circuit's operation types post (§4), with their selectors.
 pub(crate) struct LegacyOps<'a> {
     pub dep: &'a FrVar,
@@ -527,4 +497,34 @@ pub(crate) fn legacy_layouts<'a>(o: &LegacyOps<'a>) -> Vec<(&'a FrVar, [FrVar; 2
             ]),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_relations::gr1cs::ConstraintSystem;
+    use zkr_types::params::POOL_ACCOUNT_BASE;
+
+    fn holds(cond: bool, id: u32) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let c = FrVar::new_witness(cs.clone(), || Ok(Fr::from(u64::from(cond)))).unwrap();
+        let idx = PathIndex::new(
+            FrVar::new_witness(cs.clone(), || Ok(Fr::from(id))).unwrap(),
+            ACCOUNT_TREE_DEPTH,
+        )
+        .unwrap();
+        enforce_below_pools(&cs, &c, &idx).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    #[test]
+    fn new_accounts_stay_below_the_pools_ids() {
+        for id in [0, 1, 7, POOL_ACCOUNT_BASE - 1] {
+            assert!(holds(true, id), "{id}");
+        }
+        for id in [POOL_ACCOUNT_BASE, POOL_ACCOUNT_BASE + 1, (1 << 24) - 1] {
+            assert!(!holds(true, id), "{id}");
+            assert!(holds(false, id), "{id} is only refused for a new account");
+        }
+    }
 }
