@@ -389,9 +389,7 @@ impl SlotAssignment {
                 s.address = address_to_fr(&e.owner);
                 s.amount = Fr::from(e.amount.0);
             }
-            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
-                if kind == CircuitKind::Transfer =>
-            {
+            op if op.is_dex() && kind == CircuitKind::Transfer => {
                 return Err(TypesError::Invalid(format!(
                     "operation type {:#04x} (DEX) is proven by the DEX circuit, not the transfer circuit",
                     w.op.op_type()

@@ -36,10 +36,7 @@ pub struct SlotWitness {
 impl SlotWitness {
     /// Whether the slot holds a DEX operation (which only the DEX circuit proves).
     pub fn is_dex(&self) -> bool {
-        matches!(
-            self.op,
-            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
-        )
+        self.op.is_dex()
     }
 }
 
@@ -167,10 +164,7 @@ impl<'a, S: Storage> BatchBuilder<'a, S> {
             _ => [0, 0],
         };
         let mut updates = w.updates;
-        let dex = matches!(
-            applied.op,
-            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
-        );
+        let dex = applied.op.is_dex();
         // A DEX operation's second update is the pool's first (the trader's come first).
         if dex
             && let Some(i) = updates

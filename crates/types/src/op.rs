@@ -224,6 +224,14 @@ impl Op {
         }
     }
 
+    /// Whether it is a DEX operation (§4.9-§4.12), which only the DEX circuit proves.
+    pub fn is_dex(&self) -> bool {
+        matches!(
+            self,
+            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_)
+        )
+    }
+
     /// Whether it comes from the L1 priority queue.
     pub fn is_priority(&self) -> bool {
         matches!(self, Op::Deposit(_) | Op::FullExit(_))
