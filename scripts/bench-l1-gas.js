@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Measures L1 gas of the rollup on a real anvil (default hardfork), from transaction receipts:
-// deposits, the fixture's real batch (commit, prove, execute), and commits of N transfers.
+// deposits, the fixture's real batch (commit, prove with each circuit's verifier, execute), and
+// commits of N transfers and of N swaps.
 // Usage (after `npm ci`; builds the contracts first): node scripts/bench-l1-gas.js [N ...]
 // Prints one JSON line.
 "use strict";
@@ -13,7 +14,10 @@ const root = path.resolve(__dirname, "..");
 const bin = (t) => path.join(root, "node_modules", ".bin", t);
 const port = 18545 + Math.floor(Math.random() * 1000);
 const rpc = `http://127.0.0.1:${port}`;
-const fixture = JSON.parse(fs.readFileSync(path.join(root, "contracts/test/fixtures/batch_proof.json"), "utf8"));
+const readFixture = (name) => JSON.parse(fs.readFileSync(path.join(root, "contracts/test/fixtures", name), "utf8"));
+const fixture = readFixture("batch_proof.json");
+// The same batch proven by the DEX circuit (for `proveDexBatch`).
+const dexFixture = readFixture("dex_batch_proof.json");
 const artifact = (name) => JSON.parse(fs.readFileSync(path.join(root, `contracts/out/${name}.sol/${name}.json`), "utf8"));
 // The forge test contract's address: the fixture's EIP-712 domain expects the rollup at its 4th CREATE.
 const DEPLOYER = "0x7FA9385bE102ac3EAc297483Dd6233D62b3e1496";
@@ -78,9 +82,15 @@ async function main() {
     const input = `(${fixture.newRoot},${fixture.pubdataHash},${fixture.feeAccount},${fixture.pubdata},${sigs})`;
     result.sample_batch_ops = 6;
     result.commit_sample_batch = gas(send(DEPLOYER, rollup, "commitBatch((uint256,uint256,uint32,bytes,bytes[]))", input));
-    const b = fixture.b;
-    result.prove = gas(send(DEPLOYER, rollup, "proveBatch(uint64,uint256[2],uint256[2][2],uint256[2])", "1",
-      `[${fixture.a.join(",")}]`, `[[${b[0].join(",")}],[${b[1].join(",")}]]`, `[${fixture.c.join(",")}]`));
+    if (dexFixture.newRoot !== fixture.newRoot || dexFixture.pubdataHash !== fixture.pubdataHash) {
+      throw new Error("the two proof fixtures are not of the same batch: regenerate them");
+    }
+    const proofArgs = (f) => [`[${f.a.join(",")}]`, `[[${f.b[0].join(",")}],[${f.b[1].join(",")}]]`, `[${f.c.join(",")}]`];
+    // Each verifier proves batch 1 once: the DEX proof first, then back to the snapshot.
+    const snapshot = rpcCall("evm_snapshot");
+    result.prove_dex = gas(send(DEPLOYER, rollup, "proveDexBatch(uint64,uint256[2],uint256[2][2],uint256[2])", "1", ...proofArgs(dexFixture)));
+    if (rpcCall("evm_revert", snapshot) !== "true") throw new Error("evm_revert failed");
+    result.prove = gas(send(DEPLOYER, rollup, "proveBatch(uint64,uint256[2],uint256[2][2],uint256[2])", "1", ...proofArgs(fixture)));
     const ops = fixture.onchainOps.map((o) => `(${o.owner},${o.token},${o.amount})`).join(",");
     result.execute_sample_batch = gas(send(DEPLOYER, rollup, "executeBatch(uint64,(address,uint16,uint128)[])", "1", `[${ops}]`));
     result.withdraw_pending_eth = gas(send(users[0], rollup, "withdrawPendingBalance(address,address,uint128)", users[0], ZERO, "50000000000000000"));
@@ -89,24 +99,28 @@ async function main() {
     send(users[1], rollup, "requestFullExit(uint32,address)", "2", ZERO, "--value", FEE.toString());
     result.request_full_exit_flood = gas(send(users[1], rollup, "requestFullExit(uint32,address)", "3", ZERO, "--value", FEE.toString()));
 
-    // Commits of N transfers: ids below 2^20, token 0, random packed amounts, fee 1000 * 10^9.
-    result.commit_transfers = {};
-    for (const n of counts) {
-      const parts = [];
-      for (let i = 0; i < n; i++) {
-        const from = crypto.randomInt(1 << 20), to = crypto.randomInt(1 << 20);
-        const mant = BigInt(crypto.randomInt(1, 1 << 30)), exp = 9n;
-        const amount = (mant << 5n) | exp;
-        const fee = (1000n << 5n) | 9n;
-        parts.push("03" + from.toString(16).padStart(6, "0") + to.toString(16).padStart(6, "0") + "00" +
-          amount.toString(16).padStart(10, "0") + fee.toString(16).padStart(4, "0"));
-      }
-      const pubdata = "0x" + parts.join("");
+    // Commits of N operations of one kind, each then reverted; all-in = (commit + prove +
+    // the sample batch's execute) / N. Account ids below 2^20, random packed amounts, fee 1000 * 10^9.
+    const packed40 = () => ((BigInt(crypto.randomInt(1, 1 << 30)) << 5n) | 9n).toString(16).padStart(10, "0");
+    const fee16 = ((1000n << 5n) | 9n).toString(16).padStart(4, "0");
+    const id24 = () => crypto.randomInt(1 << 20).toString(16).padStart(6, "0");
+    const commitOf = (n, op, prove) => {
+      const pubdata = "0x" + Array.from({ length: n }, op).join("");
       const r = send(DEPLOYER, rollup, "commitBatch((uint256,uint256,uint32,bytes,bytes[]))", `(1,1,0,${pubdata},[])`);
       send(DEPLOYER, rollup, "revertBatches(uint64)", "1");
       const commit = gas(r);
-      const perTransfer = (commit + result.prove + result.execute_sample_batch) / n;
-      result.commit_transfers[n] = { commit, all_in_per_transfer: Math.round(perTransfer) };
+      return { commit, all_in_per_op: Math.round((commit + prove + result.execute_sample_batch) / n) };
+    };
+    // Transfer (docs/protocol.md 4.4): 0x03, from, to, token 0, amount, fee (15 bytes).
+    const transfer = () => "03" + id24() + id24() + "00" + packed40() + fee16;
+    // Swap (4.10): 0x07, account, pool byte (pool id < 128, +128 when selling the pool's token b),
+    // amount in, fee (12 bytes). Commit does not read pools; a batch proven with proveDexBatch.
+    const swap = () => "07" + id24() + crypto.randomInt(256).toString(16).padStart(2, "0") + packed40() + fee16;
+    result.commit_transfers = {};
+    result.commit_swaps = {};
+    for (const n of counts) {
+      result.commit_transfers[n] = commitOf(n, transfer, result.prove);
+      result.commit_swaps[n] = commitOf(n, swap, result.prove_dex);
     }
     console.log(JSON.stringify(result));
   } finally {

@@ -547,8 +547,10 @@ contract ZkrRollup {
             assembly {
                 word := calldataload(add(data.offset, off))
             }
-            // Fast path for the common case: a Transfer is one element, its 15 bytes
-            // right-padded to 31 (docs/protocol.md §6).
+            // Fast paths: a Transfer or a DEX operation is one element, its `len` bytes
+            // right-padded to 31 (docs/protocol.md §6), and L1 checks nothing else. Transfers,
+            // the most common, first with constant shifts: 40 gas less each than the table
+            // lookup below (`node scripts/bench-l1-gas.js 1000`).
             if (word >> 248 == Pubdata.TRANSFER) {
                 if (off + 15 > n) revert Pubdata.TruncatedPubdata(off);
                 assembly {
@@ -559,6 +561,18 @@ contract ZkrRollup {
                 }
                 continue;
             }
+            uint256 len = Pubdata.plainLength(word >> 248);
+            if (len != 0) {
+                if (off + len > n) revert Pubdata.TruncatedPubdata(off);
+                assembly {
+                    let bits := shl(3, len)
+                    acc := addmod(mulmod(acc, z, R), shl(sub(248, bits), shr(sub(256, bits), word)), R)
+                }
+                unchecked {
+                    off += len;
+                }
+                continue;
+            }
             c.y = acc;
             off = _otherOp(b, off, z, c);
             acc = c.y;
@@ -566,7 +580,8 @@ contract ZkrRollup {
         return (acc, c.onchainOps, c.nextPriority);
     }
 
-    /// @dev Every operation but Transfer: its elements, and what L1 checks of it.
+    /// @dev Every operation but the plain ones (`Pubdata.plainLength`): its elements, and what L1
+    /// checks of it.
     function _otherOp(CommitBatchInput calldata b, uint256 off, uint256 z, Cursor memory c)
         internal
         view

@@ -15,6 +15,7 @@ import {Fixture} from "./utils/Fixture.sol";
 /// @notice The rollup contract with a real batch proven by our prover. The fixture is made by
 ///   zkr circuit export-proof-fixture --slots 8 --rollup 0xc7183455a4C133Ae270771860664b6B7ec320bB1 \
 ///       --out contracts/test/fixtures/batch_proof.json
+/// and the same batch proven by the DEX circuit (`--circuit dex`, test/fixtures/dex_batch_proof.json)
 /// (the rollup address is where setUp deploys it: the EIP-712 domain of the key registration).
 contract ZkrRollupTest is Test {
     ZkrRollup internal rollup;
@@ -189,6 +190,57 @@ contract ZkrRollupTest is Test {
         assertTrue(commitment != 0 && commitment < Pubdata.R, "a commitment in the field");
     }
 
+    /// The commit's fast path for plain operations (Transfer and the DEX operations) against a
+    /// byte-by-byte reference of docs/protocol.md §6: each is one element, its bytes right-padded
+    /// to 31, folded as y = y * z + e.
+    function testFuzz_commit_plainOpsAreOneRightPaddedElementEach(uint8[] calldata kinds, bytes32[] calldata bodies)
+        public
+    {
+        uint8[5] memory plain =
+            [Pubdata.TRANSFER, Pubdata.SWAP, Pubdata.ADD_LIQUIDITY, Pubdata.REMOVE_LIQUIDITY, Pubdata.CREATE_POOL];
+        uint256 n = kinds.length < bodies.length ? kinds.length : bodies.length;
+        if (n > 30) n = 30;
+        bytes memory data;
+        uint256[] memory elements = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) {
+            uint8 t = plain[kinds[i] % 5];
+            uint256 len = Pubdata.opLength(t);
+            assertEq(Pubdata.plainLength(t), len, "a plain operation's length");
+            bytes memory op = new bytes(len);
+            op[0] = bytes1(t);
+            for (uint256 j = 1; j < len; j++) {
+                op[j] = bodies[i][j - 1];
+            }
+            for (uint256 j = 0; j < len; j++) {
+                elements[i] |= uint256(uint8(op[j])) << (8 * (30 - j));
+            }
+            data = abi.encodePacked(data, op);
+        }
+        ZkrRollup.CommitBatchInput memory b;
+        b.newRoot = 5;
+        b.pubdataHash = 7;
+        b.feeAccount = 3;
+        b.pubdata = data;
+        rollup.commitBatch(b);
+        uint256 z = uint256(keccak256(abi.encodePacked(b.pubdataHash, keccak256(data)))) % Pubdata.R;
+        uint256 y;
+        for (uint256 i = 0; i < n; i++) {
+            y = addmod(mulmod(y, z, Pubdata.R), elements[i], Pubdata.R);
+        }
+        uint256 meta = 1 | (uint256(rollup.chainId()) << 64) | (uint256(3) << 96);
+        uint256 expected = rollup.poseidon6().poseidon([meta, vm.parseJsonUint(json, ".oldRoot"), 5, 7, z, y]);
+        (uint256 commitment,,,) = rollup.batches(1);
+        assertEq(commitment, expected, "the commitment of the reference elements");
+    }
+
+    function test_pubdata_plainLengthsAreExactlyTheOneElementOpsWithoutAnL1Effect() public pure {
+        for (uint256 t = 0; t < 256; t++) {
+            bool plain = t == Pubdata.TRANSFER || t == Pubdata.SWAP || t == Pubdata.ADD_LIQUIDITY
+                || t == Pubdata.REMOVE_LIQUIDITY || t == Pubdata.CREATE_POOL;
+            assertEq(Pubdata.plainLength(t), plain ? Pubdata.opLength(uint8(t)) : 0, "plain length");
+        }
+    }
+
     function testFuzz_commit_rejectsUnknownOpTypes(uint8 opType, bytes32 rest) public {
         vm.assume(opType == 0 || opType > 0x0a);
         ZkrRollup.CommitBatchInput memory b;
@@ -224,13 +276,27 @@ contract ZkrRollupTest is Test {
         _l1Requests();
         rollup.commitBatch(_input());
         (uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) = _proof();
-        // the fixture is a transfer-circuit proof: the DEX circuit's verifier refuses it
+        // the same batch proven by the DEX circuit (test/fixtures/dex_batch_proof.json)
+        string memory dex = vm.readFile("test/fixtures/dex_batch_proof.json");
+        assertEq(vm.parseJsonUint(dex, ".newRoot"), vm.parseJsonUint(json, ".newRoot"), "same batch");
+        assertEq(vm.parseJsonUint(dex, ".pubdataHash"), vm.parseJsonUint(json, ".pubdataHash"), "same batch");
+        (uint256[2] memory da, uint256[2][2] memory db, uint256[2] memory dc) = Fixture.proof(dex);
+        // a transfer-circuit proof is refused by the DEX circuit's verifier, and the other way round
         vm.expectRevert(ZkrRollup.InvalidProof.selector);
         rollup.proveDexBatch(1, a, b, c);
+        vm.expectRevert(ZkrRollup.InvalidProof.selector);
+        rollup.proveBatch(1, da, db, dc);
         vm.expectRevert(abi.encodeWithSelector(ZkrRollup.WrongBatchNumber.selector, uint64(1), uint64(2)));
-        rollup.proveDexBatch(2, a, b, c);
+        rollup.proveDexBatch(2, da, db, dc);
+        uint256 snap = vm.snapshotState();
         rollup.proveBatch(1, a, b, c);
         assertEq(rollup.totalBatchesProven(), 1, "proven by the transfer verifier");
+        vm.revertToState(snap);
+        assertEq(rollup.totalBatchesProven(), 0, "back before the proof");
+        rollup.proveDexBatch(1, da, db, dc);
+        assertEq(rollup.totalBatchesProven(), 1, "proven by the DEX verifier");
+        rollup.executeBatch(1, _ops());
+        assertEq(rollup.totalBatchesExecuted(), 1, "a DEX-proven batch executes");
         assertTrue(rollup.dexVerifierCodeHash() == address(rollup.dexVerifier()).codehash, "code hash recorded");
     }
 

@@ -36,6 +36,19 @@ library Pubdata {
         return 0;
     }
 
+    /// @notice Byte `t` is the length of operation type `t` if it is one element that L1 only
+    /// hashes (no priority queue entry, no payout, no signature): Transfer and the DEX
+    /// operations. 0 for every other type.
+    /// Transfer 15 (byte 3), Swap 12 (byte 7), AddLiquidity 17 (byte 8), RemoveLiquidity 23
+    /// (byte 9), CreatePool 9 (byte 10). A literal: legacy codegen recomputes a constant
+    /// expression, with overflow checks, at every use (a forge test checks it against `opLength`).
+    uint256 internal constant PLAIN_OP_LENGTHS = 0x0917110c0000000f000000;
+
+    /// @notice The length of `opType` if it is plain (see `PLAIN_OP_LENGTHS`), else 0.
+    function plainLength(uint256 opType) internal pure returns (uint256) {
+        return (PLAIN_OP_LENGTHS >> (opType << 3)) & 0xff;
+    }
+
     /// @notice The `n` (<= 31) bytes at `offset` of `data`, right-padded to 31 bytes, as an integer.
     function piece(bytes calldata data, uint256 offset, uint256 n) internal pure returns (uint256 v) {
         assembly {

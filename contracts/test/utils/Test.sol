@@ -24,6 +24,8 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function etch(address target, bytes calldata newRuntimeBytecode) external;
     function chainId(uint256 newChainId) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
 }
 
 /// @notice A minimal test base: forge runs every `test*` function; a revert fails it.

@@ -11,6 +11,7 @@ use zkr_circuit::{BatchBuilder, BatchCircuit, BatchWitness, CircuitKind};
 use zkr_crypto::Fr;
 use zkr_crypto::eth::Eip712Domain;
 use zkr_crypto::field::fr_to_decimal;
+use zkr_prover::shape;
 use zkr_prover::solidity::verifier_source;
 use zkr_prover::{KeyStore, prove, verify};
 use zkr_state::fixtures::{User, config, onboard, state_with_tokens};
@@ -65,6 +66,10 @@ pub enum CircuitCommand {
         /// Operation slots of the batch (at least 6).
         #[arg(long)]
         slots: usize,
+        /// Which batch circuit proves the sample batch: `transfer` (for `proveBatch`) or `dex`
+        /// (union slots, for `proveDexBatch`). The batch, roots and pubdata are the same.
+        #[arg(long, value_enum, default_value_t = CircuitArg::Transfer)]
+        circuit: CircuitArg,
         /// Output .json file.
         #[arg(long)]
         out: PathBuf,
@@ -124,6 +129,7 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
         }
         CircuitCommand::ExportProofFixture {
             slots,
+            circuit,
             out,
             l1_chain_id,
             rollup,
@@ -133,7 +139,7 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
                 bail!("--slots must be at least 6 for the sample batch");
             }
             let store = KeyStore::new(keys_dir(keys.keys_dir));
-            let (keys, _) = store.load_or_dev_setup(slots, CircuitKind::Transfer, &progress)?;
+            let (keys, _) = store.load_or_dev_setup(slots, circuit.into(), &progress)?;
             let domain = Eip712Domain {
                 l1_chain_id,
                 verifying_contract: rollup,
@@ -149,6 +155,7 @@ pub fn run(cmd: CircuitCommand) -> Result<()> {
             let dec = |w: &[u8; 32]| alloy_primitives::U256::from_be_bytes(*w).to_string();
             let fixture = json!({
                 "slots": slots,
+                "circuit": shape::kind_name(keys.shape.kind),
                 "l1ChainId": l1_chain_id,
                 "rollup": rollup.to_string(),
                 "zkrChainId": witness.chain_id.0,
