@@ -581,7 +581,8 @@ contract ZkrRollup {
     }
 
     /// @dev Every operation but the plain ones (`Pubdata.plainLength`): its elements, and what L1
-    /// checks of it.
+    /// checks of it. A plain operation never reaches here: to give one an L1 check, take it out
+    /// of `Pubdata.PLAIN_OP_LENGTHS` first.
     function _otherOp(CommitBatchInput calldata b, uint256 off, uint256 z, Cursor memory c)
         internal
         view

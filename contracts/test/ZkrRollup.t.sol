@@ -159,10 +159,19 @@ contract ZkrRollupTest is Test {
         b.pubdata = hex"0b";
         vm.expectRevert(abi.encodeWithSelector(Pubdata.UnknownOpType.selector, uint256(0), uint8(11)));
         rollup.commitBatch(b);
-        // a DEX operation cut short
-        b.pubdata = hex"0700000100";
-        vm.expectRevert(abi.encodeWithSelector(Pubdata.TruncatedPubdata.selector, uint256(0)));
-        rollup.commitBatch(b);
+        // each plain operation (a Transfer, the DEX operations) one byte short, after a whole one
+        uint8[5] memory plain =
+            [Pubdata.TRANSFER, Pubdata.SWAP, Pubdata.ADD_LIQUIDITY, Pubdata.REMOVE_LIQUIDITY, Pubdata.CREATE_POOL];
+        for (uint256 i = 0; i < plain.length; i++) {
+            uint256 len = Pubdata.opLength(plain[i]);
+            bytes memory whole = new bytes(len);
+            whole[0] = bytes1(plain[i]);
+            bytes memory short = new bytes(len - 1);
+            short[0] = bytes1(plain[i]);
+            b.pubdata = abi.encodePacked(whole, short);
+            vm.expectRevert(abi.encodeWithSelector(Pubdata.TruncatedPubdata.selector, len));
+            rollup.commitBatch(b);
+        }
         b.pubdata = hex"0300000100000207";
         vm.expectRevert(abi.encodeWithSelector(Pubdata.TruncatedPubdata.selector, uint256(0)));
         rollup.commitBatch(b);

@@ -299,6 +299,34 @@ fn liquidity_with_a_huge_maximum_on_the_other_side_is_proven() {
     assert_eq!(violated(&w), None);
 }
 
+/// CreatePool's leaf must be free in every part: a leaf with the pool key of an unfunded pool but
+/// a balance or a nonce (no operation makes one; the native rules, which look at the LP supply
+/// only, reuse it) is refused by the balance-root and nonce parts of `create_pool_free_leaf`.
+#[test]
+fn create_pool_refuses_a_leaf_with_a_balance_or_a_nonce() {
+    use zkr_state::account::Account;
+    use zkr_types::{AccountId, Nonce, TokenId};
+    let pool0 = AccountId(POOL_ACCOUNT_BASE);
+    let tampers: [(&str, fn(&mut Account)); 2] = [
+        ("a reserve without shares", |a: &mut Account| {
+            a.set_balance(TokenId(0), 5)
+        }),
+        ("a nonce", |a: &mut Account| a.nonce = Nonce(1)),
+    ];
+    for (what, tamper) in tampers {
+        let mut fx = fixture();
+        let (a, ia) = (fx.a.clone(), fx.ia);
+        batch(&mut fx, &[a.create_pool(ia, (0, 1), 10, 1)], 1);
+        fx.state.tamper_account(pool0, TokenId(0), tamper).unwrap();
+        let w = batch(&mut fx, &[a.create_pool(ia, (0, 2), 10, 2)], 1);
+        match &w.slots[0].op {
+            Op::CreatePool(c) => assert_eq!(c.pool.0, 0, "{what}: the native rules reuse pool 0"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(violated(&w), Some("create_pool_free_leaf"), "{what}");
+    }
+}
+
 /// Reserves stay at most `MAX_POOL_RESERVE = 2^112 - 1`: a first liquidity of 6e33 (above
 /// 2^112, by a provider who holds it) is refused by the reserve range, with the operator's
 /// root for the larger product.

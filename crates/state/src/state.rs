@@ -421,6 +421,19 @@ impl<S: Storage> State<S> {
         Ok(())
     }
 
+    /// Changes one account as no operation could (feature `test-hooks`, tests only): for negative
+    /// tests of circuit rules about leaves the native rules never make, such as a pool with
+    /// reserves but no LP shares.
+    #[cfg(feature = "test-hooks")]
+    pub fn tamper_account(
+        &mut self,
+        id: AccountId,
+        token: TokenId,
+        f: impl FnOnce(&mut Account),
+    ) -> Result<(), StateError> {
+        self.update(id, token, f).map(|_| ())
+    }
+
     /// Changes one account (and one token's balance leaf), recording the witness in witness mode.
     fn update(
         &mut self,
