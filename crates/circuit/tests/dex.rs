@@ -307,7 +307,8 @@ fn create_pool_refuses_a_leaf_with_a_balance_or_a_nonce() {
     use zkr_state::account::Account;
     use zkr_types::{AccountId, Nonce, TokenId};
     let pool0 = AccountId(POOL_ACCOUNT_BASE);
-    let tampers: [(&str, fn(&mut Account)); 2] = [
+    type Tamper = fn(&mut Account);
+    let tampers: [(&str, Tamper); 2] = [
         ("a reserve without shares", |a: &mut Account| {
             a.set_balance(TokenId(0), 5)
         }),
