@@ -76,6 +76,10 @@ sol! {
         function tokenId(address token) external view returns (uint16);
         function totalTokens() external view returns (uint256);
         function totalPriorityOps() external view returns (uint64);
+        function firstUnexecutedPriorityOp() external view returns (uint64);
+        function totalPending(uint16 token) external view returns (uint256);
+        function depositRecords(uint64 index) external view returns (address to, uint16 token, uint128 amount);
+        function tokens(uint256 index) external view returns (address);
         function lastExecutedRoot() external view returns (uint256);
         function commitBatch(CommitBatchInput calldata b) external;
         function proveBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) external;

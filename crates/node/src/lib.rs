@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod fees;
+pub mod history;
 pub mod limits;
 pub mod node;
 pub mod pipeline;

@@ -100,6 +100,10 @@ pub struct AppliedOp {
     /// Its pubdata (hex).
     #[serde(with = "hex_bytes")]
     pub pubdata: Vec<u8>,
+    /// The L2 transaction's hash, or the L1 transaction's that requested it (blocks from
+    /// before this field have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<B256>,
 }
 
 /// The operations of one sealed block.
@@ -163,6 +167,33 @@ pub struct BatchRecord {
     pub prove_tx: Option<B256>,
     /// L1 transaction of `executeBatch`.
     pub execute_tx: Option<B256>,
+    /// When each step was mined and what it cost (records from before these have none).
+    #[serde(default)]
+    pub l1: L1Steps,
+}
+
+/// A batch's L1 transactions: when the node saw each mined, and its gas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Steps {
+    /// `commitBatch`.
+    pub commit: Option<L1Step>,
+    /// `proveBatch` or `proveDexBatch`.
+    pub prove: Option<L1Step>,
+    /// `executeBatch`.
+    pub execute: Option<L1Step>,
+}
+
+/// One mined L1 transaction of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Step {
+    /// Its hash.
+    pub tx: B256,
+    /// Gas it used.
+    pub gas: u64,
+    /// Unix time (seconds) the node saw its receipt.
+    pub at: u64,
 }
 
 /// A registered token as the node knows it.

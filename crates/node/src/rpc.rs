@@ -56,7 +56,7 @@ fn resolve_token<S: Storage>(
 }
 
 /// A pool as `zkr_getPools` and `zkr_getPool` show it.
-fn pool_json(p: &Pool) -> Value {
+pub fn pool_json(p: &Pool) -> Value {
     json!({
         "id": p.id.0,
         "accountId": p.id.account_id().0,

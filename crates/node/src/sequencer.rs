@@ -13,9 +13,10 @@
 
 use crate::NodeError;
 use crate::fees::{FeePolicy, TxKind};
+use crate::history;
 use crate::records::{
-    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
-    MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY, PRIORITY_NEXT, PROOFS,
+    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord, L1Step,
+    L1Steps, MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY, PRIORITY_NEXT, PROOFS,
     PriorityRecord, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord, TxStatus,
 };
 use alloy_primitives::B256;
@@ -140,6 +141,10 @@ impl<S: Storage> Sequencer<S> {
         config: SequencerConfig,
     ) -> Result<Self, NodeError> {
         let mut state = State::open(storage, chain)?;
+        let indexed = history::rebuild_if_missing(state.storage(), &chain)?;
+        if indexed > 0 {
+            tracing::info!(target: "zkr::sequencer", blocks = indexed, "built the account history index");
+        }
         if state.block_number().0 == 0 && !config.genesis.is_empty() {
             load_genesis(&mut state, &config.genesis)?;
             let root = state.root()?;
@@ -274,6 +279,14 @@ impl<S: Storage> Sequencer<S> {
     /// The next L1 priority index the sequencer expects.
     pub fn priority_next(&self) -> u64 {
         self.priority_next
+    }
+
+    /// Priority operations in the open block (taken from L1, not yet in a sealed block).
+    pub fn open_priority_ops(&self) -> u64 {
+        self.open
+            .iter()
+            .filter(|(_, e, _)| !matches!(e.request, OpRequest::Tx(_)))
+            .count() as u64
     }
 
     fn accept(&mut self, entry: MempoolEntry, extra: Vec<SideWrite>) -> Result<(), NodeError> {
@@ -443,16 +456,24 @@ impl<S: Storage> Sequencer<S> {
         let mut ops = BlockOps::new();
         let mut priority_ops = 0;
         let mut l1_txs = std::collections::HashSet::new();
-        for (seq, entry, pubdata) in &self.open {
+        for (position, (seq, entry, pubdata)) in self.open.iter().enumerate() {
             writes.push(SideWrite {
                 table: MEMPOOL,
                 key: seq.to_be_bytes().to_vec(),
                 value: None,
             });
-            ops.push(AppliedOp {
+            let applied = AppliedOp {
                 request: entry.request.clone(),
                 pubdata: pubdata.clone(),
-            });
+                hash: entry.hash,
+            };
+            writes.extend(history::writes_for(
+                number,
+                position as u32,
+                &applied,
+                entry.hash,
+            )?);
+            ops.push(applied);
             match (&entry.request, entry.hash) {
                 (OpRequest::Tx(tx), Some(hash)) => {
                     let record = TxRecord {
@@ -507,6 +528,7 @@ impl<S: Storage> Sequencer<S> {
                 commit_tx: None,
                 prove_tx: None,
                 execute_tx: None,
+                l1: L1Steps::default(),
             };
             writes.push(side(
                 BATCHES,
@@ -633,25 +655,36 @@ impl<S: Storage> Sequencer<S> {
         Ok(out)
     }
 
-    /// Records a batch's progress on L1 (status and the transaction that made it).
+    /// Records a batch's progress on L1 (status and, when the node sent it, the mined
+    /// transaction that made it).
     pub fn update_batch(
         &mut self,
         number: u64,
         status: BatchStatus,
-        tx: Option<B256>,
+        step: Option<L1Step>,
     ) -> Result<(), NodeError> {
         let Some(mut record) = self.batch(number)? else {
             return Err(NodeError::Encoding(format!("no batch {number}")));
         };
-        if record.status >= status && tx.is_none() {
+        if record.status >= status && step.is_none() {
             return Ok(());
         }
         record.status = record.status.max(status);
+        let tx = step.map(|s| s.tx);
         match status {
             BatchStatus::Sealed => {}
-            BatchStatus::Committed => record.commit_tx = tx.or(record.commit_tx),
-            BatchStatus::Proven => record.prove_tx = tx.or(record.prove_tx),
-            BatchStatus::Executed => record.execute_tx = tx.or(record.execute_tx),
+            BatchStatus::Committed => {
+                record.commit_tx = tx.or(record.commit_tx);
+                record.l1.commit = step.or(record.l1.commit);
+            }
+            BatchStatus::Proven => {
+                record.prove_tx = tx.or(record.prove_tx);
+                record.l1.prove = step.or(record.l1.prove);
+            }
+            BatchStatus::Executed => {
+                record.execute_tx = tx.or(record.execute_tx);
+                record.l1.execute = step.or(record.l1.execute);
+            }
         }
         self.state.storage().side_commit(vec![side(
             BATCHES,

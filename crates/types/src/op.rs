@@ -232,6 +232,41 @@ impl Op {
         )
     }
 
+    /// The accounts it involves, in order and without repeats: the signer or depositor, then the
+    /// receiver or the pool (what an explorer lists in each account's history).
+    pub fn accounts(&self) -> Vec<AccountId> {
+        let ids = match self {
+            Op::Noop => vec![],
+            Op::Deposit(d) => vec![d.account_id],
+            Op::ChangePubKey(c) => vec![c.account_id],
+            Op::Transfer(t) => vec![t.from, t.to_id],
+            Op::TransferToNew(t) => vec![t.from, t.to_id],
+            Op::Withdraw(w) => vec![w.account_id],
+            Op::FullExit(f) => vec![f.account_id],
+            Op::Swap(s) => vec![s.account_id, s.pool.account_id()],
+            Op::AddLiquidity(a) => vec![a.account_id, a.pool.account_id()],
+            Op::RemoveLiquidity(r) => vec![r.account_id, r.pool.account_id()],
+            Op::CreatePool(c) => vec![c.account_id, c.pool.account_id()],
+        };
+        let mut out: Vec<AccountId> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+
+    /// What it takes out of L2 to L1 when its batch executes (token, amount): a Withdraw's
+    /// amount, a FullExit's (zero when it pays nothing).
+    pub fn l1_exit(&self) -> Option<(TokenId, Amount)> {
+        match self {
+            Op::Withdraw(w) => Some((w.token, w.amount)),
+            Op::FullExit(f) => Some((f.token, f.amount)),
+            _ => None,
+        }
+    }
+
     /// Whether it comes from the L1 priority queue.
     pub fn is_priority(&self) -> bool {
         matches!(self, Op::Deposit(_) | Op::FullExit(_))

@@ -50,6 +50,9 @@ pub struct DevnetArgs {
     /// Port of the L2 (zkr node) JSON-RPC.
     #[arg(long, default_value_t = 3050)]
     pub l2_port: u16,
+    /// Port of the explorer (web page and JSON API); 0 turns it off.
+    #[arg(long, default_value_t = 3060)]
+    pub explorer_port: u16,
     /// L2 block time in milliseconds.
     #[arg(long, default_value_t = 200)]
     pub block_time_ms: u64,
@@ -76,6 +79,9 @@ pub struct DevnetFile {
     pub l1_rpc: String,
     /// The node's JSON-RPC URL.
     pub l2_rpc: String,
+    /// The explorer's URL (absent with `--explorer-port 0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explorer: Option<String>,
     /// The zkr chain id.
     pub chain_id: u32,
     /// anvil's chain id.
@@ -388,6 +394,7 @@ async fn deploy_fresh(
             .into(),
         l1_rpc: l1_rpc.into(),
         l2_rpc: l2_rpc.into(),
+        explorer: None,
         chain_id: DEFAULT_CHAIN_ID,
         l1_chain_id,
         l1_start_block: start_block,
@@ -535,6 +542,9 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     .await?;
     check_port_free(args.l1_port, "--l1-port")?;
     check_port_free(args.l2_port, "--l2-port")?;
+    if args.explorer_port != 0 {
+        check_port_free(args.explorer_port, "--explorer-port")?;
+    }
     let l1_rpc = format!("http://127.0.0.1:{}", args.l1_port);
     let l2_rpc = format!("http://127.0.0.1:{}", args.l2_port);
     let devnet_json = dir.join("devnet.json");
@@ -585,6 +595,11 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     // The ports may differ from an earlier run: the files always describe this one.
     file.l1_rpc = l1_rpc.clone();
     file.l2_rpc = l2_rpc.clone();
+    let explorer_addr: Option<std::net::SocketAddr> = match args.explorer_port {
+        0 => None,
+        port => Some(format!("127.0.0.1:{port}").parse()?),
+    };
+    file.explorer = explorer_addr.map(|a| format!("http://{a}"));
     write_json(&devnet_json, &file)?;
     let node_args = NodeArgs {
         data_dir: Some(dir.join("node")),
@@ -604,6 +619,8 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         l1_poll_ms: Some(250),
         keys_dir: Some(super::keys_dir(args.keys_dir.clone())),
         exit_with_parent: true,
+        explorer: explorer_addr,
+        explorer_tvl_secs: Some(2),
         ..NodeArgs::default()
     };
     super::node::write_config(&dir.join("node.toml"), &node_args)?;
@@ -628,13 +645,17 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
          real funds to this rollup (`insecureDevVerifier()` is true on L1)."
     );
     println!(
-        "zkr devnet ready in {:.1}s: L1 {} (chain {}), L2 {} (chain {}), rollup {}; accounts in {}",
+        "zkr devnet ready in {:.1}s: L1 {} (chain {}), L2 {} (chain {}), rollup {}; {}accounts in {}",
         started.elapsed().as_secs_f64(),
         file.l1_rpc,
         file.l1_chain_id,
         file.l2_rpc,
         file.chain_id,
         file.contracts.get("rollup").copied().unwrap_or_default(),
+        file.explorer
+            .as_ref()
+            .map(|u| format!("explorer {u}; "))
+            .unwrap_or_default(),
         devnet_json.display()
     );
     let signal = shutdown_signal();

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkr_crypto::eth::Eip712Domain;
+use zkr_explorer::{Explorer, ExplorerConfig, L1View};
 use zkr_node::fees::FeePolicy;
 use zkr_node::limits::TxRateLimit;
 use zkr_node::{L1Config, Node, NodeConfig, SequencerConfig};
@@ -107,6 +108,18 @@ pub struct NodeArgs {
     /// Proving-key cache [default: $XDG_CACHE_HOME/zkr/keys or ~/.cache/zkr/keys].
     #[arg(long, env = "ZKR_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
+    /// Serve the explorer (web page and JSON API, `docs/operations.md`) on this address, e.g.
+    /// 127.0.0.1:3060 [default: off; `zkr devnet` turns it on].
+    #[arg(long, env = "ZKR_EXPLORER")]
+    pub explorer: Option<SocketAddr>,
+    /// USD price of a token for the explorer's TVL, as SYMBOL=PRICE (repeatable, e.g.
+    /// --explorer-price ETH=3000); tokens without one show amounts only.
+    #[arg(long = "explorer-price", value_name = "SYMBOL=PRICE")]
+    #[serde(default)]
+    pub explorer_prices: Vec<String>,
+    /// Seconds between the explorer's TVL and solvency measurements [default: 10].
+    #[arg(long, env = "ZKR_EXPLORER_TVL_SECS")]
+    pub explorer_tvl_secs: Option<u64>,
     /// Do not prove batches in this process.
     #[arg(long, env = "ZKR_NO_PROVER")]
     #[serde(default)]
@@ -153,8 +166,13 @@ impl NodeArgs {
             fee_gas_price,
             fee_batch_gas,
             fee_proving_wei,
-            keys_dir
+            keys_dir,
+            explorer,
+            explorer_tvl_secs
         );
+        if self.explorer_prices.is_empty() {
+            self.explorer_prices = file.explorer_prices;
+        }
         self.no_prover |= file.no_prover;
         self.exit_with_parent |= file.exit_with_parent;
         self.allow_insecure_dev_keys |= file.allow_insecure_dev_keys;
@@ -381,6 +399,37 @@ pub fn write_config(path: &Path, args: &NodeArgs) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// The explorer's settings from the node's.
+fn explorer_config(
+    args: &NodeArgs,
+    addr: SocketAddr,
+    l1: &Option<L1View>,
+) -> Result<ExplorerConfig> {
+    let mut prices = std::collections::BTreeMap::new();
+    for p in &args.explorer_prices {
+        let (symbol, price) = p
+            .split_once('=')
+            .with_context(|| format!("--explorer-price {p}: expected SYMBOL=PRICE"))?;
+        let price: f64 = price
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite() && *x >= 0.0)
+            .with_context(|| format!("--explorer-price {p}: the price is not a number >= 0"))?;
+        prices.insert(symbol.trim().to_string(), price);
+    }
+    let secs = args.explorer_tvl_secs.unwrap_or(10);
+    if secs == 0 {
+        bail!("--explorer-tvl-secs must be at least 1");
+    }
+    Ok(ExplorerConfig {
+        addr,
+        l1: l1.clone(),
+        tvl_every: Duration::from_secs(secs),
+        prices,
+    })
+}
+
 pub fn run(args: NodeArgs) -> Result<()> {
     init_logging();
     let args = args.with_file()?;
@@ -388,10 +437,25 @@ pub fn run(args: NodeArgs) -> Result<()> {
     rt.block_on(async {
         let config = node_config(&args).await?;
         let data_dir = config.data_dir.clone();
+        let node_l1 = config.l1.as_ref().map(|l| L1View {
+            rpc_url: l.rpc_url.clone(),
+            rollup: l.rollup,
+        });
         let node = Node::start(config)
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
         tracing::info!(target: "zkr::node", rpc = %node.http_addr, data_dir = %data_dir.display(), "node running");
+        let explorer = match args.explorer {
+            None => None,
+            Some(addr) => {
+                let config = explorer_config(&args, addr, &node_l1)?;
+                let e = Explorer::start(node.sequencer.clone(), config)
+                    .await
+                    .context("starting the explorer")?;
+                tracing::info!(target: "zkr::node", url = %format!("http://{}", e.addr()), "explorer running");
+                Some(e)
+            }
+        };
         let signal = if args.exit_with_parent {
             tokio::select! {
                 s = shutdown_signal() => s?,
@@ -401,6 +465,9 @@ pub fn run(args: NodeArgs) -> Result<()> {
             shutdown_signal().await?
         };
         tracing::info!(target: "zkr::node", signal, "stopping");
+        if let Some(e) = explorer {
+            e.stop().await;
+        }
         node.stop().await;
         tracing::info!(target: "zkr::node", "stopped");
         Ok(())

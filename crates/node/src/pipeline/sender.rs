@@ -8,7 +8,8 @@
 
 use super::{Shared, lock};
 use crate::NodeError;
-use crate::records::{AppliedOp, BatchRecord, BatchStatus, ProofRecord};
+use crate::records::{AppliedOp, BatchRecord, BatchStatus, L1Step, ProofRecord};
+use crate::sequencer::now_ms;
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::DynProvider;
 use std::time::Duration;
@@ -99,7 +100,7 @@ async fn step<S: Storage>(
         let onchain = onchain_ops(&ops)?;
         let tx = contract.executeBatch(n, onchain).into_transaction_request();
         let receipt = sender.send(tx).await?;
-        lock(seq).update_batch(n, BatchStatus::Executed, Some(receipt.transaction_hash))?;
+        lock(seq).update_batch(n, BatchStatus::Executed, Some(mined(&receipt)))?;
         tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "executed batch on L1");
         return Ok(true);
     }
@@ -120,7 +121,7 @@ async fn step<S: Storage>(
             contract.proveBatch(n, a, b, c).into_transaction_request()
         };
         let receipt = sender.send(tx).await?;
-        lock(seq).update_batch(n, BatchStatus::Proven, Some(receipt.transaction_hash))?;
+        lock(seq).update_batch(n, BatchStatus::Proven, Some(mined(&receipt)))?;
         tracing::info!(target: "zkr::l1", batch = n, tx = %receipt.transaction_hash, gas = receipt.gas_used, "proved batch on L1");
         return Ok(true);
     }
@@ -132,9 +133,18 @@ async fn step<S: Storage>(
     let input = commit_input(&record, &ops)?;
     let tx = contract.commitBatch(input).into_transaction_request();
     let receipt = sender.send(tx).await?;
-    lock(seq).update_batch(n, BatchStatus::Committed, Some(receipt.transaction_hash))?;
+    lock(seq).update_batch(n, BatchStatus::Committed, Some(mined(&receipt)))?;
     tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "committed batch on L1");
     Ok(true)
+}
+
+/// A mined transaction as the batch record keeps it.
+fn mined(receipt: &alloy::rpc::types::TransactionReceipt) -> L1Step {
+    L1Step {
+        tx: receipt.transaction_hash,
+        gas: receipt.gas_used,
+        at: now_ms() / 1000,
+    }
 }
 
 fn batch<S: Storage>(seq: &Shared<S>, n: u64) -> Result<(BatchRecord, Vec<AppliedOp>), NodeError> {

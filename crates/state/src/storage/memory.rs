@@ -96,4 +96,27 @@ impl Storage for MemoryStorage {
             .map(|((_, k), v)| (k.clone(), v.clone()))
             .collect())
     }
+
+    fn side_range(
+        &self,
+        table: &'static str,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<SideEntry>, StorageError> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let inner = self.read();
+        let range = inner
+            .side
+            .range((table, start.to_vec())..(table, end.to_vec()))
+            .map(|((_, k), v)| (k.clone(), v.clone()));
+        Ok(if newest_first {
+            range.rev().take(limit).collect()
+        } else {
+            range.take(limit).collect()
+        })
+    }
 }

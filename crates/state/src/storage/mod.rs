@@ -7,7 +7,7 @@ mod memory;
 mod redb_store;
 
 pub use memory::MemoryStorage;
-pub use redb_store::RedbStorage;
+pub use redb_store::{RedbSnapshot, RedbStorage};
 
 use crate::account::Account;
 use crate::tree::NodeKey;
@@ -116,4 +116,14 @@ pub trait Storage: Send + Sync {
     fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
     /// All entries of a side table, in key order.
     fn side_scan(&self, table: &'static str) -> Result<Vec<SideEntry>, StorageError>;
+    /// Up to `limit` entries of a side table with `start <= key < end`, in key order, or from
+    /// the last one down when `newest_first` (pagination of histories).
+    fn side_range(
+        &self,
+        table: &'static str,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<SideEntry>, StorageError>;
 }

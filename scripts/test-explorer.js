@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// The explorer in a real headless Chromium against a real devnet: the overview, a deposit and a
+// transfer made with `zkr wallet`, the transfer followed from search to its page and on to its
+// batch page with L1 hashes once executed, the TVL shown against the rollup's balances read from
+// anvil, the solvency check, a "not found", an account page and its CSV, a phone-sized overview,
+// and no console errors on any page. Screenshots go to $ZKR_SCREENSHOTS (default
+// target/explorer-screenshots).
+//
+// Usage (after `npm ci` and `cargo build`): node scripts/test-explorer.js [path/to/zkr]
+//   ZKR_KEYS_DIR: proving keys (scripts/test passes the ones it just made)
+//   ZKR_CHROMIUM: the browser [default: /usr/bin/chromium]
+//   ZKR_DEVNET_DIR: use a devnet already running from that dir instead of starting one
+"use strict";
+const { spawn, spawnSync, execFileSync } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const net = require("net");
+const readline = require("readline");
+const { chromium } = require("playwright-core");
+
+const root = path.resolve(__dirname, "..");
+const zkr = process.argv[2] || path.join(root, "target", "debug", "zkr");
+const cast = path.join(root, "node_modules", ".bin", "cast");
+const shots = process.env.ZKR_SCREENSHOTS || path.join(root, "target", "explorer-screenshots");
+const TRANSFER_TO = "0x000000000000000000000000000000000000bEEF";
+
+let failed = 0;
+let passed = 0;
+function check(name, ok, detail = "") {
+  if (ok) { passed++; console.log(`ok   ${name}`); } else { failed++; console.error(`FAIL ${name}${detail ? ": " + detail : ""}`); }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+// Starts `zkr devnet` and resolves when it prints its `ready` line.
+async function startDevnet(dir) {
+  const [l1, l2, ex] = [await freePort(), await freePort(), await freePort()];
+  const log = fs.openSync(path.join(os.tmpdir(), `zkr-explorer-devnet-${process.pid}.log`), "w");
+  const child = spawn(zkr, ["devnet", "--data-dir", dir, "--project-dir", root, "--l1-port", String(l1),
+    "--l2-port", String(l2), "--explorer-port", String(ex)], { stdio: ["ignore", "pipe", log] });
+  const lines = readline.createInterface({ input: child.stdout });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the devnet was not ready within 10 minutes")), 600_000);
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`zkr devnet exited (${code}) before ready`)); });
+    lines.on("line", (l) => { if (l.includes("ready")) { clearTimeout(timer); resolve(); } });
+  });
+  return child;
+}
+
+function wallet(file, ...args) {
+  const key = file.accounts[0].private_key;
+  const r = spawnSync(zkr, ["wallet", "--l2-rpc", file.l2_rpc, "--private-key", key, ...args], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`zkr wallet ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim().split("\n")[0].trim();
+}
+
+async function getJson(url) {
+  const r = await fetch(url);
+  return { status: r.status, body: await r.json() };
+}
+
+async function waitFor(what, f, ms = 180_000) {
+  const start = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function castCall(rpc, ...args) {
+  return execFileSync(cast, [...args, "--rpc-url", rpc], { encoding: "utf8" }).trim().split(" ")[0];
+}
+
+async function main() {
+  fs.mkdirSync(shots, { recursive: true });
+  const own = !process.env.ZKR_DEVNET_DIR;
+  const dir = process.env.ZKR_DEVNET_DIR || fs.mkdtempSync(path.join(os.tmpdir(), "zkr-explorer-"));
+  const devnet = own ? await startDevnet(dir) : null;
+  let browser = null;
+  try {
+    const file = JSON.parse(fs.readFileSync(path.join(dir, "devnet.json"), "utf8"));
+    check("devnet.json names the explorer", typeof file.explorer === "string" && file.explorer.startsWith("http://"), file.explorer);
+    const base = file.explorer;
+    const me = file.accounts[0].address;
+
+    // Activity: a deposit and a transfer, both through the wallet.
+    const deposit = wallet(file, "deposit", "--amount", "3", "--wait", "included");
+    const transfer = wallet(file, "transfer", "--to", TRANSFER_TO, "--amount", "1.25", "--wait", "included");
+    check("the wallet printed the transfer's hash", /^0x[0-9a-f]{64}$/.test(transfer), transfer);
+
+    browser = await chromium.launch({
+      executablePath: process.env.ZKR_CHROMIUM || "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = [];
+    const foreign = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
+    page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+    page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url()); });
+
+    // Search the transfer, follow it to its page, and on to its batch once executed.
+    await waitFor("the transfer's batch executed", async () => (await getJson(`${base}/api/txs/${transfer}`)).body.status === "executed");
+    // Overview: TVL read from L1 equals what anvil says the rollup holds.
+    // (after the transfer's batch executed: nothing moves while it is read)
+    const tvl = (await getJson(base + "/api/tvl")).body;
+    const ethHeld = castCall(file.l1_rpc, "balance", file.contracts.rollup);
+    const devHeld = castCall(file.l1_rpc, "call", file.tokens.DEV.address, "balanceOf(address)(uint256)", file.contracts.rollup);
+    const eth = tvl.tokens.find((t) => t.symbol === "ETH");
+    const dev = tvl.tokens.find((t) => t.symbol === "DEV");
+    check("TVL of ETH equals the rollup's ETH balance on anvil", eth && eth.held === ethHeld, `${eth && eth.held} vs ${ethHeld}`);
+    check("TVL of DEV equals the rollup's DEV balanceOf on anvil", dev && dev.held === devHeld, `${dev && dev.held} vs ${devHeld}`);
+    check("the solvency check passes for every token", tvl.solvent && tvl.tokens.every((t) => t.solvent), JSON.stringify(tvl.tokens.map((t) => [t.symbol, t.difference])));
+    // /api/tvl just measured; the page shows that report
+    await page.goto(base + "/");
+    await page.waitForSelector("[data-tvl-token='0']", { timeout: 60_000 });
+    await page.waitForSelector("#solvency-status");
+    const shown = await page.textContent("[data-tvl-token='0']");
+    const ethHuman = (Number(BigInt(ethHeld) / 10n ** 12n) / 1e6);
+    check("the page shows the ETH TVL in ETH", shown.includes("ETH") && shown.replace(/,/g, "").startsWith(String(Math.floor(ethHuman))), `${shown} vs ${ethHuman}`);
+    check("the page says solvent", (await page.textContent("#solvency-status")).startsWith("Solvent"));
+    check("no shortfall alert", (await page.$("#solvency-alert")) === null);
+    await page.screenshot({ path: path.join(shots, "overview.png"), fullPage: true });
+
+    await page.fill("#q", transfer);
+    await page.click("#search button");
+    await page.waitForSelector("#tx-status");
+    check("search leads to the transaction page", page.url().endsWith(`#/tx/${transfer}`), page.url());
+    check("the transaction is shown executed", (await page.textContent("#tx-status")).includes("executed"));
+    check("its amount in human units", (await page.textContent("#tx-amount")).trim() === "1.25 ETH", await page.textContent("#tx-amount"));
+    const stepsDone = await page.$$eval("ol.timeline li.done", (l) => l.map((x) => x.dataset.step));
+    check("its timeline reaches executed", JSON.stringify(stepsDone) === JSON.stringify(["pending", "included", "committed", "proven", "executed"]), JSON.stringify(stepsDone));
+    await page.screenshot({ path: path.join(shots, "transaction.png"), fullPage: true });
+    await page.click("#tx-batch a");
+    await page.waitForSelector("#batch-status");
+    check("the batch page is executed", (await page.textContent("#batch-status")).includes("executed"));
+    const batch = (await getJson(`${base}/api/batches/${page.url().split("/").pop()}`)).body;
+    for (const step of ["commit", "prove", "execute"]) {
+      const title = await page.getAttribute(`[data-l1-step='${step}'] .mono`, "title");
+      check(`the batch page shows the ${step} L1 hash`, title && title === batch[step].tx, `${title} vs ${batch[step].tx}`);
+      const receipt = JSON.parse(execFileSync(cast, ["receipt", batch[step].tx, "--json", "--rpc-url", file.l1_rpc], { encoding: "utf8" }));
+      check(`the ${step} transaction is mined on L1 with the gas shown`, receipt.status === "0x1" && parseInt(receipt.gasUsed, 16) === batch[step].gas, `${receipt.gasUsed} vs ${batch[step].gas}`);
+    }
+    await page.screenshot({ path: path.join(shots, "batch.png"), fullPage: true });
+
+    // The deposit by its L1 transaction hash.
+    await page.fill("#q", deposit);
+    await page.click("#search button");
+    await page.waitForFunction((h) => location.hash === `#/tx/${h}`, deposit);
+    await page.waitForSelector("#tx-status");
+    check("an L1 deposit hash finds the deposit", (await page.textContent("h1")).includes("L1 priority operation"));
+
+    // An unknown hash: a clear "not found".
+    const unknown = "0x" + "ab".repeat(32);
+    await page.fill("#q", unknown);
+    await page.click("#search button");
+    await page.waitForSelector("#not-found");
+    check("an unknown hash says not found", (await page.textContent("h1")) === "Not found" && (await page.textContent("#not-found")).includes(unknown));
+    await page.screenshot({ path: path.join(shots, "not-found.png"), fullPage: true });
+    await page.goto(`${base}/#/tx/${unknown}`);
+    await page.waitForSelector("#not-found");
+    check("a link to an unknown transaction says not found", (await page.textContent("#not-found")).includes("No transaction"));
+
+    // The account: balances, history and its CSV.
+    await page.fill("#q", me);
+    await page.click("#search button");
+    await page.waitForSelector("text=Balances");
+    const history = await page.$$eval("h2 + .table-wrap tbody tr", (rows) => rows.length);
+    check("the account page lists its history", history >= 2, String(history));
+    const csv = await (await fetch(`${base}/api/accounts/${me}/history.csv`)).text();
+    check("the CSV export holds the transfer", csv.startsWith("block,position,") && csv.includes(transfer), csv.slice(0, 200));
+    await page.screenshot({ path: path.join(shots, "account.png"), fullPage: true });
+    await page.goto(base + "/#/pools");
+    await page.waitForSelector("h1");
+    check("the pools page shows the seeded ETH/DEV pool", (await page.textContent("main")).includes("ETH/DEV"));
+    await page.screenshot({ path: path.join(shots, "pools.png"), fullPage: true });
+
+    // A phone.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const small = await phone.newPage();
+    small.on("console", (m) => { if (m.type() === "error") errors.push(`phone: ${m.text()}`); });
+    await small.goto(base + "/");
+    await small.waitForSelector("[data-tvl-token='0']");
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check("the overview fits a phone's width (tables scroll inside)", overflow <= 0, `${overflow}px wider`);
+    await small.screenshot({ path: path.join(shots, "overview-phone.png"), fullPage: true });
+
+    check("no console errors on any page", errors.length === 0, errors.join("\n"));
+    check("no request leaves the explorer", foreign.length === 0, foreign.join(", "));
+  } finally {
+    if (browser) await browser.close();
+    if (devnet) {
+      devnet.kill("SIGTERM");
+      await new Promise((r) => { devnet.on("exit", r); setTimeout(r, 60_000); });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  console.log(`explorer: ${passed} checks passed, ${failed} failed; screenshots in ${shots}`);
+  if (failed) process.exit(1);
+}
+
+main().catch((e) => { console.error(`error: ${e.stack || e.message}`); process.exit(1); });
