@@ -196,6 +196,20 @@ async function main() {
     check("the overview fits a phone's width (tables scroll inside)", overflow <= 0, `${overflow}px wider`);
     await small.screenshot({ path: path.join(shots, "overview-phone.png"), fullPage: true });
 
+    // A shortfall, made on anvil: 1 wei of the rollup's ETH gone. The check flags it loudly.
+    const before = (await getJson(base + "/api/tvl")).body.tokens.find((t) => t.symbol === "ETH");
+    const held = BigInt(castCall(file.l1_rpc, "balance", file.contracts.rollup));
+    execFileSync(cast, ["rpc", "anvil_setBalance", file.contracts.rollup, "0x" + (held - 1n).toString(16), "--rpc-url", file.l1_rpc]);
+    const short = (await getJson(base + "/api/tvl")).body;
+    const shortEth = short.tokens.find((t) => t.symbol === "ETH");
+    check("a missing wei of ETH on L1 fails the solvency check", !short.solvent && !shortEth.solvent && BigInt(shortEth.difference) === BigInt(before.difference) - 1n, JSON.stringify(shortEth));
+    await page.goto(base + "/");
+    await page.waitForSelector("#solvency-alert");
+    check("the page shows the shortfall", (await page.textContent("#solvency-alert")).includes("SHORTFALL") && (await page.textContent("#solvency-status")).includes("NOT SOLVENT"));
+    await page.screenshot({ path: path.join(shots, "shortfall.png"), fullPage: true });
+    execFileSync(cast, ["rpc", "anvil_setBalance", file.contracts.rollup, "0x" + held.toString(16), "--rpc-url", file.l1_rpc]);
+    check("restored, it is solvent again", (await getJson(base + "/api/tvl")).body.solvent);
+
     check("no console errors on any page", errors.length === 0, errors.join("\n"));
     check("no request leaves the explorer", foreign.length === 0, foreign.join(", "));
   } finally {

@@ -48,6 +48,12 @@ fn free_ports() -> (u16, u16) {
     )
 }
 
+/// A free port for the explorer (the browser test, `scripts/test-explorer.js`, drives it).
+fn explorer_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
 /// A running `zkr devnet`; stopped with SIGTERM (then SIGKILL) when dropped.
 struct Devnet {
     child: Child,
@@ -66,6 +72,7 @@ impl Devnet {
             .arg(repo())
             .args(["--l1-port", &l1_port.to_string()])
             .args(["--l2-port", &l2_port.to_string()])
+            .args(["--explorer-port", &explorer_port().to_string()])
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -127,7 +127,7 @@ function tvlSection(tvl) {
     ? `<div class="card"><div class="label">TVL (USD)</div><div class="value">$${tvl.totalUsd.toLocaleString("en-US", { maximumFractionDigits: 0 })}</div></div>` : "";
   const short_ = tvl.tokens.filter((t) => !t.solvent);
   const alert = short_.length && !tvl.exodus
-    ? `<div class="alert" id="solvency-alert">SHORTFALL: the rollup holds less on L1 than it owes in ${short_.map((t) => esc(t.symbol)).join(", ")}. Difference: ${short_.map((t) => amount(t.difference, t.id)).join(", ")}.</div>` : "";
+    ? `<div class="alert" id="solvency-alert">SHORTFALL: the rollup holds less on L1 than it owes in ${short_.map((t) => esc(t.symbol)).join(", ")}. Difference: ${short_.map((t) => `${amount(t.difference, t.id)} (${esc(t.difference)} in its smallest unit)`).join(", ")}.</div>` : "";
   const rows = tvl.tokens.map((t) => `<tr data-solvency-token="${t.id}"><td>${esc(t.symbol)}</td><td class="num">${amount(t.held, t.id, false)}</td><td class="num">${amount(t.l2Balances, t.id, false)}</td><td class="num">${amount(t.batchFees, t.id, false)}</td><td class="num">${amount(t.exitsInFlight, t.id, false)}</td><td class="num">${amount(t.pendingWithdrawals, t.id, false)}</td><td class="num">${amount(t.unappliedDeposits, t.id, false)}</td><td class="num">${amount(t.priorityFees, t.id, false)}</td><td class="num">${amount(t.owed, t.id, false)}</td><td class="num">${amount(t.difference, t.id, false)}</td><td>${t.solvent ? badge("ok") : badge("bad")}</td></tr>`);
   return `<div class="grid">${total}${cards.join("")}</div>
     ${alert}

@@ -415,7 +415,7 @@ async fn account(State(ctx): Ctx, Path(address): Path<String>, Query(p): Query<P
         })
         .collect();
     Ok(axum::Json(json!({
-        "address": owner,
+        "address": owner.to_string(),
         "id": id.0,
         "nonce": a.nonce.0,
         "keyRegistered": a.pubkey_hash != zkr_types::Fr::from(0u64),

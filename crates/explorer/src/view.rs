@@ -20,7 +20,8 @@ pub fn account(ctx: &Context, id: AccountId) -> Result<Value, ExplorerError> {
         .map(|a| a.owner)
         .unwrap_or(Address::ZERO);
     let pool = zkr_types::dex::PoolId::of_account(id).map(|p| p.0);
-    Ok(json!({ "id": id.0, "address": owner, "pool": pool }))
+    // Display is the EIP-55 checksummed form, as wallets and Etherscan show it
+    Ok(json!({ "id": id.0, "address": owner.to_string(), "pool": pool }))
 }
 
 /// The decoded operation of an applied op, `None` for a Noop.
@@ -122,7 +123,7 @@ pub fn op(ctx: &Context, applied: &AppliedOp) -> Result<Value, ExplorerError> {
         "priority": op.is_priority(),
         "from": from.map(|id| account(ctx, id)).transpose()?,
         "to": to.map(|id| account(ctx, id)).transpose()?,
-        "toL1": to_l1,
+        "toL1": to_l1.map(|a| a.to_string()),
         "token": token.map(|t| t.0),
         "amount": amount.map(|a| a.0.to_string()),
         "fee": fee,
