@@ -122,18 +122,22 @@ function notFound(message) {
 
 function tvlSection(tvl) {
   if (!tvl) return `<div class="notice" id="tvl-none">TVL: measuring from L1…</div>`;
-  const cards = tvl.tokens.map((t) => `<div class="card"><div class="label">Locked ${esc(t.symbol)}</div><div class="value" data-tvl-token="${t.id}">${amount(t.held, t.id)}</div><div class="sub">${t.usd !== null && t.usd !== undefined ? "$" + t.usd.toLocaleString("en-US", { maximumFractionDigits: 0 }) : "no price configured"}</div></div>`);
+  const cards = tvl.tokens.map((t) => `<div class="card"><div class="label">Locked ${esc(t.symbol)}</div><div class="value" data-tvl-token="${t.id}">${t.error ? "could not be read" : amount(t.held, t.id)}</div><div class="sub">${t.usd !== null && t.usd !== undefined ? "$" + t.usd.toLocaleString("en-US", { maximumFractionDigits: 0 }) : "no price configured"}</div></div>`);
   const total = tvl.totalUsd !== null && tvl.totalUsd !== undefined
     ? `<div class="card"><div class="label">TVL (USD)</div><div class="value">$${tvl.totalUsd.toLocaleString("en-US", { maximumFractionDigits: 0 })}</div></div>` : "";
-  const short_ = tvl.tokens.filter((t) => !t.solvent);
-  const alert = short_.length && !tvl.exodus
-    ? `<div class="alert" id="solvency-alert">SHORTFALL: the rollup holds less on L1 than it owes in ${short_.map((t) => esc(t.symbol)).join(", ")}. Difference: ${short_.map((t) => `${amount(t.difference, t.id)} (${esc(t.difference)} in its smallest unit)`).join(", ")}.</div>` : "";
-  const rows = tvl.tokens.map((t) => `<tr data-solvency-token="${t.id}"><td>${esc(t.symbol)}</td><td class="num">${amount(t.held, t.id, false)}</td><td class="num">${amount(t.l2Balances, t.id, false)}</td><td class="num">${amount(t.batchFees, t.id, false)}</td><td class="num">${amount(t.exitsInFlight, t.id, false)}</td><td class="num">${amount(t.pendingWithdrawals, t.id, false)}</td><td class="num">${amount(t.unappliedDeposits, t.id, false)}</td><td class="num">${amount(t.priorityFees, t.id, false)}</td><td class="num">${amount(t.owed, t.id, false)}</td><td class="num">${amount(t.difference, t.id, false)}</td><td>${t.solvent ? badge("ok") : badge("bad")}</td></tr>`);
+  const checked = tvl.solvent !== null && tvl.solvent !== undefined;
+  const short_ = tvl.tokens.filter((t) => !t.solvent && !t.error);
+  const unread = tvl.tokens.filter((t) => t.error);
+  const alert = checked && (short_.length || unread.length)
+    ? `<div class="alert" id="solvency-alert">${short_.length ? `SHORTFALL: the rollup holds less on L1 than it owes in ${short_.map((t) => esc(t.symbol)).join(", ")}. Difference: ${short_.map((t) => `${amount(t.difference, t.id)} (${esc(t.difference)} in its smallest unit)`).join(", ")}. ` : ""}${unread.map((t) => `${esc(t.symbol)} could not be read on L1: ${esc(t.error)}.`).join(" ")}</div>` : "";
+  const cell = (t, v) => (t.error ? '<td class="num muted">?</td>' : `<td class="num">${amount(v, t.id, false)}</td>`);
+  const status = (t) => (!checked ? badge("off") : t.error ? badge("unreadable") : t.solvent ? badge("ok") : badge("bad"));
+  const rows = tvl.tokens.map((t) => `<tr data-solvency-token="${t.id}"><td>${esc(t.symbol)}</td>${cell(t, t.held)}${cell(t, t.l2Balances)}${cell(t, t.batchFees)}${cell(t, t.exitsInFlight)}${cell(t, t.pendingWithdrawals)}${cell(t, t.unappliedDeposits)}${cell(t, t.priorityFees)}${cell(t, t.owed)}${cell(t, t.difference)}<td>${status(t)}</td></tr>`);
   return `<div class="grid">${total}${cards.join("")}</div>
     ${alert}
     <h2>Solvency <span class="muted" style="font-size:13px">L1 block ${tvl.l1Block}, L2 block ${tvl.l2Block}, ${when(tvl.at)}${tvl.exodus ? ", exodus mode: check off" : ""}</span></h2>
     ${table(["Token", "#Held on L1", "#L2 balances", "#Batch fees", "#Exits in flight", "#Pending withdrawals", "#Unapplied deposits", "#Priority fees", "#Owed", "#Difference", "Status"], rows)}
-    <p class="muted" id="solvency-status">${tvl.solvent ? "Solvent: for every token the rollup holds at least what it owes." : "NOT SOLVENT"}</p>`;
+    <p class="muted" id="solvency-status">${!checked ? "Exodus mode: exits and refunds are paid on L1 while the node's books still count them, so solvency is not checked." : tvl.solvent ? "Solvent: for every token the rollup holds at least what it owes." : "NOT SOLVENT (or a token could not be read)"}</p>`;
 }
 
 function drawChart(points) {

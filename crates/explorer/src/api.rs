@@ -192,7 +192,6 @@ async fn tvl(State(ctx): Ctx) -> Answer {
         ));
     };
     let report = crate::tvl::measure(&ctx, &l1).await?;
-    *crate::lock(&ctx.tvl) = Some(report.clone());
     Ok(axum::Json(serde_json::to_value(report).unwrap_or_default()))
 }
 

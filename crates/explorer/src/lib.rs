@@ -62,6 +62,8 @@ pub struct Context {
     pub stats: Mutex<stats::Stats>,
     /// The last TVL measurement.
     pub tvl: Mutex<Option<tvl::TvlReport>>,
+    /// Held while measuring TVL (one measurement at a time).
+    pub measuring: tokio::sync::Mutex<()>,
 }
 
 /// A running explorer.
@@ -92,6 +94,7 @@ impl Explorer {
             config: config.clone(),
             stats: Mutex::new(stats::Stats::default()),
             tvl: Mutex::new(None),
+            measuring: tokio::sync::Mutex::new(()),
         });
         stats::refresh(&ctx)?;
         let listener = tokio::net::TcpListener::bind(config.addr)

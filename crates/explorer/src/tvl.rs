@@ -67,8 +67,34 @@ pub struct TokenTvl {
     pub owed: String,
     /// `held - owed` (negative: a shortfall).
     pub difference: String,
-    /// `held >= owed`.
+    /// `held >= owed` (false when it could not be read).
     pub solvent: bool,
+    /// Why the token could not be read on L1, if it could not.
+    pub error: Option<String>,
+}
+
+impl TokenTvl {
+    fn unreadable(t: &TokenInfo, error: String) -> TokenTvl {
+        let unknown = || "0".to_string();
+        TokenTvl {
+            id: t.id,
+            symbol: t.symbol.clone(),
+            decimals: t.decimals,
+            address: t.address,
+            held: unknown(),
+            usd: None,
+            l2_balances: unknown(),
+            batch_fees: unknown(),
+            exits_in_flight: unknown(),
+            pending_withdrawals: unknown(),
+            unapplied_deposits: unknown(),
+            priority_fees: unknown(),
+            owed: unknown(),
+            difference: unknown(),
+            solvent: false,
+            error: Some(error),
+        }
+    }
 }
 
 /// A TVL measurement.
@@ -81,14 +107,15 @@ pub struct TvlReport {
     pub l1_block: u64,
     /// The last sealed L2 block read.
     pub l2_block: u64,
-    /// Whether L1 is in exodus mode (priority fees may have been refunded: the check is off).
+    /// Whether L1 is in exodus mode. Then the check is off: exits, refunded deposits and fees
+    /// are credited on L1 while the node's books still count them, and `solvent` is `null`.
     pub exodus: bool,
     /// Per token.
     pub tokens: Vec<TokenTvl>,
     /// Total in USD of the tokens with a price.
     pub total_usd: Option<f64>,
-    /// Every token solvent.
-    pub solvent: bool,
+    /// Every token solvent (`null` in exodus mode: not checked).
+    pub solvent: Option<bool>,
 }
 
 /// A point of the TVL history.
@@ -189,7 +216,8 @@ async fn measure_once(
     l1: &L1View,
     provider: &DynProvider,
 ) -> Result<Option<TvlReport>, ExplorerError> {
-    let books = l2_books(ctx)?;
+    // reads every account: off the async workers' way
+    let books = tokio::task::block_in_place(|| l2_books(ctx))?;
     let x = provider.get_block_number().await.map_err(l1_err)?;
     let at = BlockId::number(x);
     let rollup = ZkrRollup::new(l1.rollup, provider.clone());
@@ -230,9 +258,20 @@ async fn measure_once(
         .call()
         .await
         .map_err(l1_err)?;
+    if total_ops < books.applied_priority {
+        // L1 (this RPC, at this block) has not seen deposits the node already applied: a
+        // lagging RPC or a reorg. Not a shortfall: measure again.
+        return Ok(None);
+    }
+    if total_ops - books.applied_priority > MAX_DEPOSIT_RECORDS {
+        return Err(ExplorerError::L1(format!(
+            "{} deposits on L1 are not applied by the node yet (more than {MAX_DEPOSIT_RECORDS}): \
+             the node is far behind L1, solvency is not measured",
+            total_ops - books.applied_priority
+        )));
+    }
     let mut deposits = BTreeMap::new();
-    let upto = total_ops.min(books.applied_priority + MAX_DEPOSIT_RECORDS);
-    for i in books.applied_priority..upto {
+    for i in books.applied_priority..total_ops {
         let r = rollup
             .depositRecords(i)
             .block(at)
@@ -249,21 +288,30 @@ async fn measure_once(
                 .get_balance(l1.rollup)
                 .block_id(at)
                 .await
-                .map_err(l1_err)?
+                .map_err(l1_err)
         } else {
             DevToken::new(t.address, provider.clone())
                 .balanceOf(l1.rollup)
                 .block(at)
                 .call()
                 .await
-                .map_err(l1_err)?
+                .map_err(l1_err)
         };
         let pending = rollup
             .totalPending(t.id)
             .block(at)
             .call()
             .await
-            .map_err(l1_err)?;
+            .map_err(l1_err);
+        // A token that cannot be read (paused, self-destructed) is reported as such; the
+        // others are still measured.
+        let (held, pending) = match (held, pending) {
+            (Ok(h), Ok(p)) => (h, p),
+            (Err(e), _) | (_, Err(e)) => {
+                lines.push(TokenTvl::unreadable(t, e.to_string()));
+                continue;
+            }
+        };
         let get = |m: &BTreeMap<u16, U256>| m.get(&t.id).copied().unwrap_or_default();
         let priority_fees = if t.id == 0 {
             U256::from(total_ops.saturating_sub(first_unexecuted)) * U256::from(fee)
@@ -304,9 +352,10 @@ async fn measure_once(
             owed: owed.to_string(),
             difference,
             solvent: held >= owed,
+            error: None,
         });
     }
-    let solvent = lines.iter().all(|l| l.solvent);
+    let solvent = (!exodus).then(|| lines.iter().all(|l| l.solvent));
     Ok(Some(TvlReport {
         at: crate::now_secs(),
         l1_block: x,
@@ -318,8 +367,20 @@ async fn measure_once(
     }))
 }
 
-/// Measures TVL and solvency now (a few tries if blocks move under it).
+/// A measurement no older than this is reused instead of measuring again (`/api/tvl` cannot
+/// make the node scan every account more than once a second).
+const REUSE_SECS: u64 = 1;
+
+/// Measures TVL and solvency (a few tries if blocks move under it), one measurement at a time;
+/// a measurement finished within the last second is returned as it is. Keeps it as the last
+/// report and logs a shortfall.
 pub async fn measure(ctx: &Context, l1: &L1View) -> Result<TvlReport, ExplorerError> {
+    let _one_at_a_time = ctx.measuring.lock().await;
+    if let Some(r) = crate::lock(&ctx.tvl).clone()
+        && crate::now_secs().saturating_sub(r.at) < REUSE_SECS
+    {
+        return Ok(r);
+    }
     let url = l1
         .rpc_url
         .parse()
@@ -327,11 +388,23 @@ pub async fn measure(ctx: &Context, l1: &L1View) -> Result<TvlReport, ExplorerEr
     let provider = ProviderBuilder::new().connect_http(url).erased();
     for _ in 0..5 {
         if let Some(r) = measure_once(ctx, l1, &provider).await? {
+            if r.solvent == Some(false) {
+                let tokens: Vec<&str> = r
+                    .tokens
+                    .iter()
+                    .filter(|t| !t.solvent)
+                    .map(|t| t.symbol.as_str())
+                    .collect();
+                tracing::error!(target: "zkr::explorer", l1_block = r.l1_block, l2_block = r.l2_block, ?tokens, "SOLVENCY CHECK FAILED: the rollup holds less on L1 than it owes, or a token cannot be read");
+            }
+            *crate::lock(&ctx.tvl) = Some(r.clone());
             return Ok(r);
         }
     }
     Err(ExplorerError::L1(
-        "L1 kept executing batches the node had not sealed in its snapshot".into(),
+        "L1 and the node kept moving under the measurement (batches executed that the node's \
+         snapshot lacks, or deposits the node applied that L1 does not show yet)"
+            .into(),
     ))
 }
 
@@ -348,13 +421,9 @@ pub async fn run(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
         }
         match measure(&ctx, &l1).await {
             Ok(report) => {
-                if !report.solvent && !report.exodus {
-                    tracing::error!(target: "zkr::explorer", l1_block = report.l1_block, l2_block = report.l2_block, "SOLVENCY CHECK FAILED: the rollup holds less on L1 than it owes");
-                }
                 if let Err(e) = record(&ctx, &report) {
                     tracing::warn!(target: "zkr::explorer", error = %e, "storing a TVL point failed");
                 }
-                *crate::lock(&ctx.tvl) = Some(report);
             }
             Err(e) => tracing::warn!(target: "zkr::explorer", error = %e, "measuring TVL failed"),
         }
@@ -364,7 +433,12 @@ pub async fn run(ctx: Arc<Context>, mut stopped: watch::Receiver<bool>) {
 fn record(ctx: &Context, r: &TvlReport) -> Result<(), ExplorerError> {
     let point = TvlPoint {
         at: r.at,
-        held: r.tokens.iter().map(|t| (t.id, t.held.clone())).collect(),
+        held: r
+            .tokens
+            .iter()
+            .filter(|t| t.error.is_none())
+            .map(|t| (t.id, t.held.clone()))
+            .collect(),
         usd: r.total_usd,
     };
     let value = serde_json::to_vec(&point).map_err(|e| ExplorerError::Corrupt(e.to_string()))?;

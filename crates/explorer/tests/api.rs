@@ -70,6 +70,7 @@ fn fixture() -> Fx {
         },
         stats: Mutex::new(stats::Stats::default()),
         tvl: Mutex::new(None),
+        measuring: tokio::sync::Mutex::new(()),
     });
     stats::refresh(&ctx).unwrap();
     Fx {

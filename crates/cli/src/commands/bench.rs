@@ -24,6 +24,9 @@ pub enum BenchCommand {
     /// Proving: runs the dev setup (or loads cached keys) and proves one full batch of random
     /// valid transfers.
     Prove(ProveBenchArgs),
+    /// The explorer on a big state: accounts, transfers through the sequencer, then the server
+    /// time of each API route over HTTP.
+    Explorer(super::bench_explorer::ExplorerBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +78,7 @@ pub struct StateBenchArgs {
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Prove(args) => bench_prove(&args),
+        BenchCommand::Explorer(args) => super::bench_explorer::run(&args),
         BenchCommand::State(args) => match args.storage {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_explorer;
 pub mod circuit;
 pub mod crypto;
 pub mod devnet;
