@@ -120,7 +120,8 @@ fn latest_ops(ctx: &Context, limit: usize) -> Result<Vec<Value>, ExplorerError> 
     let mut out = Vec::new();
     let mut before = u64::MAX;
     while out.len() < limit {
-        let blocks: Vec<BlockRecord> = newest(ctx, BLOCKS, before, 20)?;
+        // one block at a time: a block record lists all its transactions' hashes
+        let blocks: Vec<BlockRecord> = newest(ctx, BLOCKS, before, 1)?;
         let Some(last) = blocks.last() else { break };
         before = last.number;
         for b in &blocks {
@@ -258,24 +259,21 @@ async fn batch(State(ctx): Ctx, Path(number): Path<String>) -> Answer {
     Ok(axum::Json(out))
 }
 
-fn batch_record(ctx: &Context, n: Option<u64>) -> Result<Option<BatchRecord>, ExplorerError> {
-    match n {
-        None => Ok(None),
-        Some(n) => match ctx.storage.side_get(BATCHES, &n.to_be_bytes())? {
-            Some(v) => Ok(Some(crate::decode(&v)?)),
-            None => Ok(None),
-        },
-    }
+/// A stored record by number (block or batch), `None` for `None` or a missing one.
+fn numbered<T: serde::de::DeserializeOwned>(
+    ctx: &Context,
+    table: &'static str,
+    n: Option<u64>,
+) -> Result<Option<T>, ExplorerError> {
+    let Some(n) = n else { return Ok(None) };
+    ctx.storage
+        .side_get(table, &n.to_be_bytes())?
+        .map(|v| crate::decode(&v))
+        .transpose()
 }
 
 fn block_record(ctx: &Context, n: Option<u64>) -> Result<Option<BlockRecord>, ExplorerError> {
-    match n {
-        None => Ok(None),
-        Some(n) => match ctx.storage.side_get(BLOCKS, &n.to_be_bytes())? {
-            Some(v) => Ok(Some(crate::decode(&v)?)),
-            None => Ok(None),
-        },
-    }
+    numbered(ctx, BLOCKS, n)
 }
 
 /// The applied operation of `hash` in block `n`.
@@ -292,6 +290,30 @@ fn find_op(
     }))
 }
 
+/// What an L2 transaction and a priority operation share on their page: the decoded
+/// operation and the timeline.
+fn tx_common(
+    ctx: &Context,
+    h: &B256,
+    status: zkr_node::records::TxStatus,
+    block: Option<u64>,
+    batch: Option<u64>,
+) -> Result<Value, ExplorerError> {
+    let block_rec = block_record(ctx, block)?;
+    let batch_rec: Option<BatchRecord> = numbered(ctx, BATCHES, batch.filter(|_| block.is_some()))?;
+    let op = find_op(ctx, block, h)?
+        .map(|o| view::op(ctx, &o))
+        .transpose()?;
+    Ok(json!({
+        "hash": h,
+        "status": status,
+        "block": block,
+        "batch": batch,
+        "operation": op,
+        "timeline": view::timeline(status, block_rec.as_ref(), batch_rec.as_ref()),
+    }))
+}
+
 async fn tx(State(ctx): Ctx, Path(hash): Path<String>) -> Answer {
     let h = parse_hash(&hash)?;
     let (record, priority) = {
@@ -299,40 +321,18 @@ async fn tx(State(ctx): Ctx, Path(hash): Path<String>) -> Answer {
         (seq.tx(&h)?, seq.priority_op(&h)?)
     };
     if let Some(r) = record {
-        let block = block_record(&ctx, r.block)?;
-        let batch = batch_record(&ctx, r.batch.filter(|_| r.block.is_some()))?;
-        let op = find_op(&ctx, r.block, &h)?
-            .map(|o| view::op(&ctx, &o))
-            .transpose()?;
-        return Ok(axum::Json(json!({
-            "hash": h,
-            "kind": "l2",
-            "status": r.status,
-            "error": r.error,
-            "block": r.block,
-            "batch": r.batch,
-            "operation": op,
-            "tx": r.tx,
-            "timeline": view::timeline(r.status, block.as_ref(), batch.as_ref()),
-        })));
+        let mut v = tx_common(&ctx, &h, r.status, r.block, r.batch)?;
+        v["kind"] = json!("l2");
+        v["error"] = json!(r.error);
+        v["tx"] = json!(r.tx);
+        return Ok(axum::Json(v));
     }
     if let Some(r) = priority {
-        let block = block_record(&ctx, r.block)?;
-        let batch = batch_record(&ctx, r.batch.filter(|_| r.block.is_some()))?;
-        let op = find_op(&ctx, r.block, &h)?
-            .map(|o| view::op(&ctx, &o))
-            .transpose()?;
-        return Ok(axum::Json(json!({
-            "hash": h,
-            "kind": "priority",
-            "priorityIndex": r.priority_index,
-            "status": r.status,
-            "block": r.block,
-            "batch": r.batch,
-            "operation": op,
-            "request": r.op,
-            "timeline": view::timeline(r.status, block.as_ref(), batch.as_ref()),
-        })));
+        let mut v = tx_common(&ctx, &h, r.status, r.block, r.batch)?;
+        v["kind"] = json!("priority");
+        v["priorityIndex"] = json!(r.priority_index);
+        v["request"] = json!(r.op);
+        return Ok(axum::Json(v));
     }
     Err(ExplorerError::NotFound(format!("transaction {h}")))
 }

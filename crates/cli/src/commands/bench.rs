@@ -103,7 +103,29 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
 }
 
 const BENCH_CHAIN: ChainId = ChainId(270);
-const UNIT: u128 = 1_000_000_000;
+pub(crate) const UNIT: u128 = 1_000_000_000;
+
+/// Genesis accounts of a benchmark: each owner with 10^6 ETH-units (10^15 wei); the first
+/// ones have the signing keys of `key_hashes`, the others a placeholder key hash (they never
+/// sign).
+pub(crate) fn bench_accounts(owners: &[Address], key_hashes: &[Fr]) -> Vec<Account> {
+    let mut template = Account::default();
+    template.set_balance(TokenId::ETH, 1_000_000 * UNIT);
+    template.refresh();
+    owners
+        .par_iter()
+        .enumerate()
+        .map(|(i, owner)| {
+            let mut a = template.clone();
+            a.owner = *owner;
+            a.pubkey_hash = key_hashes
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| Fr::from(i as u64 + 1));
+            a
+        })
+        .collect()
+}
 
 fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str) -> Result<()> {
     if args.accounts == 0 || args.senders == 0 || args.senders > args.accounts {
@@ -132,22 +154,7 @@ fn bench_state<S: Storage>(args: &StateBenchArgs, storage: S, storage_name: &str
         args.accounts, args.senders
     );
     let started = Instant::now();
-    let mut template = Account::default();
-    template.set_balance(TokenId::ETH, 1_000_000 * UNIT);
-    template.refresh();
-    let accounts: Vec<Account> = owners
-        .par_iter()
-        .enumerate()
-        .map(|(i, owner)| {
-            let mut a = template.clone();
-            a.owner = *owner;
-            a.pubkey_hash = key_hashes
-                .get(i)
-                .copied()
-                .unwrap_or_else(|| Fr::from(i as u64 + 1));
-            a
-        })
-        .collect();
+    let accounts = bench_accounts(&owners, &key_hashes);
     let mut state = State::open(storage, config)?;
     state.load_genesis(accounts)?;
     let genesis = state.seal_block()?;

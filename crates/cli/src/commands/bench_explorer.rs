@@ -16,14 +16,13 @@ use zkr_crypto::eddsa::PrivateKey;
 use zkr_crypto::eth::Eip712Domain;
 use zkr_explorer::{Explorer, ExplorerConfig};
 use zkr_node::{Sequencer, SequencerConfig};
-use zkr_state::account::Account;
 use zkr_state::storage::RedbStorage;
 use zkr_state::{ChainConfig, State};
 use zkr_types::tx::{L2Tx, Transfer, pubkey_hash};
 use zkr_types::{AccountId, Address, Amount, ChainId, Fr, Nonce, TokenId};
 
 const CHAIN: ChainId = ChainId(270);
-const UNIT: u128 = 1_000_000_000;
+use super::bench::UNIT;
 
 /// `zkr bench explorer`'s settings.
 #[derive(Debug, Args)]
@@ -106,22 +105,7 @@ pub fn run(args: &ExplorerBenchArgs) -> Result<()> {
     let started = Instant::now();
     let storage = RedbStorage::open(&path).context("opening redb")?;
     {
-        let mut template = Account::default();
-        template.set_balance(TokenId::ETH, 1_000_000 * UNIT);
-        template.refresh();
-        let accounts: Vec<Account> = owners
-            .par_iter()
-            .enumerate()
-            .map(|(i, owner)| {
-                let mut a = template.clone();
-                a.owner = *owner;
-                a.pubkey_hash = key_hashes
-                    .get(i)
-                    .copied()
-                    .unwrap_or_else(|| Fr::from(i as u64 + 1));
-                a
-            })
-            .collect();
+        let accounts = super::bench::bench_accounts(&owners, &key_hashes);
         let mut state = State::open(storage.clone(), config)?;
         state.load_genesis(accounts)?;
         state.seal_block()?;
