@@ -193,7 +193,7 @@ pub fn run(args: &ExplorerBenchArgs) -> Result<()> {
             ("batch", format!("/api/batches/{}", batches.max(1) / 2 + 1)),
             ("tx", format!("/api/txs/{mid}")),
             ("account", format!("/api/accounts/{busy}")),
-            ("account_page_50", format!("/api/accounts/{busy}?limit=100&before={}.0", last_block / 2)),
+            ("account_older_100", format!("/api/accounts/{busy}?limit=100&before={}.0", last_block / 2)),
             ("search", format!("/api/search?q={mid}")),
             ("tokens", "/api/tokens".into()),
         ];
