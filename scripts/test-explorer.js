@@ -132,6 +132,8 @@ async function main() {
     const ethHuman = (Number(BigInt(ethHeld) / 10n ** 12n) / 1e6);
     check("the page shows the ETH TVL in ETH", shown.includes("ETH") && shown.replace(/,/g, "").startsWith(String(Math.floor(ethHuman))), `${shown} vs ${ethHuman}`);
     check("the page says solvent", (await page.textContent("#solvency-status")).startsWith("Solvent"));
+    const devShown = (await page.textContent("[data-tvl-token='1']")).replace(/,/g, "");
+    check("the page shows the DEV TVL in DEV", devShown === `${BigInt(devHeld) / 10n ** 18n} DEV`, devShown);
     check("no shortfall alert", (await page.$("#solvency-alert")) === null);
     await page.screenshot({ path: path.join(shots, "overview.png"), fullPage: true });
 
@@ -178,11 +180,19 @@ async function main() {
     await page.fill("#q", me);
     await page.click("#search button");
     await page.waitForSelector("text=Balances");
-    const history = await page.$$eval("h2 + .table-wrap tbody tr", (rows) => rows.length);
-    check("the account page lists its history", history >= 2, String(history));
+    const history = await page.$$eval("#history tbody tr", (rows) => rows.length);
+    check("the account page lists its history: the deposit, the key, the transfer", history >= 3 && (await page.textContent("#history")).includes(transfer.slice(0, 8)), String(history));
     const csv = await (await fetch(`${base}/api/accounts/${me}/history.csv`)).text();
     check("the CSV export holds the transfer", csv.startsWith("block,position,") && csv.includes(transfer), csv.slice(0, 200));
     await page.screenshot({ path: path.join(shots, "account.png"), fullPage: true });
+    await page.goto(`${base}/#/block/${batch.firstBlock}`);
+    await page.waitForSelector("h1");
+    check("a block page lists its operations", (await page.textContent("h1")) === `Block ${batch.firstBlock}`);
+    await page.screenshot({ path: path.join(shots, "block.png"), fullPage: true });
+    await page.goto(base + "/#/tokens");
+    await page.waitForSelector("h1");
+    check("the tokens page lists ETH and DEV", (await page.textContent("main")).includes("DEV"));
+    await page.screenshot({ path: path.join(shots, "tokens.png"), fullPage: true });
     await page.goto(base + "/#/pools");
     await page.waitForSelector("h1");
     check("the pools page shows the seeded ETH/DEV pool", (await page.textContent("main")).includes("ETH/DEV"));
@@ -192,6 +202,7 @@ async function main() {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const small = await phone.newPage();
     small.on("console", (m) => { if (m.type() === "error") errors.push(`phone: ${m.text()}`); });
+    small.on("pageerror", (e) => errors.push(`phone: ${e.message}`));
     await small.goto(base + "/");
     await small.waitForSelector("[data-tvl-token='0']");
     const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -7,6 +7,8 @@ let poolsByLp = {};
 let timer = null;
 let chart = null;
 let route = "";
+let generation = 0;
+
 
 // ---------------------------------------------------------------- data
 
@@ -163,14 +165,16 @@ function drawChart(points) {
 }
 
 async function overview() {
+  const gen = generation;
   const [o, h] = await Promise.all([api("/api/overview"), api("/api/tvl/history?limit=500")]);
   await loadTokens();
   const s = o.stats;
-  const st = o.newestBatchByStatus;
+  const st = o.l1Progress;
   const fees = Object.entries(s.fees).map(([id, v]) => amount(v, Number(id))).join("<br>") || "0";
   const blocks = o.latestBlocks.map((b) => `<tr><td>${link(`#/block/${b.number}`, b.number)}</td><td>${when(b.timestamp)}</td><td class="num">${b.txs}</td><td class="num">${b.priorityOps}</td></tr>`);
   const batches = o.latestBatches.map((b) => `<tr><td>${link(`#/batch/${b.number}`, b.number)}</td><td>${badge(b.status)}</td><td class="num">${b.ops}</td><td>${when(b.sealedAt)}</td><td>${b.execute.tx ? short(b.execute.tx) : b.commit.tx ? short(b.commit.tx) : '<span class="muted">—</span>'}</td></tr>`);
   const ops = o.latestOps.map((x) => opRow(x, `<td>${link(`#/block/${x.block}`, x.block)}</td>`));
+  if (gen !== generation) return;
   main.innerHTML = `
     <h1>Overview</h1>
     <section id="tvl">${tvlSection(o.tvl)}</section>
@@ -178,7 +182,7 @@ async function overview() {
     <h2>Activity</h2>
     <div class="grid">
       <div class="card"><div class="label">L2 block</div><div class="value" id="stat-block">${s.lastBlock}</div><div class="sub">${o.counts.openBlockOps} in the open block</div></div>
-      <div class="card"><div class="label">Batches</div><div class="value">${o.counts.sealedBatches} sealed</div><div class="sub">on L1: committed up to ${Math.max(st.committed, st.proven, st.executed) || "—"}, proven up to ${Math.max(st.proven, st.executed) || "—"}, executed up to ${st.executed || "—"}</div></div>
+      <div class="card"><div class="label">Batches</div><div class="value">${o.counts.sealedBatches} sealed</div><div class="sub">on L1: committed up to ${st.committed || "—"}, proven up to ${st.proven || "—"}, executed up to ${st.executed || "—"}</div></div>
       <div class="card"><div class="label">Transactions per second</div><div class="value">${s.tpsMinute.toFixed(2)}</div><div class="sub">last minute; ${s.tpsHour.toFixed(3)} over the last hour</div></div>
       <div class="card"><div class="label">L2 transactions</div><div class="value" id="stat-txs">${s.l2Txs}</div><div class="sub">${s.priorityOps} deposits and full exits</div></div>
       <div class="card"><div class="label">Fees collected</div><div class="value" style="font-size:16px">${fees}</div></div>
@@ -191,7 +195,12 @@ async function overview() {
   drawChart(h.points);
 }
 
+function decode(s) {
+  try { return decodeURIComponent(s || ""); } catch (_) { return s || ""; }
+}
+
 async function txPage(hash) {
+  const gen = generation;
   await loadTokens();
   const t = await api(`/api/txs/${encodeURIComponent(hash)}`);
   const o = t.operation;
@@ -203,6 +212,7 @@ async function txPage(hash) {
       <dt>To</dt><dd>${o.to ? party(o.to) : o.toL1 ? "L1 " + short(o.toL1) : "—"}</dd>
       <dt>Amount</dt><dd id="tx-amount">${o.amount !== null && o.amount !== undefined ? amount(o.amount, o.token) : "—"}</dd>
       <dt>Fee</dt><dd>${o.fee ? amount(o.fee.amount, o.fee.token) : "—"}</dd></dl>` : `<pre class="mono">${esc(JSON.stringify(t.tx || t.request, null, 2))}</pre>`;
+  if (gen !== generation) return;
   main.innerHTML = `<h1>${t.kind === "priority" ? "L1 priority operation" : "Transaction"} ${short(t.hash)}</h1>
     ${rejected}
     <dl class="kv"><dt>Status</dt><dd id="tx-status">${badge(t.status)}</dd>
@@ -214,10 +224,12 @@ async function txPage(hash) {
 }
 
 async function batchPage(n) {
+  const gen = generation;
   await loadTokens();
   const b = await api(`/api/batches/${encodeURIComponent(n)}`);
   const step = (name, s) => `<tr data-l1-step="${name}"><td>${name}</td><td>${s.tx ? short(s.tx) : '<span class="muted">not yet</span>'}</td><td class="num">${s.gas ? s.gas.toLocaleString("en-US") : ""}</td><td>${s.at ? when(s.at) : ""}</td></tr>`;
   const ops = b.operations.map((o) => opRow(o, `<td>${link(`#/block/${o.block}`, o.block)}</td>`));
+  if (gen !== generation) return;
   main.innerHTML = `<h1>Batch ${b.number}</h1>
     <dl class="kv"><dt>Status</dt><dd id="batch-status">${badge(b.status)}</dd>
       <dt>Blocks</dt><dd>${link(`#/block/${b.firstBlock}`, b.firstBlock)} – ${link(`#/block/${b.lastBlock}`, b.lastBlock)}</dd>
@@ -230,8 +242,10 @@ async function batchPage(n) {
 }
 
 async function blockPage(n) {
+  const gen = generation;
   await loadTokens();
   const b = await api(`/api/blocks/${encodeURIComponent(n)}`);
+  if (gen !== generation) return;
   main.innerHTML = `<h1>Block ${b.number}</h1>
     <dl class="kv"><dt>Sealed</dt><dd>${when(b.timestamp)}</dd><dt>L2 transactions</dt><dd>${b.txs}</dd>
       <dt>L1 operations</dt><dd>${b.priorityOps}</dd><dt>State root</dt><dd class="mono">${esc(b.root)}</dd></dl>
@@ -240,48 +254,56 @@ async function blockPage(n) {
 }
 
 async function accountPage(address, before) {
+  const gen = generation;
   await loadTokens();
   const q = before ? `?before=${encodeURIComponent(before)}` : "";
   const a = await api(`/api/accounts/${encodeURIComponent(address)}${q}`);
   const balances = a.balances.map((b) => `<tr><td>${esc(symbol(b.token))}</td><td class="num">${amount(b.amount, b.token, false)}</td><td>${b.lpOf ? `LP shares of pool ${b.lpOf.pool} (${esc(symbol(b.lpOf.tokenA))}/${esc(symbol(b.lpOf.tokenB))})` : ""}</td></tr>`);
   const hist = a.history.map((h) => (h.operation ? opRow({ ...h.operation, hash: h.hash }, `<td>${link(`#/block/${h.block}`, h.block)}</td><td>${when(h.timestamp)}</td>`) : ""));
   const next = a.next ? link(`#/account/${a.address}/${a.next}`, "older →") : "";
+  if (gen !== generation) return;
   main.innerHTML = `<h1>Account ${short(a.address)}</h1>
     <dl class="kv"><dt>Address</dt><dd class="mono">${esc(a.address)}</dd><dt>Account id</dt><dd>${a.id}</dd>
       <dt>Nonce</dt><dd>${a.nonce}</dd><dt>L2 key</dt><dd>${a.keyRegistered ? "registered" : "not registered"}</dd></dl>
     <h2>Balances</h2>${table(["Token", "#Balance", ""], balances, "No balances.")}
-    <h2>History</h2>${table([...opHead, "Block", "Time"], hist, "No operations.")}
+    <h2>History</h2><div id="history">${table([...opHead, "Block", "Time"], hist, "No operations.")}</div>
     <p class="pager">${before ? link(`#/account/${a.address}`, "← newest") : ""} ${next}
       <a href="/api/accounts/${esc(a.address)}/history.csv" download>Export CSV</a></p>`;
 }
 
 async function tokensPage() {
+  const gen = generation;
   await loadTokens();
   const rows = Object.values(tokens).map((t) => `<tr><td>${t.id}</td><td>${esc(t.symbol)}</td><td>${t.address === zero ? "native ETH" : short(t.address)}</td><td class="num">${t.decimals}</td><td class="num">${t.locked ? amount(t.locked, t.id, false) : '<span class="muted">—</span>'}</td></tr>`);
+  if (gen !== generation) return;
   main.innerHTML = `<h1>Tokens</h1>${table(["Id", "Symbol", "L1 address", "#Decimals", "#Locked on L1"], rows)}`;
 }
 
 async function poolsPage() {
+  const gen = generation;
   const pools = await loadTokens();
   const rows = pools.map((p) => {
     const ra = human(p.reserveA, p.tokenA), rb = human(p.reserveB, p.tokenB);
     const price = ra > 0 ? (rb / ra).toPrecision(6) : "—";
     return `<tr><td>${p.id}</td><td>${esc(symbol(p.tokenA))}/${esc(symbol(p.tokenB))}</td><td class="num">${amount(p.reserveA, p.tokenA)}</td><td class="num">${amount(p.reserveB, p.tokenB)}</td><td class="num">${price} ${esc(symbol(p.tokenB))} per ${esc(symbol(p.tokenA))}</td><td class="num">${amount(p.lpSupply, p.lpToken, false)}</td><td class="num">${amount(p.volumeA, p.tokenA)}<br>${amount(p.volumeB, p.tokenB)}</td><td class="num">${(p.feeBps / 100).toFixed(2)} %</td></tr>`;
   });
+  if (gen !== generation) return;
   main.innerHTML = `<h1>Pools</h1>${table(["Id", "Pair", "#Reserve A", "#Reserve B", "#Price", "#LP supply", "#Volume sold in", "#LP fee"], rows, "No pools yet.")}`;
 }
 
 // ---------------------------------------------------------------- routing
 
 async function render() {
+  generation += 1;
+  const gen = generation;
   if (timer) { clearTimeout(timer); timer = null; }
   if (chart) { chart.destroy(); chart = null; }
   route = location.hash.replace(/^#\/?/, "");
   const [page, arg, arg2] = route.split("/");
-  const current = route;
   try {
     if (["tx", "batch", "block", "account"].includes(page)) {
-      const r = await api(`/api/search?q=${encodeURIComponent(decodeURIComponent(arg || ""))}`);
+      const r = await api(`/api/search?q=${encodeURIComponent(decode(arg))}`);
+      if (gen !== generation) return;
       if (!r.results.some((x) => x.kind === page)) {
         notFound(page === "account" ? `No L2 account ${arg || ""}: it has never received a deposit or a transfer.`
           : `No ${page === "tx" ? "transaction" : page} ${arg || ""}.`);
@@ -291,9 +313,9 @@ async function render() {
     if (!page) {
       await overview();
       const tick = async () => {
-        if (route !== current) return;
+        if (gen !== generation) return;
         try { await overview(); } catch (e) { /* keep the last view; retried next tick */ }
-        if (route === current) timer = setTimeout(tick, 3000);
+        if (gen === generation) timer = setTimeout(tick, 3000);
       };
       timer = setTimeout(tick, 3000);
     } else if (page === "tx") await txPage(arg);
@@ -302,9 +324,10 @@ async function render() {
     else if (page === "account") await accountPage(arg, arg2);
     else if (page === "tokens") await tokensPage();
     else if (page === "pools") await poolsPage();
-    else if (page === "notfound") notFound(`Nothing matches "${decodeURIComponent(arg || "")}": not a known transaction or L1 deposit hash, address, block or batch number.`);
+    else if (page === "notfound") notFound(`Nothing matches "${decode(arg)}": not a known transaction or L1 deposit hash, address, block or batch number.`);
     else notFound(`No page "${page}".`);
   } catch (e) {
+    if (gen !== generation) return;
     if (e.status === 404 || e.status === 400) notFound(e.message);
     else main.innerHTML = `<div class="alert">Could not load: ${esc(e.message)}</div>`;
   }
@@ -331,7 +354,19 @@ document.addEventListener("click", (ev) => {
   ev.preventDefault();
   const text = b.getAttribute("data-copy");
   const done = () => { b.textContent = "✓"; setTimeout(() => { b.innerHTML = COPY_ICON; }, 1200); };
-  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, () => {});
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, () => {});
+  } else {
+    // plain HTTP on another host: the old way
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try { if (document.execCommand("copy")) done(); } catch (_) { /* nothing to copy with */ }
+    area.remove();
+  }
 });
 
 window.addEventListener("hashchange", render);

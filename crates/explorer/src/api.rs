@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use zkr_node::history::{self, HistoryEntry};
 use zkr_node::pipeline::lock;
-use zkr_node::records::{BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BlockOps, BlockRecord};
+use zkr_node::records::{
+    BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
+};
 use zkr_state::storage::Storage;
 use zkr_types::AccountId;
 
@@ -139,6 +141,25 @@ fn latest_ops(ctx: &Context, limit: usize) -> Result<Vec<Value>, ExplorerError> 
     Ok(out)
 }
 
+/// The newest of batches `1..=last` at least `status` on L1, 0 if none: L1 moves batches in
+/// order, so the status never increases with the number and a binary search finds it.
+fn newest_at_least(ctx: &Context, last: u64, status: BatchStatus) -> Result<u64, ExplorerError> {
+    let at_least = |n: u64| -> Result<bool, ExplorerError> {
+        Ok(numbered::<BatchRecord>(ctx, BATCHES, Some(n))?.is_some_and(|b| b.status >= status))
+    };
+    let (mut lo, mut hi) = (0, last);
+    // invariant: batches 1..=lo are at least `status`, batches above hi are not
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if at_least(mid)? {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(lo)
+}
+
 async fn overview(State(ctx): Ctx) -> Answer {
     let stats = StatsView::of(&crate::lock(&ctx.stats), crate::now_secs());
     let blocks: Vec<BlockRecord> = newest(&ctx, BLOCKS, u64::MAX, 10)?;
@@ -150,35 +171,20 @@ async fn overview(State(ctx): Ctx) -> Answer {
             seq.state().config().chain_id.0,
         )
     };
-    let mut by_status = json!({ "sealed": 0, "committed": 0, "proven": 0, "executed": 0 });
-    // The newest batch of each status is enough: L1 moves them in order.
-    for b in newest::<BatchRecord>(&ctx, BATCHES, u64::MAX, 1)?
+    let last = newest::<BatchRecord>(&ctx, BATCHES, u64::MAX, 1)?
         .first()
-        .into_iter()
-    {
-        for n in (1..=b.number).rev() {
-            let Some(r) = ctx.storage.side_get(BATCHES, &n.to_be_bytes())? else {
-                continue;
-            };
-            let r: BatchRecord = crate::decode(&r)?;
-            let key = serde_json::to_value(r.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            if by_status[&key] == json!(0) {
-                by_status[&key] = json!(n);
-            }
-            if r.status == zkr_node::records::BatchStatus::Executed {
-                break;
-            }
-        }
-    }
+        .map_or(0, |b| b.number);
+    let progress = json!({
+        "committed": newest_at_least(&ctx, last, BatchStatus::Committed)?,
+        "proven": newest_at_least(&ctx, last, BatchStatus::Proven)?,
+        "executed": newest_at_least(&ctx, last, BatchStatus::Executed)?,
+    });
     Ok(axum::Json(json!({
         "chainId": chain_id,
-        "rollup": ctx.config.l1.as_ref().map(|l| l.rollup),
+        "rollup": ctx.config.l1.as_ref().map(|l| l.rollup.to_string()),
         "stats": stats,
         "counts": counts,
-        "newestBatchByStatus": by_status,
+        "l1Progress": progress,
         "latestBlocks": blocks.iter().map(block_summary).collect::<Vec<_>>(),
         "latestBatches": batches.iter().map(view::batch).collect::<Vec<_>>(),
         "latestOps": latest_ops(&ctx, 10)?,
@@ -536,7 +542,7 @@ async fn search(State(ctx): Ctx, Query(q): Query<Q>) -> Answer {
     } else if let Ok(a) = q.parse::<Address>()
         && lock(&ctx.seq).account_of(&a)?.is_some()
     {
-        found.push(json!({ "kind": "account", "id": a }));
+        found.push(json!({ "kind": "account", "id": a.to_string() }));
     }
     let message = found.is_empty().then(|| format!(
         "nothing matches \"{q}\" (a transaction or L1 deposit hash, an address, a block or batch number)"

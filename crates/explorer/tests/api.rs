@@ -115,6 +115,19 @@ async fn overview_counts_what_the_blocks_hold() {
     assert_eq!(latest[0]["amount"], "300");
     assert_eq!(latest[4]["type"], "Deposit");
     assert!(o["tvl"].is_null(), "no L1, no TVL");
+    assert_eq!(
+        o["l1Progress"],
+        serde_json::json!({"committed": 0, "proven": 0, "executed": 0})
+    );
+    // batch 1 committed on L1: the overview says so
+    zkr_node::pipeline::lock(&fx.ctx.seq)
+        .update_batch(1, zkr_node::records::BatchStatus::Committed, None)
+        .unwrap();
+    let o = json(&fx, "/api/overview").await;
+    assert_eq!(
+        o["l1Progress"],
+        serde_json::json!({"committed": 1, "proven": 0, "executed": 0})
+    );
     let (status, body) = get(&fx, "/api/tvl").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("follows no L1"), "{body}");
@@ -232,5 +245,29 @@ async fn search_and_errors() {
     assert!(
         page.contains("/assets/app.js") && !page.contains("http"),
         "no external asset"
+    );
+}
+
+#[tokio::test]
+async fn l1_progress_is_the_newest_batch_at_least_that_far() {
+    use zkr_node::records::BatchStatus::{Committed, Executed, Proven};
+    let fx = fixture();
+    {
+        let mut seq = zkr_node::pipeline::lock(&fx.ctx.seq);
+        let a = &fx.users[0];
+        for nonce in 4..8 {
+            seq.submit(tx_of(a.transfer(0, fx.users[2].address(), 0, 1, 0, nonce)))
+                .unwrap();
+            seq.seal_batch(4_000_000 + u64::from(nonce)).unwrap();
+        }
+        assert_eq!(seq.sealed_batches(), 5);
+        for (n, s) in [(1, Executed), (2, Executed), (3, Proven), (4, Committed)] {
+            seq.update_batch(n, s, None).unwrap();
+        }
+    }
+    let o = json(&fx, "/api/overview").await;
+    assert_eq!(
+        o["l1Progress"],
+        serde_json::json!({"committed": 4, "proven": 3, "executed": 2})
     );
 }
