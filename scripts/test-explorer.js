@@ -145,6 +145,8 @@ async function main() {
     check("its amount in human units", (await page.textContent("#tx-amount")).trim() === "1.25 ETH", await page.textContent("#tx-amount"));
     const stepsDone = await page.$$eval("ol.timeline li.done", (l) => l.map((x) => x.dataset.step));
     check("its timeline reaches executed", JSON.stringify(stepsDone) === JSON.stringify(["pending", "included", "committed", "proven", "executed"]), JSON.stringify(stepsDone));
+    const timed = await page.$$eval("ol.timeline li", (l) => l.map((x) => x.textContent.includes("UTC")));
+    check("every step of its timeline has a time", timed.length === 5 && timed.every(Boolean), JSON.stringify(timed));
     await page.screenshot({ path: path.join(shots, "transaction.png"), fullPage: true });
     await page.click("#tx-batch a");
     await page.waitForSelector("#batch-status");

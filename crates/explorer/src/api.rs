@@ -302,6 +302,7 @@ fn tx_common(
     ctx: &Context,
     h: &B256,
     status: zkr_node::records::TxStatus,
+    received_at: Option<u64>,
     block: Option<u64>,
     batch: Option<u64>,
 ) -> Result<Value, ExplorerError> {
@@ -316,7 +317,7 @@ fn tx_common(
         "block": block,
         "batch": batch,
         "operation": op,
-        "timeline": view::timeline(status, block_rec.as_ref(), batch_rec.as_ref()),
+        "timeline": view::timeline(status, received_at, block_rec.as_ref(), batch_rec.as_ref()),
     }))
 }
 
@@ -327,14 +328,15 @@ async fn tx(State(ctx): Ctx, Path(hash): Path<String>) -> Answer {
         (seq.tx(&h)?, seq.priority_op(&h)?)
     };
     if let Some(r) = record {
-        let mut v = tx_common(&ctx, &h, r.status, r.block, r.batch)?;
+        let mut v = tx_common(&ctx, &h, r.status, r.received_at, r.block, r.batch)?;
         v["kind"] = json!("l2");
         v["error"] = json!(r.error);
+        v["receivedAt"] = json!(r.received_at);
         v["tx"] = json!(r.tx);
         return Ok(axum::Json(v));
     }
     if let Some(r) = priority {
-        let mut v = tx_common(&ctx, &h, r.status, r.block, r.batch)?;
+        let mut v = tx_common(&ctx, &h, r.status, r.received_at, r.block, r.batch)?;
         v["kind"] = json!("priority");
         v["priorityIndex"] = json!(r.priority_index);
         v["request"] = json!(r.op);

@@ -174,17 +174,19 @@ pub fn batch(record: &BatchRecord) -> Value {
     })
 }
 
-/// A transaction's way: pending -> included -> committed -> proven -> executed, each step with
-/// its time where the node knows it.
+/// A transaction's way: pending (accepted) -> included -> committed -> proven -> executed, each
+/// step with its time where the node knows it (records from before `received_at` have no
+/// pending time).
 pub fn timeline(
     status: TxStatus,
+    received_at: Option<u64>,
     block: Option<&BlockRecord>,
     batch: Option<&BatchRecord>,
 ) -> Value {
     let reached = |s: TxStatus| status != TxStatus::Rejected && rank(status) >= rank(s);
     let at = |s: &Option<L1Step>| s.map(|s| s.at);
     json!([
-        { "step": "pending", "done": status != TxStatus::Rejected, "at": Value::Null },
+        { "step": "pending", "done": status != TxStatus::Rejected, "at": received_at },
         { "step": "included", "done": reached(TxStatus::Included), "at": block.map(|b| b.timestamp), "block": block.map(|b| b.number) },
         { "step": "committed", "done": reached(TxStatus::Committed), "at": batch.and_then(|b| at(&b.l1.commit)), "tx": batch.and_then(|b| b.commit_tx) },
         { "step": "proven", "done": reached(TxStatus::Proven), "at": batch.and_then(|b| at(&b.l1.prove)), "tx": batch.and_then(|b| b.prove_tx) },

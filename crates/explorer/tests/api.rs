@@ -152,6 +152,16 @@ async fn a_transaction_and_a_deposit_with_their_timelines() {
         .map(|s| s["done"].as_bool().unwrap())
         .collect();
     assert_eq!(done, [true, true, false, false, false]);
+    // accepted just now (the fixture's blocks carry made-up seal times)
+    let pending_at = t["timeline"][0]["at"]
+        .as_u64()
+        .expect("the time it was accepted");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(now.abs_diff(pending_at) < 600, "{pending_at} vs {now}");
+    assert_eq!(t["timeline"][1]["at"], 2_000, "its block's seal time");
     let d = json(&fx, &format!("/api/txs/{}", fx.deposit_l1)).await;
     assert_eq!(d["kind"], "priority");
     assert_eq!(d["operation"]["type"], "Deposit");

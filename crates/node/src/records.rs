@@ -46,6 +46,10 @@ pub struct TxRecord {
     pub batch: Option<u64>,
     /// Why it was rejected.
     pub error: Option<String>,
+    /// Unix time (seconds) the node accepted (or refused) it; records from before this field
+    /// have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<u64>,
 }
 
 /// A sealed L2 block.
@@ -76,6 +80,9 @@ pub struct MempoolEntry {
     /// The priority queue index, for priority operations.
     #[serde(default)]
     pub priority_index: Option<u64>,
+    /// Unix time (seconds) the sequencer accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<u64>,
 }
 
 /// Side table: block number (8 bytes BE) -> [`BlockOps`]: what the block applied, in order.
@@ -245,6 +252,10 @@ pub struct PriorityRecord {
     pub block: Option<u64>,
     /// Batch, once included.
     pub batch: Option<u64>,
+    /// Unix time (seconds) the sequencer took it from L1; records from before this field have
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<u64>,
 }
 
 /// Side table: batch number (8 bytes BE) -> [`ProofRecord`].

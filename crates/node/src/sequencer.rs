@@ -345,6 +345,7 @@ impl<S: Storage> Sequencer<S> {
                 request: OpRequest::Tx(tx.clone()),
                 hash: Some(hash),
                 priority_index: None,
+                received_at: Some(now_ms() / 1000),
             };
             self.accept(entry, Vec::new())
         };
@@ -361,6 +362,7 @@ impl<S: Storage> Sequencer<S> {
                     block: None,
                     batch: None,
                     error: Some(e.to_string()),
+                    received_at: Some(now_ms() / 1000),
                 });
                 Err(e)
             }
@@ -387,6 +389,7 @@ impl<S: Storage> Sequencer<S> {
             request,
             hash: l1_tx,
             priority_index: Some(index),
+            received_at: Some(now_ms() / 1000),
         };
         self.accept(entry, vec![next])?;
         self.priority_next = index + 1;
@@ -483,6 +486,7 @@ impl<S: Storage> Sequencer<S> {
                         block: Some(number),
                         batch: Some(batch_number),
                         error: None,
+                        received_at: entry.received_at,
                     };
                     writes.push(side(TXS, hash.to_vec(), encode(&record)?));
                     txs.push(hash);
@@ -504,6 +508,7 @@ impl<S: Storage> Sequencer<S> {
                             status: TxStatus::Included,
                             block: Some(number),
                             batch: Some(batch_number),
+                            received_at: entry.received_at,
                         };
                         writes.push(side(PRIORITY, l1_tx.to_vec(), encode(&record)?));
                     }
@@ -579,6 +584,7 @@ impl<S: Storage> Sequencer<S> {
                     block: None,
                     batch: None,
                     error: None,
+                    received_at: e.received_at,
                 }));
             }
         }
@@ -621,6 +627,7 @@ impl<S: Storage> Sequencer<S> {
                     status: TxStatus::Pending,
                     block: None,
                     batch: None,
+                    received_at: e.received_at,
                 }));
             }
         }

@@ -275,10 +275,23 @@ fn build_contracts(project: &Path) -> Result<()> {
 }
 
 /// The anvil accounts (`--config-out`): keys in anvil's order.
-fn anvil_keys(path: &Path) -> Result<Vec<String>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)?;
+async fn anvil_keys(path: &Path) -> Result<Vec<String>> {
+    // anvil may answer RPC before it has written its --config-out file (seen on a loaded
+    // machine): wait for a whole file, up to 30 s
+    let mut waited = 0;
+    let v: serde_json::Value = loop {
+        let parsed = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .and_then(|t| Ok(serde_json::from_str(&t)?));
+        match parsed {
+            Ok(v) => break v,
+            Err(e) if waited >= 300 => return Err(e),
+            Err(_) => {
+                waited += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
     let keys = v["private_keys"]
         .as_array()
         .context("anvil config-out without private_keys")?
@@ -574,7 +587,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         std::fs::write(dir.join("anvil/anvil.pid"), pid.to_string())?;
     }
     let provider = wait_l1(&l1_rpc, &mut anvil_child).await?;
-    let keys = anvil_keys(&dir.join("anvil/accounts.json"))?;
+    let keys = anvil_keys(&dir.join("anvil/accounts.json")).await?;
     let mut file = if resuming {
         let file: DevnetFile = serde_json::from_str(&std::fs::read_to_string(&devnet_json)?)
             .with_context(|| format!("reading {}", devnet_json.display()))?;
