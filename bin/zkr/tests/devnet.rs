@@ -48,7 +48,7 @@ fn free_ports() -> (u16, u16) {
     )
 }
 
-/// A free port for the explorer (the browser test, `scripts/test-explorer.js`, drives it).
+/// A free port for the devnet's explorer (on by default; a fixed one could be taken).
 fn explorer_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()

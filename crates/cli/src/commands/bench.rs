@@ -83,18 +83,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {
                 let tmp = tempfile::tempdir()?;
-                let dir = args
-                    .data_dir
-                    .clone()
-                    .unwrap_or_else(|| tmp.path().to_path_buf());
-                std::fs::create_dir_all(&dir)?;
-                let path = dir.join("bench-state.redb");
-                if path.exists() {
-                    bail!(
-                        "{} already exists; remove it or choose another --data-dir",
-                        path.display()
-                    );
-                }
+                let path = fresh_db(args.data_dir.as_deref(), &tmp, "bench-state.redb")?;
                 let storage = RedbStorage::open(&path).context("opening redb")?;
                 bench_state(&args, storage, "redb")
             }
@@ -104,6 +93,25 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
 
 const BENCH_CHAIN: ChainId = ChainId(270);
 pub(crate) const UNIT: u128 = 1_000_000_000;
+
+/// The path of a benchmark's new redb file `name` in `data_dir` (created if missing), or in
+/// `tmp` without one; refuses to reuse an existing file.
+pub(crate) fn fresh_db(
+    data_dir: Option<&std::path::Path>,
+    tmp: &tempfile::TempDir,
+    name: &str,
+) -> Result<std::path::PathBuf> {
+    let dir = data_dir.unwrap_or(tmp.path());
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    if path.exists() {
+        bail!(
+            "{} already exists; remove it or choose another --data-dir",
+            path.display()
+        );
+    }
+    Ok(path)
+}
 
 /// Genesis accounts of a benchmark: each owner with 10^6 ETH-units (10^15 wei); the first
 /// ones have the signing keys of `key_hashes`, the others a placeholder key hash (they never

@@ -74,18 +74,7 @@ pub fn run(args: &ExplorerBenchArgs) -> Result<()> {
         bail!("--block-size must be at least 1");
     }
     let tmp = tempfile::tempdir()?;
-    let dir = args
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| tmp.path().to_path_buf());
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("bench-explorer.redb");
-    if path.exists() {
-        bail!(
-            "{} already exists; remove it or choose another --data-dir",
-            path.display()
-        );
-    }
+    let path = super::bench::fresh_db(args.data_dir.as_deref(), &tmp, "bench-explorer.redb")?;
     let config = ChainConfig {
         chain_id: CHAIN,
         eip712: Eip712Domain {
