@@ -19,7 +19,10 @@ use zkr_types::op::{
 use zkr_types::params::{MAX_L1_TOKENS, MAX_NONCE, POOL_ACCOUNT_BASE};
 
 mod dex;
+mod proof;
+mod replay;
 pub use dex::Pool;
+pub use proof::BalanceProof;
 use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw};
 use zkr_types::{
     AccountId, Address, Amount, BatchNumber, ChainId, Fr, L2BlockNumber, Nonce, TokenId,
@@ -98,6 +101,9 @@ type Resolved = (Fr, Fr, Option<Result<(), CryptoError>>);
 enum SigCheck {
     Verify,
     Done(Prechecked),
+    /// The operation is in a batch L1 verified (replay, `replay.rs`): the circuit checked the
+    /// signature; there is none to check here. Only DEX replays use it.
+    Proven,
 }
 
 impl SigCheck {
@@ -110,6 +116,9 @@ impl SigCheck {
         match self {
             SigCheck::Verify => Ok((message()?, sig.pubkey_hash(), None)),
             SigCheck::Done(p) => Ok((p.message, p.signer_pkh, Some(p.verified))),
+            SigCheck::Proven => Err(StateError::Storage(
+                "a replayed operation has no signature to check".into(),
+            )),
         }
     }
 }

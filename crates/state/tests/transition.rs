@@ -511,3 +511,35 @@ fn cheap_checks_come_before_signature_verification() {
         bad_sig,
     );
 }
+
+/// The exodus proof of a balance: both paths lead to the current root, for a held token, a
+/// token never held, and an empty leaf.
+#[test]
+fn balance_proofs_lead_to_the_root() {
+    use zkr_state::account::balance_root_from_path;
+    use zkr_state::tree::root_from_path;
+    let (mut s, _, ids) = zkr_state::fixtures::three_users(MemoryStorage::new(), 5000);
+    for (id, token) in [(ids[1], 1u16), (ids[2], 2), (77, 0)] {
+        let p = s.balance_proof(AccountId(id), TokenId(token)).unwrap();
+        assert_eq!(p.root, s.root().unwrap());
+        assert_eq!(
+            balance_root_from_path(
+                TokenId(token),
+                zkr_types::Fr::from(p.balance),
+                &p.balance_path
+            ),
+            p.account.balance_root()
+        );
+        assert_eq!(
+            root_from_path(AccountId(id), p.account.leaf_hash(), &p.account_path),
+            p.root
+        );
+    }
+    assert_eq!(
+        s.balance_proof(AccountId(ids[1]), TokenId(1))
+            .unwrap()
+            .balance,
+        5000
+    );
+    assert!(s.balance_proof(AccountId(1 << 24), TokenId(0)).is_err());
+}
