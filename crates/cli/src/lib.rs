@@ -33,6 +33,8 @@ enum Command {
     Devnet(commands::devnet::DevnetArgs),
     /// Deposits, transfers, withdrawals, exits and balances.
     Wallet(commands::wallet::WalletArgs),
+    /// Rebuilds the L2 state (a node's data dir) from L1 alone, checking every batch's root.
+    Rebuild(commands::rebuild::RebuildArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -45,6 +47,7 @@ pub fn run() -> ExitCode {
         Command::Node(n) => commands::node::run(*n),
         Command::Devnet(d) => commands::devnet::run(d),
         Command::Wallet(w) => commands::wallet::run(w),
+        Command::Rebuild(r) => commands::rebuild::run(r),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -292,7 +292,7 @@ fn find_op(
     let chain = lock(&ctx.seq).state().config().chain_id;
     Ok(block_ops(ctx, n)?.into_iter().find(|o| {
         o.hash.as_ref() == Some(hash)
-            || matches!(&o.request, zkr_state::OpRequest::Tx(tx) if tx.hash(chain).ok().as_ref() == Some(hash))
+            || matches!(&o.request, Some(zkr_state::OpRequest::Tx(tx)) if tx.hash(chain).ok().as_ref() == Some(hash))
     }))
 }
 

@@ -59,13 +59,16 @@ impl Stats {
                 .map_err(|e| ExplorerError::Corrupt(format!("block {}: {e}", block.number)))?;
             let Some(op) = parsed.first() else { continue };
             *self.ops_by_type.entry(op_name(op)).or_default() += 1;
-            match &applied.request {
-                OpRequest::Tx(tx) => {
-                    txs += 1;
+            if op.is_priority() {
+                self.priority_ops += 1;
+            } else {
+                txs += 1;
+                // A batch rebuilt from L1 (`zkr rebuild`) keeps no request: its fees are not
+                // counted here.
+                if let Some(OpRequest::Tx(tx)) = &applied.request {
                     let (token, fee) = tx.fee();
                     *self.fees.entry(token.0).or_default() += fee.0;
                 }
-                _ => self.priority_ops += 1,
             }
             if let Op::Swap(s) = op {
                 self.pool_volume.entry(s.pool.0).or_default()[usize::from(s.sell_b)] +=

@@ -78,7 +78,7 @@ pub fn op(ctx: &Context, applied: &AppliedOp) -> Result<Value, ExplorerError> {
         ),
         Op::Swap(s) => {
             let sell = match &applied.request {
-                OpRequest::Tx(L2Tx::Swap(t)) => Some(t.sell),
+                Some(OpRequest::Tx(L2Tx::Swap(t))) => Some(t.sell),
                 _ => None,
             };
             (
@@ -112,7 +112,7 @@ pub fn op(ctx: &Context, applied: &AppliedOp) -> Result<Value, ExplorerError> {
         ),
     };
     let fee = match &applied.request {
-        OpRequest::Tx(tx) => {
+        Some(OpRequest::Tx(tx)) => {
             let (t, f) = tx.fee();
             Some(json!({ "token": t.0, "amount": f.0.to_string() }))
         }

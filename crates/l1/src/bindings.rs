@@ -33,6 +33,19 @@ sol! {
             uint256[3][12] accountPath;
         }
 
+        struct PoolProof {
+            uint8 pool;
+            uint16 tokenA;
+            uint16 tokenB;
+            uint128 reserveA;
+            uint128 reserveB;
+            uint128 supply;
+            uint256[3][4] pathA;
+            uint256[3][4] pathB;
+            uint256[3][4] pathShares;
+            uint256[3][12] accountPath;
+        }
+
         constructor(
             address verifier,
             address dexVerifier,
@@ -58,6 +71,22 @@ sol! {
         event WithdrawalTo(address indexed owner, address indexed recipient, uint16 indexed token, uint128 amount);
         event PriorityFeesEarned(uint64 indexed batchNumber, uint128 amount);
         event ExodusModeActivated(uint64 expiredPriorityIndex);
+        event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 token, uint128 amount);
+        event LiquidityExit(uint32 indexed accountId, address indexed owner, uint8 indexed pool, uint128 shares, uint128 amountA, uint128 amountB);
+        event DepositRefunded(uint64 indexed priorityIndex, address indexed to, uint16 token, uint128 amount);
+        event PriorityFeeRefunded(uint64 indexed priorityIndex, address indexed payer, uint128 amount);
+
+        error NotInExodusMode();
+        error ExodusModeActive();
+        error NoExpiredPriorityOp();
+        error AlreadyExited();
+        error InvalidExitProof();
+        error NotARefundableDeposit(uint64 index);
+        error NotARefundableFee(uint64 index);
+        error ZeroAddress();
+        error NotAPool(uint8 pool);
+        error NotLpShares(uint16 token);
+        error TokenNotRegistered(address token);
 
         function depositETH(address to) external payable;
         function depositERC20(address token, uint128 amount, address to) external payable;
@@ -86,6 +115,17 @@ sol! {
         function proveDexBatch(uint64 batchNumber, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) external;
         function executeBatch(uint64 batchNumber, OnchainOp[] calldata ops) external;
         function revertBatches(uint64 newTotalBatchesCommitted) external;
+        function batches(uint64 number) external view returns (uint256 commitment, uint256 newRoot, bytes32 onchainOpsHash, uint64 priorityOpsEnd);
+        function operator() external view returns (address);
+        function chainId() external view returns (uint32);
+        function priorityDeadline() external view returns (uint64);
+        function priorityOps(uint64 index) external view returns (bytes32 hash, uint64 expiresAt, uint8 opType, address payer);
+        function exited(uint32 accountId, uint16 token) external view returns (bool);
+        function depositRefunded(uint64 index) external view returns (bool);
+        function exit(ExitProof calldata p) external;
+        function exitLiquidity(ExitProof calldata share, PoolProof calldata pool) external;
+        function refundDeposit(uint64 priorityIndex) external;
+        function refundPriorityFee(uint64 priorityIndex) external;
     }
 }
 

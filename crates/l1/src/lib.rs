@@ -8,6 +8,7 @@ pub mod bindings;
 pub mod deploy;
 mod error;
 pub mod events;
+pub mod history;
 pub mod sender;
 
 pub use error::L1Error;

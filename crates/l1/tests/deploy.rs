@@ -92,3 +92,31 @@ async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
         .await;
     assert!(err.is_err(), "a deposit to the zero address must revert");
 }
+
+/// Every function the bindings declare is one the compiled contract has, with the same
+/// signature (a typo in a `sol!` declaration would only fail at run time otherwise).
+#[test]
+fn every_bound_function_is_in_the_compiled_contract() {
+    let forge = Command::new(repo().join("scripts/forge"))
+        .arg("build")
+        .output()
+        .expect("scripts/forge (run npm ci)");
+    assert!(forge.status.success());
+    let artifact: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo().join("contracts/out/ZkrRollup.sol/ZkrRollup.json")).unwrap(),
+    )
+    .unwrap();
+    let compiled: Vec<&str> = artifact["methodIdentifiers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for selector in ZkrRollup::ZkrRollupCalls::SELECTORS {
+        assert!(
+            compiled.contains(&hex::encode(selector).as_str()),
+            "bound function 0x{} is not in ZkrRollup",
+            hex::encode(selector)
+        );
+    }
+}

@@ -60,7 +60,7 @@ pub fn writes_for(
     };
     let entry = HistoryEntry {
         hash,
-        priority: !matches!(op.request, OpRequest::Tx(_)),
+        priority: parsed.is_priority(),
         op_type: parsed.op_type(),
     };
     let value = encode(&entry)?;
@@ -107,11 +107,12 @@ pub fn rebuild_if_missing<S: Storage>(
         for (i, op) in ops.iter().enumerate() {
             let hash = match (&op.request, op.hash) {
                 (_, Some(h)) => Some(h),
-                (OpRequest::Tx(tx), None) => Some(
+                (None, None) => None,
+                (Some(OpRequest::Tx(tx)), None) => Some(
                     tx.hash(chain.chain_id)
                         .map_err(|e| NodeError::Encoding(e.to_string()))?,
                 ),
-                (request, None) => l1_txs.get(&(block, encode(request)?)).copied(),
+                (Some(request), None) => l1_txs.get(&(block, encode(request)?)).copied(),
             };
             writes.extend(writes_for(block, i as u32, op, hash)?);
         }

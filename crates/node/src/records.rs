@@ -102,8 +102,9 @@ pub const PRIORITY_NEXT: &[u8] = b"priority_next";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppliedOp {
-    /// The operation.
-    pub request: OpRequest,
+    /// The request as the sequencer took it; `None` for an L2 transaction of a batch rebuilt
+    /// from L1 (`zkr rebuild`), whose pubdata carries no signature.
+    pub request: Option<OpRequest>,
     /// Its pubdata (hex).
     #[serde(with = "hex_bytes")]
     pub pubdata: Vec<u8>,

@@ -11,6 +11,9 @@
 //! its last block) when it has as many operations as the circuit has slots, when the next
 //! transaction would bring a fifth fee token, or when it is older than the batch timeout.
 
+mod import;
+pub use import::{ImportedBatch, ImportedOp};
+
 use crate::NodeError;
 use crate::fees::{FeePolicy, TxKind};
 use crate::history;
@@ -466,7 +469,7 @@ impl<S: Storage> Sequencer<S> {
                 value: None,
             });
             let applied = AppliedOp {
-                request: entry.request.clone(),
+                request: Some(entry.request.clone()),
                 pubdata: pubdata.clone(),
                 hash: entry.hash,
             };

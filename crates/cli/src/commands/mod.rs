@@ -6,6 +6,7 @@ pub mod circuit;
 pub mod crypto;
 pub mod devnet;
 pub mod node;
+pub mod rebuild;
 pub mod wallet;
 
 use alloy::network::Ethereum;

@@ -43,7 +43,18 @@ pub fn run<S: Storage>(
             state.register_token()?;
         }
         state.set_fee_account(AccountId(record.fee_account))?;
-        let witness = BatchBuilder::build(&mut state, slots, ops.iter().map(|op| &op.request))?;
+        let requests = ops
+            .iter()
+            .map(|op| {
+                op.request.as_ref().ok_or_else(|| {
+                    NodeError::Encoding(format!(
+                        "batch {number} was rebuilt from L1 without its signatures and cannot be \
+                         proven again (a rebuilt data dir holds only batches L1 already proved)"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let witness = BatchBuilder::build(&mut state, slots, requests)?;
         let root = fr_to_decimal(&witness.new_root);
         if root != record.root {
             return Err(NodeError::Diverged {

@@ -171,7 +171,9 @@ pub fn commit_input(
     let eth_signatures = ops
         .iter()
         .filter_map(|o| match &o.request {
-            OpRequest::Tx(L2Tx::ChangePubKey(c)) => Some(Bytes::copy_from_slice(&c.eth_signature)),
+            Some(OpRequest::Tx(L2Tx::ChangePubKey(c))) => {
+                Some(Bytes::copy_from_slice(&c.eth_signature))
+            }
             _ => None,
         })
         .collect();

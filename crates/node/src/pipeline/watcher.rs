@@ -140,7 +140,7 @@ fn priority<S: Storage>(
 }
 
 /// Symbol and decimals of a token, read from its contract (defaults if it does not say).
-async fn token_info(provider: &DynProvider, id: u16, token: Address) -> TokenInfo {
+pub async fn token_info(provider: &DynProvider, id: u16, token: Address) -> TokenInfo {
     let erc20 = DevToken::new(token, provider);
     let symbol = match erc20.symbol().call().await {
         Ok(s) if !s.is_empty() => s,
