@@ -8,8 +8,9 @@
 //! node finishes without a second commit; the claim on L1; a full exit requested on L1; the DEX
 //! on the pool the devnet seeds (swaps both ways, a swap refused for slippage that changes
 //! nothing, liquidity added and removed, the proceeds withdrawn to L1, every batch proven by
-//! the DEX circuit's verifier and executed); a clean stop; a restart on the same data dir that
-//! resumes.
+//! the DEX circuit's verifier and executed); `zkr rebuild` from L1 alone, compared account by
+//! account with the node; a clean stop; a restart on the same data dir that resumes; a restart
+//! on the data dir rebuilt from L1, which goes on executing new batches.
 
 use alloy::primitives::{Address, U256, address};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -127,6 +128,7 @@ impl Drop for Devnet {
 /// The devnet's endpoints and keys (from `devnet.json`).
 struct Env {
     rt: tokio::runtime::Runtime,
+    l1_rpc: String,
     l2_rpc: String,
     l2: HttpClient,
     l1: DynProvider,
@@ -160,6 +162,7 @@ impl Env {
         let account = &file["accounts"][0];
         Env {
             rt,
+            l1_rpc: file["l1_rpc"].as_str().unwrap().to_string(),
             l2_rpc,
             l2,
             l1,
@@ -195,6 +198,92 @@ impl Env {
             String::from_utf8_lossy(&o.stderr)
         );
         String::from_utf8(o.stdout).unwrap().trim().to_string()
+    }
+
+    /// Runs `zkr rebuild --until proven` into `data_dir`; its JSON report.
+    fn rebuild(&self, data_dir: &Path) -> Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_zkr"))
+            .args(["rebuild", "--until", "proven", "--rollup"])
+            .arg(self.rollup.to_string())
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("ZKR_L1_RPC", &self.l1_rpc)
+            .output()
+            .expect("run zkr rebuild");
+        assert!(
+            o.status.success(),
+            "zkr rebuild failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+
+    /// Every account of the state in `data_dir` (ids below `accounts`) and every pool is what
+    /// the node answers.
+    fn same_accounts_and_pools(&self, data_dir: &Path, accounts: u64) {
+        use zkr_state::storage::{RedbStorage, Storage};
+        let storage = RedbStorage::open(&data_dir.join("state.redb")).unwrap();
+        let mut users = 0;
+        for id in 0..accounts as u32 {
+            let Some(a) = storage.account(zkr_types::AccountId(id)).unwrap() else {
+                continue;
+            };
+            if a.owner == Address::ZERO {
+                continue;
+            }
+            users += 1;
+            let node = self.account(a.owner);
+            assert_eq!(node["id"], id, "{node}");
+            assert_eq!(node["nonce"], a.nonce.0, "{node}");
+            assert_eq!(
+                node["pubKeyHash"],
+                zkr_crypto::field::fr_to_decimal(&a.pubkey_hash)
+            );
+            let held = |b: &Value| -> Vec<(String, String)> {
+                let mut v: Vec<(String, String)> = b
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .filter(|(_, v)| v != "0")
+                    .collect();
+                v.sort();
+                v
+            };
+            let mine: serde_json::Map<String, Value> = a
+                .balances()
+                .map(|(t, b)| (t.0.to_string(), Value::String(b.to_string())))
+                .collect();
+            assert_eq!(
+                held(&Value::Object(mine)),
+                held(&node["balances"]),
+                "account {id}"
+            );
+        }
+        assert!(users >= 4, "only {users} accounts compared");
+        let state = zkr_state::State::open(storage, self.chain()).unwrap();
+        let pools: Vec<Value> = state
+            .pools()
+            .unwrap()
+            .iter()
+            .map(zkr_node::rpc::pool_json)
+            .collect();
+        assert!(!pools.is_empty());
+        assert_eq!(
+            Value::Array(pools),
+            self.l2_call("zkr_getPools", rpc_params![])
+        );
+    }
+
+    fn chain(&self) -> zkr_state::ChainConfig {
+        let c = self.l2_call("zkr_getContracts", rpc_params![]);
+        zkr_state::ChainConfig {
+            chain_id: zkr_types::ChainId(c["chainId"].as_u64().unwrap() as u32),
+            eip712: zkr_crypto::eth::Eip712Domain {
+                l1_chain_id: c["l1ChainId"].as_u64().unwrap(),
+                verifying_contract: self.rollup,
+            },
+        }
     }
 
     fn l2_call(&self, method: &str, params: jsonrpsee::core::params::ArrayParams) -> Value {
@@ -531,6 +620,21 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     let nonce = env.account(me)["nonce"].clone();
     let block = env.l2_call("zkr_blockNumber", rpc_params![]);
 
+    // `zkr rebuild` from L1 alone: the same root, every account and pool the same.
+    env.wait_until("every batch executed", 60, || {
+        let (c, p, e) = env.totals();
+        c == p && p == e
+    });
+    let rebuilt = tmp.path().join("rebuilt");
+    let report = env.rebuild(&rebuilt);
+    let node_root = &env.l2_call("zkr_getBlock", rpc_params![block.clone()])["root"];
+    assert_eq!(&report["root"], node_root, "{report}");
+    assert_eq!(report["atLastExecutedRoot"], true, "{report}");
+    assert_eq!(report["stored"], env.totals().2, "{report}");
+    env.same_accounts_and_pools(&rebuilt, report["accounts"].as_u64().unwrap());
+    // Interrupted or not, a second run resumes: nothing left to import.
+    assert_eq!(env.rebuild(&rebuilt)["imported"], 0);
+
     // A clean stop leaves nothing running; a second start on the same dir resumes.
     assert!(devnet.stop(), "the devnet did not stop cleanly on SIGTERM");
     for port in [l1_port, l2_port] {
@@ -546,5 +650,29 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     assert_eq!(env.account(me)["nonce"], nonce);
     assert!(env.l2_call("zkr_blockNumber", rpc_params![]).as_u64() >= block.as_u64());
     assert_eq!(env.pending(me, env.dev_token), 100 * ETH + withdrawn);
+    assert!(devnet.stop());
+
+    // The operator loses its disk: the node restarts on the data dir rebuilt from L1, and goes
+    // on proving and executing new batches on top of it.
+    std::fs::rename(dir.join("node"), tmp.path().join("node.lost")).unwrap();
+    std::fs::rename(&rebuilt, dir.join("node")).unwrap();
+    let devnet = Devnet::start(&dir, &keys, l1_port, l2_port);
+    let env = Env::new(&dir);
+    assert_eq!(env.l2_balance(NEW_L2, 0), 5 * ETH / 4);
+    assert_eq!(env.l2_balance(me, 1), dust);
+    assert_eq!(env.account(me)["nonce"], nonce);
+    let executed = env.totals().2;
+    let out = env.wallet_ok(&[
+        "transfer",
+        "--to",
+        &NEW_L2.to_string(),
+        "--amount",
+        "0.25",
+        "--wait",
+        "executed",
+    ]);
+    assert_eq!(env.tx_status(&out)["status"], "executed");
+    assert_eq!(env.l2_balance(NEW_L2, 0), 3 * ETH / 2);
+    assert!(env.totals().2 > executed);
     assert!(devnet.stop());
 }
