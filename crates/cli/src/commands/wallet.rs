@@ -4,6 +4,7 @@
 //! transaction hash, balances) to stdout.
 
 mod dex;
+mod exodus;
 
 use super::mined;
 use super::node::parse_key;
@@ -38,6 +39,10 @@ pub struct WalletArgs {
     /// L1 JSON-RPC URL [default: the one the node reports in zkr_getContracts].
     #[arg(long, env = "ZKR_L1_RPC")]
     pub l1_rpc: Option<String>,
+    /// The rollup contract [default: the node's, from zkr_getContracts]. With --l1-rpc the
+    /// L1 commands (deposit, claim, exodus, exit, refund-deposit) need no node at all.
+    #[arg(long, env = "ZKR_ROLLUP")]
+    pub rollup: Option<Address>,
     #[command(subcommand)]
     pub command: WalletCommand,
 }
@@ -110,6 +115,10 @@ pub enum WalletCommand {
         /// ETH, a token symbol (DEV on the devnet), id or L1 address.
         #[arg(long, default_value = "ETH")]
         token: String,
+        /// Your L2 account id [default: asked from the node]. With --rollup and --l1-rpc, a
+        /// user the node does not answer requests the exit from L1 alone.
+        #[arg(long)]
+        account_id: Option<u32>,
         /// Wait until the exit reaches this status (`executed`: claimable on L1).
         #[arg(long, value_enum)]
         wait: Option<WaitFor>,
@@ -192,6 +201,36 @@ pub enum WalletCommand {
     },
     /// The pools: pair, reserves, LP shares, fee.
     Pools,
+    /// Exodus mode: `zkr wallet exodus activate` once the operator left a priority operation
+    /// past its deadline.
+    Exodus {
+        #[command(subcommand)]
+        command: exodus::ExodusCommand,
+    },
+    /// In exodus mode: proves your balances against L1's last executed root and credits them
+    /// to your pending balance on L1 (then `zkr wallet claim`). Uses only L1: the state is
+    /// rebuilt from it (`zkr rebuild`), or read from --data-dir.
+    Exit {
+        /// Only this token (ETH, a symbol, an id, an L1 address; LP shares by their token id,
+        /// 128 + pool) [default: every balance you hold].
+        #[arg(long)]
+        token: Option<String>,
+        /// A data dir holding the state at L1's last executed root (a `zkr rebuild` one, or a
+        /// stopped node's) [default: rebuild from L1 into ./.zkr/exodus/<rollup>].
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
+        /// L1 block to scan the rollup's events from when rebuilding (its deployment block).
+        #[arg(long, default_value_t = 0)]
+        from_block: u64,
+    },
+    /// In exodus mode: returns your deposits that no executed batch processed (and the
+    /// priority fees you paid for them) to your pending balance on L1 (then `zkr wallet claim`).
+    RefundDeposit {
+        /// Only this priority queue index (anyone's deposit: it goes back to its owner)
+        /// [default: every unprocessed deposit to or paid by you].
+        #[arg(long)]
+        index: Option<u64>,
+    },
     /// A transaction's status.
     Tx {
         /// The transaction hash.
@@ -214,6 +253,34 @@ struct Contracts {
     l1_rpc: String,
     l1_chain_id: u64,
     chain_id: u32,
+}
+
+/// The registered tokens, read from the rollup on L1 (symbols and decimals from each token).
+async fn l1_tokens(url: &str, rollup: Address) -> Result<Vec<Token>> {
+    let l1 = super::rebuild::provider(url)?;
+    let r = ZkrRollup::new(rollup, &l1);
+    let n = r.totalTokens().call().await?.to::<u16>();
+    let mut out = vec![Token {
+        id: 0,
+        address: Address::ZERO,
+        symbol: "ETH".into(),
+        decimals: 18,
+    }];
+    for id in 1..n {
+        let address = r.tokens(U256::from(id)).call().await?;
+        let erc20 = DevToken::new(address, &l1);
+        out.push(Token {
+            id,
+            address,
+            symbol: erc20
+                .symbol()
+                .call()
+                .await
+                .unwrap_or_else(|_| format!("TOKEN{id}")),
+            decimals: erc20.decimals().call().await.unwrap_or(18),
+        });
+    }
+    Ok(out)
 }
 
 /// Parses a decimal amount in whole units into base units.
@@ -256,6 +323,8 @@ pub fn format_units(v: u128, decimals: u8) -> String {
 
 struct Wallet {
     l2: HttpClient,
+    /// `--rollup`: with `--l1-rpc`, L1 is read without the node.
+    rollup_flag: Option<Address>,
     eth: EthPrivateKey,
     /// The raw Ethereum key, for the L1 signer. Never printed.
     eth_bytes: [u8; 32],
@@ -276,11 +345,34 @@ impl Wallet {
             jsonrpsee::core::client::Error::Call(obj) => {
                 anyhow::anyhow!("{method}: {} (code {})", obj.message(), obj.code())
             }
+            jsonrpsee::core::client::Error::Transport(e) => anyhow::anyhow!(
+                "{method}: the node does not answer ({e}). With --rollup and --l1-rpc, `deposit`, \
+                 `full-exit --account-id`, `claim`, `exodus`, `exit` and `refund-deposit` need \
+                 no node"
+            ),
             other => anyhow::anyhow!("{method}: {other}"),
         })
     }
 
     async fn contracts(&self) -> Result<Contracts> {
+        if let (Some(rollup), Some(url)) = (self.rollup_flag, &self.l1_rpc_flag) {
+            let l1 = super::rebuild::provider(url)?;
+            let l1_chain_id = l1
+                .get_chain_id()
+                .await
+                .with_context(|| format!("cannot reach L1 at {url}"))?;
+            let chain_id = ZkrRollup::new(rollup, &l1)
+                .chainId()
+                .call()
+                .await
+                .with_context(|| format!("no zkr rollup at {rollup} on {url}"))?;
+            return Ok(Contracts {
+                rollup,
+                l1_rpc: url.clone(),
+                l1_chain_id,
+                chain_id,
+            });
+        }
         let v: Value = self.call("zkr_getContracts", rpc_params![]).await?;
         if v.is_null() {
             bail!("the node follows no L1 (zkr_getContracts is null)");
@@ -289,7 +381,10 @@ impl Wallet {
     }
 
     async fn token(&self, s: &str) -> Result<Token> {
-        let tokens: Vec<Token> = self.call("zkr_getTokens", rpc_params![]).await?;
+        let tokens: Vec<Token> = match (self.rollup_flag, &self.l1_rpc_flag) {
+            (Some(rollup), Some(url)) => l1_tokens(url, rollup).await?,
+            _ => self.call("zkr_getTokens", rpc_params![]).await?,
+        };
         tokens
             .into_iter()
             .find(|t| {
@@ -298,6 +393,19 @@ impl Wallet {
                     || s.parse::<u16>().ok() == Some(t.id)
             })
             .with_context(|| format!("unknown token {s:?} (see `zkr wallet balance`)"))
+    }
+
+    /// A token, or an LP token by its id (128 + pool; shares have 18 decimals).
+    async fn token_or_lp(&self, s: &str) -> Result<Token> {
+        match s.parse::<u16>() {
+            Ok(id) if zkr_types::dex::PoolId::of_lp_token(TokenId(id)).is_some() => Ok(Token {
+                id,
+                address: Address::ZERO,
+                symbol: format!("LP{id}"),
+                decimals: dex::LP_DECIMALS,
+            }),
+            _ => self.token(s).await,
+        }
     }
 
     async fn account(&self) -> Result<Option<Value>> {
@@ -500,6 +608,7 @@ async fn run_async(args: WalletArgs) -> Result<()> {
     let eth_bytes = parse_key(&args.private_key)?;
     let eth = EthPrivateKey::from_bytes(&eth_bytes).context("private key")?;
     let w = Wallet {
+        rollup_flag: args.rollup,
         l2: HttpClientBuilder::default()
             .request_timeout(Duration::from_secs(30))
             .build(&args.l2_rpc)
@@ -586,13 +695,22 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 }
             }
         }
-        WalletCommand::FullExit { token, wait } => {
+        WalletCommand::FullExit {
+            token,
+            account_id,
+            wait,
+        } => {
             let c = w.contracts().await?;
             let token = w.token(&token).await?;
-            let Some(account) = w.account().await? else {
-                bail!("{} has no L2 account", w.address());
+            let id = match account_id {
+                Some(id) => id,
+                None => {
+                    let Some(account) = w.account().await? else {
+                        bail!("{} has no L2 account", w.address());
+                    };
+                    account["id"].as_u64().context("account id")? as u32
+                }
             };
-            let id = account["id"].as_u64().context("account id")? as u32;
             let l1 = w.l1(&c).await?;
             let rollup = ZkrRollup::new(c.rollup, &l1);
             let fee = rollup.priorityFee().call().await?;
@@ -782,6 +900,24 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 .await?
         }
         WalletCommand::Pools => w.pools().await?,
+        WalletCommand::Exodus {
+            command: exodus::ExodusCommand::Activate,
+        } => exodus::activate(&w, &w.contracts().await?).await?,
+        WalletCommand::Exit {
+            token,
+            data_dir,
+            from_block,
+        } => {
+            let c = w.contracts().await?;
+            let token = match token {
+                Some(t) => Some(w.token_or_lp(&t).await?),
+                None => None,
+            };
+            exodus::exit(&w, &c, token, data_dir, from_block).await?
+        }
+        WalletCommand::RefundDeposit { index } => {
+            exodus::refund_deposit(&w, &w.contracts().await?, index).await?
+        }
         WalletCommand::Tx { hash } => {
             let r: Value = w.call("zkr_getTx", rpc_params![hash]).await?;
             if r.is_null() {
