@@ -4,7 +4,8 @@
 //! Deposits and a transfer, executed; the operator freezes (SIGSTOP: it never answers or acts
 //! again); a deposit that is never processed; a censored user's full exit request on L1; exodus
 //! refused before the deadline, activated by a bystander after it (anvil time travel); two
-//! users exit with `zkr wallet exit` (state rebuilt from L1, no node); a second exit refused;
+//! users exit with `zkr wallet exit` (state rebuilt from L1, no node), and the pool's liquidity
+//! provider its LP shares as its part of the reserves; a second exit refused;
 //! the unprocessed deposit and its priority fee refunded; the claims pay out exactly.
 
 mod common;
@@ -83,6 +84,18 @@ fn exodus_drill_pays_out_the_last_executed_state_from_l1_alone() {
     let bob_eth = env.l2_balance(bob, 0);
     assert!(alice_eth > 0 && alice_dev == 50 * ETH && bob_eth == 5 * ETH + 3 * ETH / 2);
     let bob_id = env.account(bob)["id"].as_u64().unwrap().to_string();
+    // The devnet's last account seeded the ETH/DEV pool: it holds LP shares.
+    let (seeder_key, seeder) = env.accounts.last().unwrap().clone();
+    let pool = env.l2_call("zkr_getPool", rpc_params!["ETH", "DEV"]);
+    let num = |v: &serde_json::Value| v.as_str().unwrap().parse::<u128>().unwrap();
+    let lp_token = pool["lpToken"].as_u64().unwrap() as u16;
+    let shares = env.l2_balance(seeder, lp_token);
+    assert!(shares > 0);
+    let pro_rata = |reserve: u128| {
+        (U256::from(shares) * U256::from(reserve) / U256::from(num(&pool["lpSupply"]))).to::<u128>()
+    };
+    let seeder_eth = env.l2_balance(seeder, 0) + pro_rata(num(&pool["reserveA"]));
+    let seeder_dev = env.l2_balance(seeder, 1) + pro_rata(num(&pool["reserveB"]));
 
     // The operator stops for good.
     let node = Pid::from_raw(env.node_pid());
@@ -120,6 +133,10 @@ fn exodus_drill_pays_out_the_last_executed_state_from_l1_alone() {
     assert_eq!(env.pending(alice, Address::ZERO), alice_eth);
     assert_eq!(env.pending(alice, dev), alice_dev);
     assert_eq!(env.pending(bob, Address::ZERO), bob_eth);
+    // LP shares exit as their part of the pool's reserves.
+    env.wallet_l1_ok(&seeder_key, &["exit"]);
+    assert_eq!(env.pending(seeder, Address::ZERO), seeder_eth);
+    assert_eq!(env.pending(seeder, dev), seeder_dev);
 
     // The same balance cannot exit twice.
     let e = stderr_of(&env.wallet_l1(&alice_key, &["exit"]));
