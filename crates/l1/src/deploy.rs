@@ -102,6 +102,25 @@ pub async fn deploy<P: Provider>(
     contracts_dir: &Path,
     params: RollupParams,
 ) -> Result<Deployment, L1Error> {
+    deploy_with_verifiers(
+        provider,
+        from,
+        contracts_dir,
+        params,
+        ["ZkrBatchVerifier", "ZkrDexVerifier"],
+    )
+    .await
+}
+
+/// Like [`deploy`], with the verifiers of the forge artifacts `verifiers` (transfer circuit,
+/// DEX circuit): `zkr bench rebuild` uses the test contract `AcceptAllVerifier`.
+pub async fn deploy_with_verifiers<P: Provider>(
+    provider: &P,
+    from: Address,
+    contracts_dir: &Path,
+    params: RollupParams,
+    verifiers: [&str; 2],
+) -> Result<Deployment, L1Error> {
     let poseidon = |file: &str| {
         let path = contracts_dir.join("poseidon").join(file);
         read(&path).and_then(|s| decode_hex(&s, &path))
@@ -111,13 +130,13 @@ pub async fn deploy<P: Provider>(
     let verifier = create(
         provider,
         from,
-        artifact_bytecode(contracts_dir, "ZkrBatchVerifier")?,
+        artifact_bytecode(contracts_dir, verifiers[0])?,
     )
     .await?;
     let dex_verifier = create(
         provider,
         from,
-        artifact_bytecode(contracts_dir, "ZkrDexVerifier")?,
+        artifact_bytecode(contracts_dir, verifiers[1])?,
     )
     .await?;
     let args = ZkrRollup::constructorCall {

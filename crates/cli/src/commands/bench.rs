@@ -27,6 +27,9 @@ pub enum BenchCommand {
     /// The explorer on a big state: accounts, transfers through the sequencer, then the server
     /// time of each API route over HTTP.
     Explorer(super::bench_explorer::ExplorerBenchArgs),
+    /// `zkr rebuild` from L1: executed batches of transfers on a fresh anvil (proofs accepted
+    /// by a BENCHMARKS ONLY verifier: a rebuild never reads them), then a timed rebuild.
+    Rebuild(super::bench_rebuild::RebuildBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +82,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Prove(args) => bench_prove(&args),
         BenchCommand::Explorer(args) => super::bench_explorer::run(&args),
+        BenchCommand::Rebuild(args) => super::bench_rebuild::run(args),
         BenchCommand::State(args) => match args.storage {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {
