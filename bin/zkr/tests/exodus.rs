@@ -173,6 +173,15 @@ fn exodus_drill_pays_out_the_last_executed_state_from_l1_alone() {
     assert_eq!(dev_after - dev_before, U256::from(alice_dev));
     assert_eq!(env.pending(alice, Address::ZERO), 0);
 
+    // The operator's node, woken up, sees exodus on L1 and takes nothing more.
     kill(node, Signal::SIGCONT).unwrap();
+    env.wait_until("the node sees exodus", 60, || {
+        env.l2_call("zkr_status", rpc_params![])["exodus"] == true
+    });
+    let status = env.l2_call("zkr_status", rpc_params![]);
+    assert_eq!(status["acceptingTransactions"], false, "{status}");
+    let o = env.wallet(&["transfer", "--to", &bob.to_string(), "--amount", "0.1"]);
+    let e = stderr_of(&o);
+    assert!(e.contains("exodus mode") && e.contains("1023"), "{e}");
     assert!(devnet.stop());
 }

@@ -54,6 +54,8 @@ pub mod codes {
     pub const POOLS_FULL: i32 = 1021;
     /// This node does not take this transaction type (yet).
     pub const UNSUPPORTED: i32 = 1022;
+    /// Exodus mode is active on L1: nothing is accepted any more.
+    pub const EXODUS: i32 = 1023;
     /// The node failed internally; the transaction was not accepted.
     pub const INTERNAL: i32 = -32603;
 }
@@ -99,6 +101,12 @@ pub enum NodeError {
         /// Its allowed rate.
         per_second: u32,
     },
+    /// Exodus mode is active on L1: the rollup takes nothing more.
+    #[error(
+        "the rollup is in exodus mode on L1: it takes no more transactions; owners exit with \
+         `zkr wallet exit`"
+    )]
+    Exodus,
     /// A transaction type the node does not take yet.
     #[error("{0} transactions are not supported by this node (it runs without the DEX circuit)")]
     Unsupported(&'static str),
@@ -172,6 +180,7 @@ impl NodeError {
             NodeError::Busy { .. } => BUSY,
             NodeError::RateLimited { .. } => RATE_LIMITED,
             NodeError::Unsupported(_) => UNSUPPORTED,
+            NodeError::Exodus => EXODUS,
             NodeError::Storage(_)
             | NodeError::Encoding(_)
             | NodeError::Rpc(_)

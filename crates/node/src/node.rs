@@ -92,6 +92,26 @@ pub struct Node {
     prover_stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
     prover: Option<JoinHandle<()>>,
+    fatal: watch::Receiver<Option<String>>,
+}
+
+/// Where a stage that cannot go on reports why: the node then stops (see [`Node::failed`]).
+#[derive(Debug, Clone)]
+pub struct Fatal(Arc<watch::Sender<Option<String>>>);
+
+impl Fatal {
+    /// Reports that a stage died (the first report wins).
+    pub fn report(&self, why: String) {
+        tracing::error!(target: "zkr::node", "{why}");
+        self.0.send_if_modified(|v| {
+            if v.is_none() {
+                *v = Some(why);
+                true
+            } else {
+                false
+            }
+        });
+    }
 }
 
 impl std::fmt::Debug for Node {
@@ -114,6 +134,8 @@ impl Node {
             config.sequencer.clone(),
         )?));
         let (stop, stopped) = watch::channel(false);
+        let (fatal_tx, fatal_rx) = watch::channel(None);
+        let fatal = Fatal(Arc::new(fatal_tx));
         let prover_stop = Arc::new(AtomicBool::new(false));
         let prover_ready = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
@@ -124,6 +146,7 @@ impl Node {
                 dir.clone(),
                 prover_stop.clone(),
                 prover_ready.clone(),
+                fatal.clone(),
             )?),
             None => None,
         };
@@ -162,6 +185,13 @@ impl Node {
                 watcher,
                 stopped.clone(),
             )));
+            tasks.push(tokio::spawn(watch_exodus(
+                sequencer.clone(),
+                provider.clone(),
+                l1.rollup,
+                l1.poll,
+                stopped.clone(),
+            )));
             tasks.push(tokio::spawn(pipeline::sender::run(
                 sequencer.clone(),
                 Sender::new(provider, operator, l1.sender),
@@ -188,6 +218,7 @@ impl Node {
             config.block_time,
             config.batch_timeout,
             stopped,
+            fatal,
         )));
         Ok(Node {
             sequencer,
@@ -197,7 +228,20 @@ impl Node {
             prover_stop,
             tasks,
             prover,
+            fatal: fatal_rx,
         })
+    }
+
+    /// Resolves when a stage died and the node cannot go on (the block producer could not
+    /// seal, the prover stopped): why. The caller stops the node and exits, so a supervisor
+    /// (`zkr devnet`, systemd) restarts it from storage.
+    pub async fn failed(&self) -> String {
+        let mut rx = self.fatal.clone();
+        match rx.wait_for(Option::is_some).await {
+            Ok(v) => v.clone().unwrap_or_default(),
+            // The sender lives as long as the node's tasks: without it nothing can fail.
+            Err(_) => std::future::pending().await,
+        }
     }
 
     /// Stops every task (sealing the open block; a proof under way is finished first) and the
@@ -216,12 +260,42 @@ impl Node {
     }
 }
 
-/// The block producer: seals a block every `block_time`, and batches when full or old.
+/// Follows the rollup's `exodusMode()`: once it is active the sequencer takes nothing more.
+async fn watch_exodus<P: Provider>(
+    seq: Shared<RedbStorage>,
+    provider: P,
+    rollup: Address,
+    poll: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let contract = zkr_l1::bindings::ZkrRollup::new(rollup, &provider);
+    loop {
+        match contract.exodusMode().call().await {
+            Ok(true) => {
+                tracing::error!(target: "zkr::node", "EXODUS MODE is active on L1: the rollup is stopped for good; the node takes no more transactions (owners exit with `zkr wallet exit`)");
+                lock(&seq).enter_exodus();
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(target: "zkr::node", error = %e, "reading exodusMode() failed")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll.max(Duration::from_secs(1))) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// The block producer: seals a block every `block_time`, and batches when full or old. A
+/// failed seal poisons the sequencer (`Sequencer::seal`): the node must restart.
 async fn produce_blocks(
     seq: Shared<RedbStorage>,
     block_time: Duration,
     batch_timeout: Duration,
     mut stopped: watch::Receiver<bool>,
+    fatal: Fatal,
 ) {
     let timeout_ms = batch_timeout.as_millis() as u64;
     let mut tick = tokio::time::interval(block_time);
@@ -236,7 +310,12 @@ async fn produce_blocks(
                 tracing::debug!(target: "zkr::sequencer", block = b.number, txs = b.txs.len(), "sealed L2 block")
             }
             Ok(None) => {}
-            Err(e) => tracing::error!(target: "zkr::sequencer", error = %e, "sealing failed"),
+            Err(e) => {
+                fatal.report(format!(
+                    "sealing failed: {e}; the node stops (restarted, it resumes from its data dir)"
+                ));
+                return;
+            }
         }
     }
     // Seal what was accepted before stopping (it would be replayed anyway).
@@ -250,6 +329,7 @@ fn start_prover(
     keys_dir: PathBuf,
     stop: Arc<AtomicBool>,
     ready: Arc<AtomicBool>,
+    fatal: Fatal,
 ) -> Result<JoinHandle<()>, NodeError> {
     let storage = RedbStorage::open(&config.data_dir.join("prover.redb"))?;
     let mut state = State::open(storage, config.chain)?;
@@ -274,14 +354,17 @@ fn start_prover(
         let keys = match keys {
             Ok(keys) => keys,
             Err(e) => {
-                tracing::error!(target: "zkr::prover", error = %e, "no proving keys: the prover is not running");
+                fatal.report(format!(
+                    "no proving keys ({e}): the node cannot prove its batches"
+                ));
                 return;
             }
         };
         tracing::info!(target: "zkr::prover", slots, "prover ready");
         ready.store(true, Ordering::Relaxed);
         if let Err(e) = pipeline::prover::run(seq, state, keys, &stop) {
-            tracing::error!(target: "zkr::prover", error = %e, "the prover stopped");
+            ready.store(false, Ordering::Relaxed);
+            fatal.report(format!("the prover stopped: {e}"));
         }
     }))
 }

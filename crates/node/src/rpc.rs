@@ -281,6 +281,8 @@ pub fn module<S: Storage + 'static>(
             "openBatch": seq.state().batch_number().0,
             "openBatchOps": seq.batch_len(),
             "proverReady": ctx.prover_ready.load(Ordering::Relaxed),
+            "exodus": seq.in_exodus(),
+            "acceptingTransactions": !seq.in_exodus() && !seq.is_poisoned(),
         })
     })
     .map_err(reg)?;

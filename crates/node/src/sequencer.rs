@@ -124,6 +124,7 @@ pub struct Sequencer<S: Storage> {
     proven_upto: u64,
     rejected: VecDeque<TxRecord>,
     poisoned: bool,
+    exodus: bool,
 }
 
 impl<S: Storage> std::fmt::Debug for Sequencer<S> {
@@ -193,6 +194,7 @@ impl<S: Storage> Sequencer<S> {
             proven_upto: 0,
             rejected: VecDeque::new(),
             poisoned: false,
+            exodus: false,
         };
         s.proven_upto = s.find_proven_upto()?;
         let entries = s.state.storage().side_scan(MEMPOOL)?;
@@ -292,9 +294,28 @@ impl<S: Storage> Sequencer<S> {
             .count() as u64
     }
 
+    /// Exodus mode is active on L1: from now on nothing is accepted (`NodeError::Exodus`).
+    pub fn enter_exodus(&mut self) {
+        self.exodus = true;
+    }
+
+    /// Whether [`Sequencer::enter_exodus`] was called.
+    pub fn in_exodus(&self) -> bool {
+        self.exodus
+    }
+
+    /// Whether the sequencer refuses all work until the node restarts (a storage write failed
+    /// after its in-memory state changed).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
     fn accept(&mut self, entry: MempoolEntry, extra: Vec<SideWrite>) -> Result<(), NodeError> {
         if self.poisoned {
             return Err(NodeError::Poisoned);
+        }
+        if self.exodus {
+            return Err(NodeError::Exodus);
         }
         if self.batch_len() >= self.config.batch_slots {
             self.seal_batch(now_ms())?;
@@ -442,16 +463,33 @@ impl<S: Storage> Sequencer<S> {
         self.seal(now_ms, close, false, Vec::new())
     }
 
+    /// Seals all or nothing: a failure once the in-memory state started changing (the batch's
+    /// fees credited, the block's changes handed to storage) poisons the sequencer, which then
+    /// refuses all work until the node restarts from storage (and replays its mempool).
     fn seal(
+        &mut self,
+        timestamp_ms: u64,
+        close_batch: bool,
+        force: bool,
+        writes: Vec<SideWrite>,
+    ) -> Result<Option<BlockRecord>, NodeError> {
+        if self.poisoned {
+            return Err(NodeError::Poisoned);
+        }
+        let sealed = self.seal_unchecked(timestamp_ms, close_batch, force, writes);
+        if sealed.is_err() {
+            self.poisoned = true;
+        }
+        sealed
+    }
+
+    fn seal_unchecked(
         &mut self,
         timestamp_ms: u64,
         close_batch: bool,
         force: bool,
         mut writes: Vec<SideWrite>,
     ) -> Result<Option<BlockRecord>, NodeError> {
-        if self.poisoned {
-            return Err(NodeError::Poisoned);
-        }
         let close_batch = close_batch && self.batch_len() > 0;
         if self.open.is_empty() && !close_batch && !force {
             return Ok(None);

@@ -456,13 +456,17 @@ pub fn run(args: NodeArgs) -> Result<()> {
                 Some(e)
             }
         };
-        let signal = if args.exit_with_parent {
-            tokio::select! {
-                s = shutdown_signal() => s?,
-                _ = parent_exit() => "parent exited",
+        let parent = async {
+            if args.exit_with_parent {
+                parent_exit().await
+            } else {
+                std::future::pending().await
             }
-        } else {
-            shutdown_signal().await?
+        };
+        let (signal, failure) = tokio::select! {
+            s = shutdown_signal() => (s?, None),
+            _ = parent => ("parent exited", None),
+            why = node.failed() => ("a stage failed", Some(why)),
         };
         tracing::info!(target: "zkr::node", signal, "stopping");
         if let Some(e) = explorer {
@@ -470,7 +474,10 @@ pub fn run(args: NodeArgs) -> Result<()> {
         }
         node.stop().await;
         tracing::info!(target: "zkr::node", "stopped");
-        Ok(())
+        match failure {
+            Some(why) => bail!("{why}"),
+            None => Ok(()),
+        }
     })
 }
 
