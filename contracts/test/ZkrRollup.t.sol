@@ -242,6 +242,45 @@ contract ZkrRollupTest is Test {
         assertEq(commitment, expected, "the commitment of the reference elements");
     }
 
+    /// Hostile pubdata: any bytes either commit or revert with one of the rollup's own errors,
+    /// never a Panic (an out-of-bounds read, an overflow) and never a bare revert. `framed`
+    /// builds runs of operations with valid type bytes and random bodies (so the parser gets
+    /// into every operation's fields), then flips one byte; otherwise the bytes are raw.
+    function testFuzz_commit_anyPubdataCommitsOrRevertsWithAReason(
+        bytes calldata raw,
+        uint8[] calldata kinds,
+        bytes32 seed,
+        uint16 flipAt,
+        bytes1 flip,
+        bool framed
+    ) public {
+        bytes memory data = raw;
+        if (framed) {
+            data = "";
+            uint256 n = kinds.length > 8 ? 8 : kinds.length;
+            for (uint256 i = 0; i < n; i++) {
+                uint8 t = uint8(kinds[i] % 10) + 1;
+                bytes memory op = new bytes(Pubdata.opLength(t));
+                op[0] = bytes1(t);
+                for (uint256 j = 1; j < op.length; j++) {
+                    op[j] = keccak256(abi.encode(seed, i, j / 32))[j % 32];
+                }
+                data = abi.encodePacked(data, op);
+            }
+            if (data.length > 0) data[flipAt % data.length] = flip;
+        }
+        ZkrRollup.CommitBatchInput memory b;
+        b.newRoot = 5;
+        b.pubdataHash = 7;
+        b.feeAccount = 3;
+        b.pubdata = data;
+        try rollup.commitBatch(b) {}
+        catch (bytes memory reason) {
+            assertTrue(reason.length >= 4, "a revert says why");
+            assertTrue(bytes4(reason) != bytes4(keccak256("Panic(uint256)")), "no Panic on any pubdata");
+        }
+    }
+
     function test_pubdata_plainLengthsAreExactlyTheOneElementOpsWithoutAnL1Effect() public pure {
         for (uint256 t = 0; t < 256; t++) {
             bool plain = t == Pubdata.TRANSFER || t == Pubdata.SWAP || t == Pubdata.ADD_LIQUIDITY

@@ -404,18 +404,33 @@ impl<'a> Reader<'a> {
             self.take(16).try_into().expect("16 bytes"),
         ))
     }
+    /// A packed amount, which must be the canonical packing of its value (§4.8).
     fn packed_amount(&mut self) -> Result<Amount, TypesError> {
         let b = self.take(5);
         let v = u64::from_be_bytes([0, 0, 0, b[0], b[1], b[2], b[3], b[4]]);
-        unpack_amount(v).map(Amount)
+        let value = unpack_amount(v)?;
+        if pack_amount(value).ok() != Some(v) {
+            return Err(TypesError::Invalid(format!(
+                "packed amount {v:#012x} is not the canonical packing of {value}"
+            )));
+        }
+        Ok(Amount(value))
     }
     fn pool(&mut self) -> (PoolId, bool) {
         let b = self.take(1)[0];
         (PoolId(b & 0x7f), b & 0x80 != 0)
     }
-    fn packed_fee(&mut self) -> Amount {
+    /// A packed fee, which must be the canonical packing of its value (§4.8).
+    fn packed_fee(&mut self) -> Result<Amount, TypesError> {
         let b = self.take(2);
-        Amount(unpack_fee(u16::from_be_bytes([b[0], b[1]])))
+        let v = u16::from_be_bytes([b[0], b[1]]);
+        let value = unpack_fee(v);
+        if pack_fee(value).ok() != Some(v) {
+            return Err(TypesError::Invalid(format!(
+                "packed fee {v:#06x} is not the canonical packing of {value}"
+            )));
+        }
+        Ok(Amount(value))
     }
 }
 
@@ -452,7 +467,7 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                 let owner = r.address();
                 let nonce = Nonce(u32::from_be_bytes(r.take(4).try_into().expect("4 bytes")));
                 let fee_token = r.token();
-                let fee = r.packed_fee();
+                let fee = r.packed_fee()?;
                 let new_pub_key_hash =
                     fr_from_biguint(&num_bigint::BigUint::from_bytes_be(r.take(32)))
                         .ok_or_else(|| malformed("pubkey hash not below the field modulus"))?;
@@ -470,7 +485,7 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                 to_id: r.account(),
                 token: r.token(),
                 amount: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
-                fee: r.packed_fee(),
+                fee: r.packed_fee()?,
             }),
             op_type::TRANSFER_TO_NEW => Op::TransferToNew(TransferToNewOp {
                 from: r.account(),
@@ -478,13 +493,13 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                 to: r.address(),
                 token: r.token(),
                 amount: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
-                fee: r.packed_fee(),
+                fee: r.packed_fee()?,
             }),
             op_type::WITHDRAW => Op::Withdraw(WithdrawOp {
                 account_id: r.account(),
                 token: r.token(),
                 amount: r.u128(),
-                fee: r.packed_fee(),
+                fee: r.packed_fee()?,
                 to: r.address(),
             }),
             op_type::FULL_EXIT => Op::FullExit(FullExitOp {
@@ -501,7 +516,7 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                     pool,
                     sell_b,
                     amount_in: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
-                    fee: r.packed_fee(),
+                    fee: r.packed_fee()?,
                 })
             }
             op_type::ADD_LIQUIDITY => {
@@ -515,7 +530,7 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                     pool,
                     max_a: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
                     max_b: r.packed_amount().map_err(|e| malformed(&e.to_string()))?,
-                    fee: r.packed_fee(),
+                    fee: r.packed_fee()?,
                 })
             }
             op_type::REMOVE_LIQUIDITY => {
@@ -528,7 +543,7 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                     account_id,
                     pool,
                     shares: r.u128(),
-                    fee: r.packed_fee(),
+                    fee: r.packed_fee()?,
                 })
             }
             op_type::CREATE_POOL => {
@@ -542,7 +557,7 @@ pub fn parse_pubdata(data: &[u8]) -> Result<Vec<Op>, TypesError> {
                     pool,
                     token_a: r.token(),
                     token_b: r.token(),
-                    fee: r.packed_fee(),
+                    fee: r.packed_fee()?,
                 })
             }
             _ => unreachable!("pubdata_len accepted the type"),
