@@ -12,6 +12,7 @@ pub mod error;
 pub mod fees;
 pub mod history;
 pub mod limits;
+pub mod metrics;
 pub mod node;
 pub mod pipeline;
 pub mod records;

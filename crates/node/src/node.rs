@@ -2,6 +2,7 @@
 //! signal.
 
 use crate::limits::{SenderLimiter, TxRateLimit};
+use crate::metrics::Metrics;
 use crate::pipeline::{self, Shared, lock};
 use crate::rpc::{ContractsInfo, module};
 use crate::sequencer::{SequencerConfig, now_ms};
@@ -79,6 +80,8 @@ pub struct NodeConfig {
     pub keys_dir: Option<PathBuf>,
     /// How fast one L2 account may send transactions (`None`: no limit).
     pub sender_rate_limit: Option<TxRateLimit>,
+    /// Where to serve Prometheus metrics (`/metrics`), if anywhere (port 0 picks one).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// A running node.
@@ -87,6 +90,10 @@ pub struct Node {
     pub sequencer: Shared<RedbStorage>,
     /// The bound RPC address.
     pub http_addr: SocketAddr,
+    /// The node's metrics.
+    pub metrics: Arc<Metrics>,
+    /// The bound metrics address, if served.
+    pub metrics_addr: Option<SocketAddr>,
     rpc: ServerHandle,
     stop: watch::Sender<bool>,
     prover_stop: Arc<AtomicBool>,
@@ -138,7 +145,18 @@ impl Node {
         let fatal = Fatal(Arc::new(fatal_tx));
         let prover_stop = Arc::new(AtomicBool::new(false));
         let prover_ready = Arc::new(AtomicBool::new(false));
+        let metrics = Arc::new(Metrics::new());
         let mut tasks = Vec::new();
+        let metrics_addr = match config.metrics_addr {
+            Some(addr) => {
+                let (bound, task) = crate::metrics::serve(metrics.clone(), addr, stopped.clone())
+                    .await
+                    .map_err(|e| NodeError::Rpc(format!("metrics on {addr}: {e}")))?;
+                tasks.push(task);
+                Some(bound)
+            }
+            None => None,
+        };
         let prover = match &config.keys_dir {
             Some(dir) => Some(start_prover(
                 sequencer.clone(),
@@ -147,6 +165,7 @@ impl Node {
                 prover_stop.clone(),
                 prover_ready.clone(),
                 fatal.clone(),
+                metrics.clone(),
             )?),
             None => None,
         };
@@ -184,6 +203,7 @@ impl Node {
                 provider.clone(),
                 watcher,
                 stopped.clone(),
+                metrics.clone(),
             )));
             tasks.push(tokio::spawn(watch_exodus(
                 sequencer.clone(),
@@ -198,6 +218,7 @@ impl Node {
                 l1.rollup,
                 l1.poll,
                 stopped.clone(),
+                metrics.clone(),
             )));
         }
         let server_config = ServerConfig::builder()
@@ -212,17 +233,26 @@ impl Node {
             .local_addr()
             .map_err(|e| NodeError::Rpc(e.to_string()))?;
         let limiter = SenderLimiter::new(config.sender_rate_limit);
-        let rpc = server.start(module(sequencer.clone(), contracts, prover_ready, limiter)?);
+        let rpc = server.start(module(
+            sequencer.clone(),
+            contracts,
+            prover_ready,
+            limiter,
+            metrics.clone(),
+        )?);
         tasks.push(tokio::spawn(produce_blocks(
             sequencer.clone(),
             config.block_time,
             config.batch_timeout,
             stopped,
             fatal,
+            metrics.clone(),
         )));
         Ok(Node {
             sequencer,
             http_addr,
+            metrics,
+            metrics_addr,
             rpc,
             stop,
             prover_stop,
@@ -296,6 +326,7 @@ async fn produce_blocks(
     batch_timeout: Duration,
     mut stopped: watch::Receiver<bool>,
     fatal: Fatal,
+    metrics: Arc<Metrics>,
 ) {
     let timeout_ms = batch_timeout.as_millis() as u64;
     let mut tick = tokio::time::interval(block_time);
@@ -304,7 +335,23 @@ async fn produce_blocks(
             _ = tick.tick() => {}
             _ = stopped.changed() => break,
         }
-        let sealed = lock(&seq).tick(now_ms(), timeout_ms);
+        let started = std::time::Instant::now();
+        let (sealed, batches, open) = {
+            let mut s = lock(&seq);
+            let before = s.sealed_batches();
+            let sealed = s.tick(now_ms(), timeout_ms);
+            let batches = s.sealed_batches();
+            let kind = if batches > before { "batch" } else { "block" };
+            if matches!(sealed, Ok(Some(_))) {
+                metrics
+                    .seal_seconds
+                    .get_or_create(&crate::metrics::SealLabel { kind })
+                    .observe(started.elapsed().as_secs_f64());
+            }
+            (sealed, batches, s.open_len())
+        };
+        metrics.batches_sealed.set(batches as i64);
+        metrics.mempool_size.set(open as i64);
         match sealed {
             Ok(Some(b)) => {
                 tracing::debug!(target: "zkr::sequencer", block = b.number, txs = b.txs.len(), "sealed L2 block")
@@ -330,6 +377,7 @@ fn start_prover(
     stop: Arc<AtomicBool>,
     ready: Arc<AtomicBool>,
     fatal: Fatal,
+    metrics: Arc<Metrics>,
 ) -> Result<JoinHandle<()>, NodeError> {
     let storage = RedbStorage::open(&config.data_dir.join("prover.redb"))?;
     let mut state = State::open(storage, config.chain)?;
@@ -362,7 +410,7 @@ fn start_prover(
         };
         tracing::info!(target: "zkr::prover", slots, "prover ready");
         ready.store(true, Ordering::Relaxed);
-        if let Err(e) = pipeline::prover::run(seq, state, keys, &stop) {
+        if let Err(e) = pipeline::prover::run(seq, state, keys, &stop, &metrics) {
             ready.store(false, Ordering::Relaxed);
             fatal.report(format!("the prover stopped: {e}"));
         }

@@ -7,6 +7,7 @@ use crate::NodeError;
 use crate::error::codes;
 use crate::fees::TxKind;
 use crate::limits::SenderLimiter;
+use crate::metrics::{CodeLabel, Metrics};
 pub use crate::pipeline::Shared;
 use crate::pipeline::lock;
 use crate::records::TokenInfo;
@@ -94,6 +95,8 @@ pub struct RpcContext<S: Storage> {
     pub prover_ready: Arc<AtomicBool>,
     /// How fast one account may send.
     pub limiter: SenderLimiter,
+    /// The node's metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Builds the RPC module over a shared sequencer.
@@ -102,22 +105,35 @@ pub fn module<S: Storage + 'static>(
     contracts: Option<ContractsInfo>,
     prover_ready: Arc<AtomicBool>,
     limiter: SenderLimiter,
+    metrics: Arc<Metrics>,
 ) -> Result<RpcModule<RpcContext<S>>, crate::NodeError> {
     let mut m = RpcModule::new(RpcContext {
         seq,
         contracts,
         prover_ready,
         limiter,
+        metrics,
     });
     let reg = |e: jsonrpsee::core::RegisterMethodError| crate::NodeError::Rpc(e.to_string());
     m.register_method("zkr_sendTx", |params, ctx, _| {
-        let tx: L2Tx = params.one()?;
-        // Before the sequencer's lock: a flood waits on nothing but this check.
-        ctx.limiter.check(tx.account_id()).map_err(|e| e.to_rpc())?;
-        lock(&ctx.seq)
-            .submit(tx)
-            .map(|h| h.to_string())
-            .map_err(|e| e.to_rpc())
+        let sent = (|| {
+            let tx: L2Tx = params.one()?;
+            // Before the sequencer's lock: a flood waits on nothing but this check.
+            ctx.limiter.check(tx.account_id()).map_err(|e| e.to_rpc())?;
+            lock(&ctx.seq)
+                .submit(tx)
+                .map(|h| h.to_string())
+                .map_err(|e| e.to_rpc())
+        })();
+        match &sent {
+            Ok(_) => ctx.metrics.txs_accepted.inc(),
+            Err(e) => ctx
+                .metrics
+                .txs_rejected
+                .get_or_create(&CodeLabel { code: e.code() })
+                .inc(),
+        };
+        sent
     })
     .map_err(reg)?;
     m.register_method(

@@ -34,6 +34,7 @@ async fn pools_quotes_and_swaps_over_rpc() {
         l1: None,
         keys_dir: None,
         sender_rate_limit: None,
+        metrics_addr: None,
     })
     .await
     .unwrap();

@@ -62,6 +62,7 @@ fn fixture() -> &'static Fixture {
             None,
             Arc::new(AtomicBool::new(false)),
             SenderLimiter::new(None),
+            Arc::new(zkr_node::metrics::Metrics::new()),
         )
         .unwrap();
         Fixture {

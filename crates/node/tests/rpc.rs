@@ -26,6 +26,7 @@ fn node_config(dir: &std::path::Path) -> NodeConfig {
         l1: None,
         keys_dir: None,
         sender_rate_limit: None,
+        metrics_addr: None,
     }
 }
 

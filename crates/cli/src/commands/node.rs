@@ -120,6 +120,10 @@ pub struct NodeArgs {
     /// Seconds between the explorer's TVL and solvency measurements [default: 10].
     #[arg(long, env = "ZKR_EXPLORER_TVL_SECS")]
     pub explorer_tvl_secs: Option<u64>,
+    /// Serve Prometheus metrics at http://<this address>/metrics, e.g. 127.0.0.1:9090
+    /// [default: off]. `docs/operations.md` lists every metric.
+    #[arg(long, env = "ZKR_METRICS")]
+    pub metrics: Option<SocketAddr>,
     /// Do not prove batches in this process.
     #[arg(long, env = "ZKR_NO_PROVER")]
     #[serde(default)]
@@ -168,7 +172,8 @@ impl NodeArgs {
             fee_proving_wei,
             keys_dir,
             explorer,
-            explorer_tvl_secs
+            explorer_tvl_secs,
+            metrics
         );
         if self.explorer_prices.is_empty() {
             self.explorer_prices = file.explorer_prices;
@@ -286,6 +291,7 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
         },
         l1,
         keys_dir: (!args.no_prover).then(|| super::keys_dir(args.keys_dir.clone())),
+        metrics_addr: args.metrics,
         sender_rate_limit: TxRateLimit::per_second(
             args.sender_rate_limit.unwrap_or(DEFAULT_SENDER_RATE_LIMIT),
         ),
@@ -445,6 +451,9 @@ pub fn run(args: NodeArgs) -> Result<()> {
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
         tracing::info!(target: "zkr::node", rpc = %node.http_addr, data_dir = %data_dir.display(), "node running");
+        if let Some(addr) = node.metrics_addr {
+            tracing::info!(target: "zkr::node", url = %format!("http://{addr}/metrics"), "metrics served");
+        }
         let explorer = match args.explorer {
             None => None,
             Some(addr) => {

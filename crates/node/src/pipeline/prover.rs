@@ -29,6 +29,7 @@ pub fn run<S: Storage>(
     mut state: State<RedbStorage>,
     keys: ProverKeys,
     stop: &AtomicBool,
+    metrics: &crate::metrics::Metrics,
 ) -> Result<(), NodeError> {
     let slots = keys.transfer.shape.slots;
     while !stop.load(Ordering::Relaxed) {
@@ -79,6 +80,9 @@ pub fn run<S: Storage>(
                 &|msg| tracing::debug!(target: "zkr::prover", batch = number, "{msg}"),
             )?;
             lock(&seq).save_proof(number, &ProofRecord::new(&proof))?;
+            metrics
+                .proving_seconds
+                .observe(started.elapsed().as_secs_f64());
             tracing::info!(
                 target: "zkr::prover",
                 batch = number,

@@ -8,6 +8,7 @@
 
 use super::{Shared, lock};
 use crate::NodeError;
+use crate::metrics::{Metrics, StepLabel};
 use crate::records::{AppliedOp, BatchRecord, BatchStatus, L1Step, ProofRecord};
 use crate::sequencer::now_ms;
 use alloy::primitives::{Address, Bytes, U256};
@@ -30,10 +31,11 @@ pub async fn run<S: Storage + 'static>(
     rollup: Address,
     poll: Duration,
     mut stop: watch::Receiver<bool>,
+    metrics: std::sync::Arc<Metrics>,
 ) {
     let contract = ZkrRollup::new(rollup, sender.provider().clone());
     while !*stop.borrow() {
-        match step(&seq, &sender, &contract).await {
+        match step(&seq, &sender, &contract, &metrics).await {
             // Something was sent: look for the next thing at once.
             Ok(true) => continue,
             Ok(false) => {}
@@ -90,9 +92,20 @@ async fn step<S: Storage>(
     seq: &Shared<S>,
     sender: &Sender,
     contract: &ZkrRollup::ZkrRollupInstance<DynProvider>,
+    metrics: &Metrics,
 ) -> Result<bool, NodeError> {
     sender.settled_nonce().await?;
     let t = totals(contract).await?;
+    for (step, n) in [
+        ("committed", t.committed),
+        ("proven", t.proven),
+        ("executed", t.executed),
+    ] {
+        metrics
+            .l1_batches
+            .get_or_create(&StepLabel { step })
+            .set(n as i64);
+    }
     sync_records(seq, t)?;
     if t.executed < t.proven {
         let n = t.executed + 1;
@@ -100,6 +113,7 @@ async fn step<S: Storage>(
         let onchain = onchain_ops(&ops)?;
         let tx = contract.executeBatch(n, onchain).into_transaction_request();
         let receipt = sender.send(tx).await?;
+        metrics.l1_mined("execute", receipt.gas_used, receipt.effective_gas_price);
         lock(seq).update_batch(n, BatchStatus::Executed, Some(mined(&receipt)))?;
         tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "executed batch on L1");
         return Ok(true);
@@ -121,6 +135,7 @@ async fn step<S: Storage>(
             contract.proveBatch(n, a, b, c).into_transaction_request()
         };
         let receipt = sender.send(tx).await?;
+        metrics.l1_mined("prove", receipt.gas_used, receipt.effective_gas_price);
         lock(seq).update_batch(n, BatchStatus::Proven, Some(mined(&receipt)))?;
         tracing::info!(target: "zkr::l1", batch = n, tx = %receipt.transaction_hash, gas = receipt.gas_used, "proved batch on L1");
         return Ok(true);
@@ -133,6 +148,7 @@ async fn step<S: Storage>(
     let input = commit_input(&record, &ops)?;
     let tx = contract.commitBatch(input).into_transaction_request();
     let receipt = sender.send(tx).await?;
+    metrics.l1_mined("commit", receipt.gas_used, receipt.effective_gas_price);
     lock(seq).update_batch(n, BatchStatus::Committed, Some(mined(&receipt)))?;
     tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "committed batch on L1");
     Ok(true)

@@ -41,11 +41,18 @@ pub async fn run<S: Storage + 'static>(
     provider: DynProvider,
     config: WatcherConfig,
     mut stop: watch::Receiver<bool>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 ) {
     let mut from = config.start_block;
     loop {
         match step(&seq, &provider, &config, from).await {
-            Ok(next) => from = next,
+            Ok((next, head)) => {
+                from = next;
+                // `from - 1` is the last block read
+                metrics
+                    .watcher_lag_blocks
+                    .set(head.saturating_sub(from.saturating_sub(1)) as i64);
+            }
             Err(e) => tracing::warn!(target: "zkr::watcher", error = %e, "L1 watcher step failed"),
         }
         tokio::select! {
@@ -60,7 +67,7 @@ async fn step<S: Storage>(
     provider: &DynProvider,
     config: &WatcherConfig,
     mut from: u64,
-) -> Result<u64, NodeError> {
+) -> Result<(u64, u64), NodeError> {
     let head = provider
         .get_block_number()
         .await
@@ -73,7 +80,7 @@ async fn step<S: Storage>(
         }
         from = to + 1;
     }
-    Ok(from)
+    Ok((from, head))
 }
 
 async fn take<S: Storage>(
