@@ -536,11 +536,6 @@ impl<S: Storage> Sequencer<S> {
                     priority_ops += 1;
                     if let (Some(l1_tx), Some(index)) = (hash, entry.priority_index)
                         && l1_txs.insert(l1_tx)
-                        && self
-                            .state
-                            .storage()
-                            .side_get(PRIORITY, l1_tx.as_slice())?
-                            .is_none()
                     {
                         let record = PriorityRecord {
                             hash: l1_tx,
@@ -551,7 +546,7 @@ impl<S: Storage> Sequencer<S> {
                             batch: Some(batch_number),
                             received_at: entry.received_at,
                         };
-                        writes.push(side(PRIORITY, l1_tx.to_vec(), encode(&record)?));
+                        writes.extend(self.first_priority_record(&record)?);
                     }
                 }
             }
@@ -609,6 +604,19 @@ impl<S: Storage> Sequencer<S> {
         self.open.clear();
         self.batch = batch;
         Ok(Some(record))
+    }
+
+    /// The write of a priority operation's record, unless its L1 transaction already has one
+    /// (one transaction may request several operations: the record is of the first).
+    fn first_priority_record(
+        &self,
+        record: &PriorityRecord,
+    ) -> Result<Option<SideWrite>, NodeError> {
+        let key = record.hash.as_slice();
+        if self.state.storage().side_get(PRIORITY, key)?.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(side(PRIORITY, key.to_vec(), encode(record)?)))
     }
 
     /// A transaction's record: pending, sealed (with its batch's L1 status), or recently

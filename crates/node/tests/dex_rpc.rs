@@ -9,11 +9,10 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
 use serde_json::Value;
-use std::time::Duration;
 use zkr_node::error::codes;
 use zkr_node::records::TokenInfo;
 use zkr_node::{Node, NodeConfig, SequencerConfig};
-use zkr_state::fixtures::{User, config};
+use zkr_state::fixtures::User;
 use zkr_types::amm::swap_out;
 
 const E18: u128 = 1_000_000_000_000_000_000;
@@ -22,19 +21,11 @@ const E18: u128 = 1_000_000_000_000_000_000;
 async fn pools_quotes_and_swaps_over_rpc() {
     let dir = tempfile::tempdir().unwrap();
     let node = Node::start(NodeConfig {
-        data_dir: dir.path().to_path_buf(),
-        http_addr: "127.0.0.1:0".parse().unwrap(),
-        block_time: Duration::from_millis(50),
-        batch_timeout: Duration::from_secs(3600),
-        chain: config(),
         sequencer: SequencerConfig {
             accept_dex: true,
             ..SequencerConfig::free(8)
         },
-        l1: None,
-        keys_dir: None,
-        sender_rate_limit: None,
-        metrics_addr: None,
+        ..common::node_config(dir.path())
     })
     .await
     .unwrap();

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::time::Duration;
 use zkr_node::pipeline::lock;
-use zkr_node::{Node, NodeConfig, SequencerConfig};
-use zkr_state::fixtures::{User, config};
+use zkr_node::{Node, NodeConfig};
+use zkr_state::fixtures::User;
 
 /// GET http://addr/metrics: (content type, body).
 fn scrape(addr: std::net::SocketAddr) -> (String, String) {
@@ -28,7 +28,11 @@ fn scrape(addr: std::net::SocketAddr) -> (String, String) {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let ctype = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_string))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
         .unwrap();
     (ctype, body.to_string())
 }
@@ -47,10 +51,13 @@ fn parse(body: &str) -> HashMap<String, f64> {
         } else if line == "# EOF" {
             continue;
         } else {
-            let (key, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("sample {line:?}"));
+            let (key, value) = line
+                .rsplit_once(' ')
+                .unwrap_or_else(|| panic!("sample {line:?}"));
             let name = key.split('{').next().unwrap();
             assert!(
-                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
                 "metric name {name:?}"
             );
             assert!(
@@ -61,11 +68,16 @@ fn parse(body: &str) -> HashMap<String, f64> {
                 helped.iter().any(|f| name.starts_with(f.as_str())),
                 "{name} has no # HELP"
             );
-            let v: f64 = value.parse().unwrap_or_else(|_| panic!("value of {line:?}"));
+            let v: f64 = value
+                .parse()
+                .unwrap_or_else(|_| panic!("value of {line:?}"));
             samples.insert(key.to_string(), v);
         }
     }
-    assert!(body.trim_end().ends_with("# EOF"), "OpenMetrics ends with # EOF");
+    assert!(
+        body.trim_end().ends_with("# EOF"),
+        "OpenMetrics ends with # EOF"
+    );
     samples
 }
 
@@ -73,16 +85,8 @@ fn parse(body: &str) -> HashMap<String, f64> {
 async fn metrics_are_served_parsed_and_follow_the_node() {
     let dir = tempfile::tempdir().unwrap();
     let node = Node::start(NodeConfig {
-        data_dir: dir.path().to_path_buf(),
-        http_addr: "127.0.0.1:0".parse().unwrap(),
-        block_time: Duration::from_millis(50),
-        batch_timeout: Duration::from_secs(3600),
-        chain: config(),
-        sequencer: SequencerConfig::free(8),
-        l1: None,
-        keys_dir: None,
-        sender_rate_limit: None,
         metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
+        ..common::node_config(dir.path())
     })
     .await
     .unwrap();
@@ -105,7 +109,8 @@ async fn metrics_are_served_parsed_and_follow_the_node() {
     let (a, b) = (User::new(1), User::new(2));
     {
         let mut seq = lock(&node.sequencer);
-        seq.submit_priority(0, a.deposit(0, 1_000_000), None).unwrap();
+        seq.submit_priority(0, a.deposit(0, 1_000_000), None)
+            .unwrap();
         seq.submit(tx_of(a.change_pubkey(0, 0, 0, 0))).unwrap();
     }
     let client = HttpClientBuilder::default()

@@ -10,25 +10,10 @@ use jsonrpsee::rpc_params;
 use serde_json::Value;
 use std::time::Duration;
 use zkr_node::error::codes;
-use zkr_node::{Node, NodeConfig, Sequencer, SequencerConfig};
+use zkr_node::{Node, Sequencer, SequencerConfig};
 use zkr_state::fixtures::{User, config};
 use zkr_state::storage::RedbStorage;
 use zkr_types::tx::L2Tx;
-
-fn node_config(dir: &std::path::Path) -> NodeConfig {
-    NodeConfig {
-        data_dir: dir.to_path_buf(),
-        http_addr: "127.0.0.1:0".parse().unwrap(),
-        block_time: Duration::from_millis(50),
-        batch_timeout: Duration::from_secs(3600),
-        chain: config(),
-        sequencer: SequencerConfig::free(8),
-        l1: None,
-        keys_dir: None,
-        sender_rate_limit: None,
-        metrics_addr: None,
-    }
-}
 
 /// A fee-free sequencer of 8-slot batches on the redb file `path`.
 fn open_sequencer(path: &std::path::Path) -> Sequencer<RedbStorage> {

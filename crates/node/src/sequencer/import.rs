@@ -9,7 +9,7 @@ use crate::NodeError;
 use crate::history;
 use crate::records::{
     AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
-    L1Steps, META, OPEN_BATCH, OpenBatch, PRIORITY, PRIORITY_NEXT, PriorityRecord, TxStatus,
+    L1Steps, META, OPEN_BATCH, OpenBatch, PRIORITY_NEXT, PriorityRecord, TxStatus,
 };
 use alloy_primitives::B256;
 use zkr_crypto::field::fr_to_decimal;
@@ -99,13 +99,7 @@ impl<S: Storage> Sequencer<S> {
             if let Some(request) = &request {
                 let index = self.priority_next + u64::from(priority_ops);
                 priority_ops += 1;
-                if let Some(l1_tx) = imported.l1_tx
-                    && self
-                        .state
-                        .storage()
-                        .side_get(PRIORITY, l1_tx.as_slice())?
-                        .is_none()
-                {
+                if let Some(l1_tx) = imported.l1_tx {
                     let record = PriorityRecord {
                         hash: l1_tx,
                         priority_index: index,
@@ -115,7 +109,7 @@ impl<S: Storage> Sequencer<S> {
                         batch: Some(batch.number),
                         received_at: None,
                     };
-                    writes.push(side(PRIORITY, l1_tx.to_vec(), encode(&record)?));
+                    writes.extend(self.first_priority_record(&record)?);
                 }
             }
             let applied = AppliedOp {

@@ -20,3 +20,20 @@ pub fn code(e: ClientError) -> i32 {
         other => panic!("expected a JSON-RPC error, got {other}"),
     }
 }
+
+/// A node without L1 or prover on `dir`: fee-free 8-slot batches, 50 ms blocks, batches sealed
+/// only when full, the RPC on a free port.
+pub fn node_config(dir: &std::path::Path) -> zkr_node::NodeConfig {
+    zkr_node::NodeConfig {
+        data_dir: dir.to_path_buf(),
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        block_time: std::time::Duration::from_millis(50),
+        batch_timeout: std::time::Duration::from_secs(3600),
+        chain: zkr_state::fixtures::config(),
+        sequencer: zkr_node::SequencerConfig::free(8),
+        l1: None,
+        keys_dir: None,
+        sender_rate_limit: None,
+        metrics_addr: None,
+    }
+}
