@@ -517,3 +517,68 @@ fn dex_operations_replay_from_their_pubdata_alone() {
     .unwrap();
     assert!(fresh.replay(&swap[0]).is_err());
 }
+
+/// The replay takes what the circuit takes, not only what the native rules make: the operator
+/// chooses a pool's id (here 5 while 0 is free) and may create a second pool of a pair (§4.9:
+/// both are native-only rules). A rebuild must follow, or exodus users could not exit.
+#[test]
+fn replay_takes_pools_the_native_rules_would_not_create() {
+    use zkr_types::dex::{AddLiquidityOp, CreatePoolOp, SwapOp};
+    use zkr_types::op::Op;
+    let (mut r, _, ids) = setup();
+    let a = AccountId(ids[0]);
+    let nonce = |r: &State<MemoryStorage>| r.account(a).unwrap().unwrap().nonce.0;
+    let n0 = nonce(&r);
+    for p in [5u8, 6] {
+        r.replay(&Op::CreatePool(CreatePoolOp {
+            account_id: a,
+            pool: PoolId(p),
+            token_a: TokenId(0),
+            token_b: TokenId(1),
+            fee: zkr_types::Amount(1000),
+        }))
+        .unwrap();
+    }
+    assert_eq!(nonce(&r), n0 + 2);
+    assert_eq!(balance(&r, ids[0], 0), 1000 * E18 - 2000);
+    assert!(r.pool(PoolId(0)).unwrap().is_none());
+    for p in [5u8, 6] {
+        let pool = r
+            .pool(PoolId(p))
+            .unwrap()
+            .expect("created where the operator said");
+        assert_eq!((pool.token_a, pool.token_b), (TokenId(0), TokenId(1)));
+    }
+    // The second pool of the pair takes liquidity and trades like any pool.
+    r.replay(&Op::AddLiquidity(AddLiquidityOp {
+        account_id: a,
+        pool: PoolId(6),
+        max_a: zkr_types::Amount(10 * E18),
+        max_b: zkr_types::Amount(40 * E18),
+        fee: zkr_types::Amount(0),
+    }))
+    .unwrap();
+    r.replay(&Op::Swap(SwapOp {
+        account_id: AccountId(ids[1]),
+        pool: PoolId(6),
+        sell_b: false,
+        amount_in: zkr_types::Amount(E18),
+        fee: zkr_types::Amount(0),
+    }))
+    .unwrap();
+    let pool = r.pool(PoolId(6)).unwrap().unwrap();
+    assert_eq!(pool.reserve_a, 11 * E18);
+    assert_eq!(
+        balance(&r, ids[1], 1),
+        1000 * E18 + (40 * E18 - pool.reserve_b)
+    );
+    // A pool with liquidity is not a free leaf.
+    let over = r.replay(&Op::CreatePool(CreatePoolOp {
+        account_id: a,
+        pool: PoolId(6),
+        token_a: TokenId(0),
+        token_b: TokenId(2),
+        fee: zkr_types::Amount(0),
+    }));
+    assert!(over.is_err());
+}

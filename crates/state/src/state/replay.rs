@@ -1,8 +1,13 @@
 //! Replaying operations L1 has already accepted (`zkr rebuild`): a committed batch's pubdata
 //! is the whole record of what it did, without the signatures (the circuit checked those, and
 //! L1 checked the proof). Each operation's effect is applied exactly as the pubdata states it;
-//! the DEX operations go through their native rules (the pool arithmetic) with the signature
+//! swaps and liquidity go through their native rules (the pool arithmetic) with the signature
 //! check skipped, and must give back the very operation L1 holds.
+//!
+//! A replay must take every operation the circuit accepts, or exodus users could not rebuild
+//! the state to exit from: so it never applies a rule that is native only (`docs/protocol.md`).
+//! CreatePool is applied from its pubdata for that reason: the operator chooses the pool id,
+//! and only the native rules insist on the lowest free id and one pool per pair.
 //!
 //! Replay never decides validity: a batch L1 executed is valid by definition. What it does
 //! check, every arithmetic step and the DEX operations' equality, is a guard against a bug in
@@ -13,7 +18,8 @@ use super::{SigCheck, State};
 use crate::StateError;
 use crate::account::Account;
 use crate::storage::Storage;
-use zkr_types::dex::{AddLiquidity, CreatePool, RemoveLiquidity, Swap};
+use zkr_types::amm::pool_key;
+use zkr_types::dex::{AddLiquidity, RemoveLiquidity, Swap};
 use zkr_types::op::Op;
 use zkr_types::params::POOL_ACCOUNT_BASE;
 use zkr_types::tx::{L2Signature, PubKeyJson};
@@ -99,9 +105,29 @@ impl<S: Storage> State<S> {
                 let token = f.token;
                 self.replay_update(f.account_id, token, |a| a.set_balance(token, 0))
             }
-            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) | Op::CreatePool(_) => {
-                self.replay_dex(op)
+            Op::CreatePool(c) => {
+                let account = self.replay_account(c.account_id)?;
+                let left = minus(c.account_id, &account, c.token_a, c.fee.0)?;
+                let pool = self.replay_account(c.pool.account_id())?;
+                // The circuit's rule (§4.9): a wholly empty leaf, or a pool that never had
+                // liquidity (no reserves, no shares).
+                if pool != Account::default() && pool.balances().any(|(_, b)| b > 0) {
+                    return Err(diverged(format!(
+                        "pool {} created over a pool with liquidity",
+                        c.pool.0
+                    )));
+                }
+                let token = c.token_a;
+                self.replay_update(c.account_id, token, |a| {
+                    a.set_balance(token, left);
+                    a.nonce = Nonce(a.nonce.0 + 1);
+                })?;
+                let key = pool_key(c.token_a.0, c.token_b.0);
+                self.replay_update(c.pool.account_id(), token, |a| a.pubkey_hash = key)?;
+                self.fees.add(token, c.fee.0);
+                Ok(())
             }
+            Op::Swap(_) | Op::AddLiquidity(_) | Op::RemoveLiquidity(_) => self.replay_dex(op),
         }
     }
 
@@ -229,19 +255,7 @@ impl<S: Storage> State<S> {
                 };
                 self.remove_liquidity(&remove, SigCheck::Proven)?
             }
-            Op::CreatePool(c) => {
-                let nonce = self.replay_account(c.account_id)?.nonce;
-                let create = CreatePool {
-                    account_id: c.account_id,
-                    token_a: c.token_a,
-                    token_b: c.token_b,
-                    fee: c.fee,
-                    nonce,
-                    signature,
-                };
-                self.create_pool(&create, SigCheck::Proven)?
-            }
-            _ => unreachable!("replay_dex is only called with DEX operations"),
+            _ => unreachable!("replay_dex is only called with swaps and liquidity"),
         };
         if &got != op {
             // The native rules already changed the state: this only happens on a bug, and the
