@@ -138,7 +138,86 @@ pub async fn commit_calldata<P: Provider>(
             t.to()
         )));
     }
-    let call = ZkrRollup::commitBatchCall::abi_decode(t.input())
-        .map_err(|e| L1Error::Rpc(format!("transaction {tx} is not a commitBatch call: {e}")))?;
-    Ok(call.b)
+    decode_commit(t.input())
+        .map_err(|e| L1Error::Rpc(format!("transaction {tx} is not a commitBatch call: {e}")))
+}
+
+/// Reads `commitBatch`'s `newRoot`, `pubdataHash`, `feeAccount` and `pubdata` as Solidity
+/// does: lazily. `ethSignatures` is left out (empty): the contract reads it only for a
+/// ChangePubKey, so an operator may post it malformed in a batch without one, and a decoder
+/// that insisted on it would stop every rebuild (and so every exodus exit) at that batch.
+pub fn decode_commit(input: &[u8]) -> Result<ZkrRollup::CommitBatchInput, String> {
+    if input.len() < 4 || input[..4] != ZkrRollup::commitBatchCall::SELECTOR {
+        return Err("not the commitBatch selector".into());
+    }
+    let data = &input[4..];
+    let word = |at: usize| -> Result<U256, String> {
+        data.get(at..at.checked_add(32).ok_or("offset overflow")?)
+            .map(U256::from_be_slice)
+            .ok_or_else(|| format!("calldata ends before byte {}", at + 32))
+    };
+    let offset = |at: usize| -> Result<usize, String> {
+        usize::try_from(word(at)?).map_err(|_| "offset out of range".to_string())
+    };
+    let s = offset(0)?;
+    let new_root = word(s)?;
+    let pubdata_hash = word(s + 32)?;
+    let fee_account =
+        u32::try_from(word(s + 64)?).map_err(|_| "feeAccount wider than 32 bits".to_string())?;
+    let p = s
+        .checked_add(offset(s + 96)?)
+        .ok_or("offset overflow".to_string())?;
+    let len = offset(p)?;
+    let start = p.checked_add(32).ok_or("offset overflow".to_string())?;
+    let end = start
+        .checked_add(len)
+        .ok_or("length overflow".to_string())?;
+    let pubdata = data
+        .get(start..end)
+        .ok_or("pubdata runs past the calldata".to_string())?;
+    Ok(ZkrRollup::CommitBatchInput {
+        newRoot: new_root,
+        pubdataHash: pubdata_hash,
+        feeAccount: fee_account,
+        pubdata: pubdata.to_vec().into(),
+        ethSignatures: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(sigs: Vec<alloy::primitives::Bytes>) -> ZkrRollup::CommitBatchInput {
+        ZkrRollup::CommitBatchInput {
+            newRoot: U256::from(5),
+            pubdataHash: U256::from(7),
+            feeAccount: 3,
+            pubdata: vec![1, 2, 3, 4, 5].into(),
+            ethSignatures: sigs,
+        }
+    }
+
+    #[test]
+    fn reads_what_the_contract_reads_and_ignores_malformed_signatures() {
+        let b = input(vec![vec![9u8; 65].into()]);
+        let mut data = ZkrRollup::commitBatchCall { b: b.clone() }.abi_encode();
+        let got = decode_commit(&data).unwrap();
+        assert_eq!(
+            (got.newRoot, got.pubdataHash, got.feeAccount),
+            (b.newRoot, b.pubdataHash, 3)
+        );
+        assert_eq!(got.pubdata, b.pubdata);
+        // The ethSignatures head (5th struct word, after the selector and the struct offset)
+        // pointing past the end: Solidity never reads it in a batch without ChangePubKey.
+        let head = 4 + 32 + 4 * 32;
+        data[head..head + 32].copy_from_slice(&[0xff; 32]);
+        assert!(ZkrRollup::commitBatchCall::abi_decode(&data).is_err());
+        assert_eq!(decode_commit(&data).unwrap().pubdata, b.pubdata);
+        // A pubdata running past the calldata, or another function, is refused.
+        let mut short = ZkrRollup::commitBatchCall { b: input(vec![]) }.abi_encode();
+        short.truncate(short.len() - 64);
+        assert!(decode_commit(&short).is_err());
+        assert!(decode_commit(&[0u8; 40]).is_err());
+    }
 }

@@ -74,17 +74,31 @@ fn exit_proof(p: &BalanceProof) -> Result<ExitProof, RebuildError> {
 }
 
 /// The exits of `owner`'s non-zero balances (of `token` only, if given) in `state`, with the
-/// root they prove against. Errors if `owner` has no account, or nothing to exit.
+/// root they prove against: of account `account`, which `owner` must own, else of `owner`'s
+/// first account (an owner may have several: the operator can open an empty one for any
+/// address). Errors if there is no such account, or nothing to exit.
 pub fn exits<S: Storage>(
     state: &mut State<S>,
     owner: Address,
+    account: Option<AccountId>,
     token: Option<TokenId>,
 ) -> Result<(AccountId, Vec<Exit>, Fr), RebuildError> {
-    let id = state.account_id_of(&owner)?.ok_or_else(|| {
-        RebuildError::Inconsistent(format!(
-            "{owner} has no account in this state: nothing to exit"
-        ))
-    })?;
+    let id = match account {
+        Some(id) => {
+            let holder = state.account(id)?.map(|a| a.owner).unwrap_or_default();
+            if holder != owner {
+                return Err(RebuildError::Inconsistent(format!(
+                    "account {id} is owned by {holder}, not {owner}"
+                )));
+            }
+            id
+        }
+        None => state.account_id_of(&owner)?.ok_or_else(|| {
+            RebuildError::Inconsistent(format!(
+                "{owner} has no account in this state: nothing to exit"
+            ))
+        })?,
+    };
     let account = state
         .account(id)?
         .ok_or_else(|| RebuildError::Inconsistent(format!("account {id} is empty")))?;
@@ -142,4 +156,48 @@ pub fn exits<S: Storage>(
     }
     let root = state.root()?;
     Ok((id, out, root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkr_state::fixtures::config;
+    use zkr_state::storage::MemoryStorage;
+    use zkr_types::Amount;
+    use zkr_types::op::{DepositOp, Op, TransferToNewOp};
+
+    /// An owner the operator gave an empty first account (a 0-amount TransferToNew), whose
+    /// deposits then went to a second one (§4.2 allows it): `--account-id` exits the second.
+    #[test]
+    fn an_owner_with_two_accounts_exits_the_one_named() {
+        let mut s = State::open(MemoryStorage::new(), config()).unwrap();
+        let (op, alice) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let deposit = |id: u32, owner: Address| {
+            Op::Deposit(DepositOp {
+                account_id: AccountId(id),
+                owner,
+                token: TokenId(0),
+                amount: Amount(1_000),
+            })
+        };
+        s.replay(&deposit(0, op)).unwrap();
+        s.replay(&Op::TransferToNew(TransferToNewOp {
+            from: AccountId(0),
+            to_id: AccountId(1),
+            to: alice,
+            token: TokenId(0),
+            amount: Amount(0),
+            fee: Amount(0),
+        }))
+        .unwrap();
+        s.replay(&deposit(2, alice)).unwrap();
+        s.seal_block().unwrap();
+        let e = exits(&mut s, alice, None, None).err().unwrap();
+        assert!(e.to_string().contains("account 1 holds nothing"), "{e}");
+        let (id, all, root) = exits(&mut s, alice, Some(AccountId(2)), None).unwrap();
+        assert_eq!((id, all.len(), all[0].balance()), (AccountId(2), 1, 1_000));
+        assert_eq!(root, s.root().unwrap());
+        let e = exits(&mut s, op, Some(AccountId(2)), None).err().unwrap();
+        assert!(e.to_string().contains("is owned by"), "{e}");
+    }
 }

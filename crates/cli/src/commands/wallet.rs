@@ -215,6 +215,10 @@ pub enum WalletCommand {
         /// 128 + pool) [default: every balance you hold].
         #[arg(long)]
         token: Option<String>,
+        /// The account to exit [default: your first]. An address can own several accounts
+        /// (anyone can open an empty one for it): exit each.
+        #[arg(long)]
+        account_id: Option<u32>,
         /// A data dir holding the state at L1's last executed root (a `zkr rebuild` one, or a
         /// stopped node's) [default: rebuild from L1 into ./.zkr/exodus/<rollup>].
         #[arg(long)]
@@ -905,6 +909,7 @@ async fn run_async(args: WalletArgs) -> Result<()> {
         } => exodus::activate(&w, &w.contracts().await?).await?,
         WalletCommand::Exit {
             token,
+            account_id,
             data_dir,
             from_block,
         } => {
@@ -913,7 +918,7 @@ async fn run_async(args: WalletArgs) -> Result<()> {
                 Some(t) => Some(w.token_or_lp(&t).await?),
                 None => None,
             };
-            exodus::exit(&w, &c, token, data_dir, from_block).await?
+            exodus::exit(&w, &c, token, account_id, data_dir, from_block).await?
         }
         WalletCommand::RefundDeposit { index } => {
             exodus::refund_deposit(&w, &w.contracts().await?, index).await?

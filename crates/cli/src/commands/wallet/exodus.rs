@@ -104,6 +104,7 @@ pub async fn exit(
     w: &Wallet,
     c: &Contracts,
     token: Option<Token>,
+    account: Option<u32>,
     data_dir: Option<PathBuf>,
     from_block: u64,
 ) -> Result<()> {
@@ -142,6 +143,7 @@ pub async fn exit(
     let (id, all, _) = exits(
         &mut state,
         w.address(),
+        account.map(zkr_types::AccountId),
         token.as_ref().map(|t| TokenId(t.id)),
     )?;
     drop(state);
