@@ -534,9 +534,7 @@ impl<S: Storage> Sequencer<S> {
                 }
                 (request, hash) => {
                     priority_ops += 1;
-                    if let (Some(l1_tx), Some(index)) = (hash, entry.priority_index)
-                        && l1_txs.insert(l1_tx)
-                    {
+                    if let (Some(l1_tx), Some(index)) = (hash, entry.priority_index) {
                         let record = PriorityRecord {
                             hash: l1_tx,
                             priority_index: index,
@@ -546,7 +544,7 @@ impl<S: Storage> Sequencer<S> {
                             batch: Some(batch_number),
                             received_at: entry.received_at,
                         };
-                        writes.extend(self.first_priority_record(&record)?);
+                        writes.extend(self.first_priority_record(&record, &mut l1_txs)?);
                     }
                 }
             }
@@ -606,14 +604,16 @@ impl<S: Storage> Sequencer<S> {
         Ok(Some(record))
     }
 
-    /// The write of a priority operation's record, unless its L1 transaction already has one
-    /// (one transaction may request several operations: the record is of the first).
+    /// The write of a priority operation's record, unless its L1 transaction already has one,
+    /// stored or among `written` (this block's): one transaction may request several
+    /// operations, and the record is of the first.
     fn first_priority_record(
         &self,
         record: &PriorityRecord,
+        written: &mut std::collections::HashSet<B256>,
     ) -> Result<Option<SideWrite>, NodeError> {
         let key = record.hash.as_slice();
-        if self.state.storage().side_get(PRIORITY, key)?.is_some() {
+        if !written.insert(record.hash) || self.state.storage().side_get(PRIORITY, key)?.is_some() {
             return Ok(None);
         }
         Ok(Some(side(PRIORITY, key.to_vec(), encode(record)?)))

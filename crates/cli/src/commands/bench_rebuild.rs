@@ -7,7 +7,7 @@
 //! so this changes nothing of what is measured: the `eth_getLogs` scan, one
 //! `eth_getTransactionByHash` and one block header per batch, the replay and the storage.
 
-use super::devnet::{anvil_bin, project_dir};
+use super::devnet::{anvil_bin, project_dir, wait_l1};
 use super::mined;
 use alloy::network::EthereumWallet;
 use alloy::primitives::U256;
@@ -16,7 +16,7 @@ use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use zkr_crypto::eth::{Eip712Domain, EthPrivateKey, derive_l2_key};
 use zkr_crypto::field::fr_to_be_bytes;
 use zkr_l1::bindings::ZkrRollup;
@@ -76,16 +76,7 @@ async fn run_async(args: RebuildBenchArgs) -> Result<()> {
         .wallet(EthereumWallet::from(signer))
         .connect_http(url.parse()?)
         .erased();
-    let started = Instant::now();
-    while l1.get_chain_id().await.is_err() {
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("anvil did not answer within 30 s");
-        }
-        if let Some(status) = anvil.try_wait()? {
-            bail!("anvil exited ({status})");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_l1(&url, &mut anvil).await?;
     let chain_id = ChainId(270);
     let mut chain = ChainConfig {
         chain_id,

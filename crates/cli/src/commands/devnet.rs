@@ -226,7 +226,8 @@ async fn stop_child(child: &mut Child, grace: Duration) {
     }
 }
 
-async fn wait_l1(url: &str, anvil: &mut Child) -> Result<DynProvider> {
+/// Waits until anvil (the child `anvil`) answers at `url`, up to 30 s.
+pub async fn wait_l1(url: &str, anvil: &mut Child) -> Result<DynProvider> {
     let provider = ProviderBuilder::new().connect_http(url.parse()?).erased();
     let started = Instant::now();
     loop {

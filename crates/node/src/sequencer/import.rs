@@ -79,6 +79,7 @@ impl<S: Storage> Sequencer<S> {
         let mut ops = BlockOps::with_capacity(batch.ops.len());
         let mut writes = Vec::new();
         let mut priority_ops = 0u32;
+        let mut l1_txs = std::collections::HashSet::new();
         for (position, imported) in batch.ops.into_iter().enumerate() {
             self.state
                 .replay(&imported.op)
@@ -109,7 +110,7 @@ impl<S: Storage> Sequencer<S> {
                         batch: Some(batch.number),
                         received_at: None,
                     };
-                    writes.extend(self.first_priority_record(&record)?);
+                    writes.extend(self.first_priority_record(&record, &mut l1_txs)?);
                 }
             }
             let applied = AppliedOp {
