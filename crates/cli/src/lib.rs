@@ -53,7 +53,10 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<commands::node::Halted>() {
+                Some(_) => ExitCode::from(commands::node::HALTED_EXIT_CODE),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

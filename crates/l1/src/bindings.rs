@@ -105,6 +105,7 @@ sol! {
         function tokenId(address token) external view returns (uint16);
         function totalTokens() external view returns (uint256);
         function totalPriorityOps() external view returns (uint64);
+        function committedPriorityOps() external view returns (uint64);
         function firstUnexecutedPriorityOp() external view returns (uint64);
         function totalPending(uint16 token) external view returns (uint256);
         function depositRecords(uint64 index) external view returns (address to, uint16 token, uint128 amount);

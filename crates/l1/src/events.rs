@@ -2,7 +2,7 @@
 
 use crate::L1Error;
 use crate::bindings::ZkrRollup;
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, keccak256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
@@ -41,11 +41,55 @@ pub enum RollupEvent {
     },
 }
 
+impl RollupEvent {
+    /// The hash the contract keeps for a priority operation in `priorityOps(index).hash`
+    /// (`keccak256` of its packed fields, as `_deposit` and `requestFullExit` compute it), and
+    /// its queue index; `None` for a token registration.
+    pub fn priority_hash(&self) -> Option<(u64, B256)> {
+        match *self {
+            RollupEvent::TokenRegistered { .. } => None,
+            RollupEvent::Deposit {
+                index,
+                to,
+                token,
+                amount,
+            } => {
+                let mut b = Vec::with_capacity(38);
+                b.push(OP_DEPOSIT);
+                b.extend_from_slice(to.as_slice());
+                b.push(token as u8);
+                b.extend_from_slice(&amount.to_be_bytes());
+                Some((index, keccak256(b)))
+            }
+            RollupEvent::FullExit {
+                index,
+                owner,
+                account_id,
+                token,
+            } => {
+                let mut b = Vec::with_capacity(25);
+                b.push(OP_FULL_EXIT);
+                b.extend_from_slice(&account_id.to_be_bytes()[1..]);
+                b.extend_from_slice(owner.as_slice());
+                b.push(token as u8);
+                Some((index, keccak256(b)))
+            }
+        }
+    }
+}
+
+/// `Pubdata.DEPOSIT`.
+const OP_DEPOSIT: u8 = 0x01;
+/// `Pubdata.FULL_EXIT`.
+const OP_FULL_EXIT: u8 = 0x06;
+
 /// An event with where it happened on L1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedEvent {
     /// The L1 block.
     pub block: u64,
+    /// Its hash.
+    pub block_hash: B256,
     /// The L1 transaction that emitted it.
     pub tx_hash: B256,
     /// The event.
@@ -75,6 +119,9 @@ pub async fn rollup_events<P: Provider>(
         let block = log
             .block_number
             .ok_or_else(|| L1Error::Rpc("log without a block number".into()))?;
+        let block_hash = log
+            .block_hash
+            .ok_or_else(|| L1Error::Rpc("log without a block hash".into()))?;
         let tx_hash = log
             .transaction_hash
             .ok_or_else(|| L1Error::Rpc("log without a transaction hash".into()))?;
@@ -110,6 +157,7 @@ pub async fn rollup_events<P: Provider>(
         };
         out.push(LoggedEvent {
             block,
+            block_hash,
             tx_hash,
             event,
         });

@@ -1,10 +1,14 @@
-//! Sending the operator's transactions: explicit nonces, EIP-1559 fees bumped when a
-//! transaction is not mined in time, and confirmation tracking.
+//! Sending the operator's transactions: explicit nonces, EIP-1559 fees bumped while a
+//! transaction is not mined, up to a configured ceiling and never past it, and confirmation
+//! tracking.
 //!
-//! The sender never has two of its own transactions in flight: before sending it waits until
-//! the account's pending nonce equals its mined nonce. A restarted node therefore first sees
-//! what its previous run sent get mined (or dropped), and decides again from the contract's
-//! state, so it never sends a batch twice.
+//! The sender never has two of its own transactions in flight. Before sending it looks at the
+//! account's pending nonce: if an earlier transaction of the operator is still pending (sent by
+//! a run that was killed, or stuck under a base-fee spike) it is found in the L1's transaction
+//! pool (`txpool_content`) and replaced at its nonce by what the node decides now, with fees
+//! above the old ones; an L1 without that method is waited on instead. What to send is always
+//! decided from the contract's mined state, so replacing a stale transaction never sends a
+//! batch twice: if the old one is mined first, the nonce is gone and the caller decides again.
 
 use crate::L1Error;
 use alloy::network::TransactionBuilder;
@@ -18,20 +22,39 @@ use std::time::Duration;
 pub struct SenderConfig {
     /// How long to wait for a receipt before bumping the fees.
     pub receipt_timeout: Duration,
-    /// Fee bumps (each +25 %) before giving up on a transaction.
-    pub max_bumps: u32,
-    /// How long to wait for an earlier transaction of the operator to be mined.
+    /// The highest `maxFeePerGas` (wei) the sender pays: fees are bumped by 25 % while a
+    /// transaction is not mined, up to this ceiling, and at the ceiling it waits for the base
+    /// fee to come down.
+    pub max_fee_per_gas: u128,
+    /// How long to wait for an earlier transaction of the operator to be mined when the L1
+    /// does not show its transaction pool (so it cannot be replaced).
     pub in_flight_timeout: Duration,
 }
+
+/// Default fee ceiling: 1,000 gwei.
+pub const DEFAULT_MAX_FEE_PER_GAS: u128 = 1_000_000_000_000;
 
 impl Default for SenderConfig {
     fn default() -> Self {
         SenderConfig {
             receipt_timeout: Duration::from_secs(30),
-            max_bumps: 5,
+            max_fee_per_gas: DEFAULT_MAX_FEE_PER_GAS,
             in_flight_timeout: Duration::from_secs(600),
         }
     }
+}
+
+/// A transaction of the operator's waiting in the L1's pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingTx {
+    /// Its hash.
+    pub hash: B256,
+    /// Its nonce.
+    pub nonce: u64,
+    /// Its `maxFeePerGas`.
+    pub max_fee_per_gas: u128,
+    /// Its `maxPriorityFeePerGas`.
+    pub max_priority_fee_per_gas: u128,
 }
 
 /// The operator's transaction sender.
@@ -40,6 +63,16 @@ pub struct Sender {
     provider: DynProvider,
     from: Address,
     config: SenderConfig,
+}
+
+/// `x` raised by a quarter (at least by one).
+fn bumped(x: u128) -> u128 {
+    x.saturating_add(x / 4).max(x.saturating_add(1))
+}
+
+fn parse_quantity(v: &serde_json::Value) -> Option<u128> {
+    let s = v.as_str()?.strip_prefix("0x")?;
+    u128::from_str_radix(s, 16).ok()
 }
 
 impl Sender {
@@ -62,22 +95,67 @@ impl Sender {
         self.from
     }
 
+    async fn nonces(&self) -> Result<(u64, u64), L1Error> {
+        let mined = self
+            .provider
+            .get_transaction_count(self.from)
+            .latest()
+            .await
+            .map_err(L1Error::rpc)?;
+        let pending = self
+            .provider
+            .get_transaction_count(self.from)
+            .pending()
+            .await
+            .map_err(L1Error::rpc)?;
+        Ok((mined, pending))
+    }
+
+    /// The operator's transaction at `nonce` in the L1's pool (`txpool_content`); `Ok(None)` if
+    /// it is not there, an error if the L1 does not show its pool.
+    pub async fn find_pending(&self, nonce: u64) -> Result<Option<PendingTx>, L1Error> {
+        let pool: serde_json::Value = self
+            .provider
+            .raw_request("txpool_content".into(), ())
+            .await
+            .map_err(L1Error::rpc)?;
+        for part in ["pending", "queued"] {
+            let Some(by_sender) = pool.get(part).and_then(|v| v.as_object()) else {
+                continue;
+            };
+            for (sender, txs) in by_sender {
+                if sender.parse::<Address>().ok() != Some(self.from) {
+                    continue;
+                }
+                let Some(tx) = txs.get(nonce.to_string()) else {
+                    continue;
+                };
+                let hash = tx
+                    .get("hash")
+                    .and_then(|h| h.as_str())
+                    .and_then(|h| h.parse::<B256>().ok())
+                    .ok_or_else(|| {
+                        L1Error::Rpc("txpool_content: a transaction without hash".into())
+                    })?;
+                let fee = |k: &str| tx.get(k).and_then(parse_quantity);
+                let max_fee = fee("maxFeePerGas").or_else(|| fee("gasPrice")).unwrap_or(0);
+                let tip = fee("maxPriorityFeePerGas").unwrap_or(max_fee);
+                return Ok(Some(PendingTx {
+                    hash,
+                    nonce,
+                    max_fee_per_gas: max_fee,
+                    max_priority_fee_per_gas: tip,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
     /// Waits until none of the operator's transactions is pending; returns the next nonce.
     pub async fn settled_nonce(&self) -> Result<u64, L1Error> {
         let started = std::time::Instant::now();
         loop {
-            let mined = self
-                .provider
-                .get_transaction_count(self.from)
-                .latest()
-                .await
-                .map_err(L1Error::rpc)?;
-            let pending = self
-                .provider
-                .get_transaction_count(self.from)
-                .pending()
-                .await
-                .map_err(L1Error::rpc)?;
+            let (mined, pending) = self.nonces().await?;
             if pending <= mined {
                 return Ok(mined);
             }
@@ -92,10 +170,29 @@ impl Sender {
         }
     }
 
-    /// Sends `tx` and waits for its receipt, bumping fees while it is not mined. A transaction
-    /// that would revert is not sent: the error carries the revert reason.
+    /// The nonce to send at and the operator's transaction already pending there (to be
+    /// replaced), if any.
+    async fn next_nonce(&self) -> Result<(u64, Option<PendingTx>), L1Error> {
+        let (mined, pending) = self.nonces().await?;
+        if pending <= mined {
+            return Ok((mined, None));
+        }
+        match self.find_pending(mined).await {
+            Ok(Some(old)) => {
+                tracing::warn!(target: "zkr::l1", nonce = mined, old = %old.hash, max_fee = old.max_fee_per_gas, "an earlier operator transaction is still pending: replacing it with higher fees");
+                Ok((mined, Some(old)))
+            }
+            // Mined meanwhile, or an L1 that does not show its pool: wait for it.
+            Ok(None) | Err(_) => Ok((self.settled_nonce().await?, None)),
+        }
+    }
+
+    /// Sends `tx` and waits for its receipt, bumping fees while it is not mined (up to the
+    /// ceiling, then waiting there). A transaction that would revert is not sent: the error
+    /// carries the revert reason. If another transaction of the operator takes the nonce first
+    /// (an earlier one this replaces), the error says so and nothing of `tx` was mined.
     pub async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, L1Error> {
-        let nonce = self.settled_nonce().await?;
+        let (nonce, old) = self.next_nonce().await?;
         let tx = tx.with_from(self.from).with_nonce(nonce);
         let gas = self
             .provider
@@ -107,46 +204,76 @@ impl Sender {
             .estimate_eip1559_fees()
             .await
             .map_err(L1Error::rpc)?;
+        let ceiling = self.config.max_fee_per_gas;
         let (mut max_fee, mut tip) = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
-        let mut sent: Vec<B256> = Vec::new();
-        for attempt in 0..=self.config.max_bumps {
-            let tx = tx
-                .clone()
-                .with_gas_limit(gas + gas / 5)
-                .with_max_fee_per_gas(max_fee)
-                .with_max_priority_fee_per_gas(tip);
-            match self.provider.send_transaction(tx).await {
-                Ok(pending) => sent.push(*pending.tx_hash()),
-                // A replacement can race with the mining of an earlier attempt.
-                Err(e) if attempt > 0 => {
-                    tracing::debug!(target: "zkr::l1", error = %e, "replacement refused")
+        if let Some(old) = old {
+            // A replacement must raise both fees (nodes ask for +10 %).
+            max_fee = max_fee.max(bumped(old.max_fee_per_gas));
+            tip = tip.max(bumped(old.max_priority_fee_per_gas));
+        }
+        if max_fee > ceiling {
+            tracing::warn!(target: "zkr::l1", nonce, wanted = max_fee, ceiling, "fees above the ceiling: paying the ceiling");
+            max_fee = ceiling;
+        }
+        tip = tip.min(max_fee);
+        let mut watched: Vec<B256> = old.iter().map(|o| o.hash).collect();
+        let mut ours: Vec<B256> = Vec::new();
+        let mut resend = true;
+        let mut attempt = 0u64;
+        loop {
+            attempt += 1;
+            if resend {
+                let tx = tx
+                    .clone()
+                    .with_gas_limit(gas + gas / 5)
+                    .with_max_fee_per_gas(max_fee)
+                    .with_max_priority_fee_per_gas(tip);
+                match self.provider.send_transaction(tx).await {
+                    Ok(pending) => {
+                        ours.push(*pending.tx_hash());
+                        watched.push(*pending.tx_hash());
+                    }
+                    // A replacement can race with the mining of an earlier attempt.
+                    Err(e) if !watched.is_empty() => {
+                        tracing::debug!(target: "zkr::l1", error = %e, "replacement refused")
+                    }
+                    Err(e) => return Err(L1Error::rpc(e)),
                 }
-                Err(e) => return Err(L1Error::rpc(e)),
             }
             let deadline = tokio::time::Instant::now() + self.config.receipt_timeout;
             while tokio::time::Instant::now() < deadline {
-                for hash in &sent {
-                    if let Some(r) = self
+                for hash in &watched {
+                    let Some(r) = self
                         .provider
                         .get_transaction_receipt(*hash)
                         .await
                         .map_err(L1Error::rpc)?
-                    {
-                        if !r.status() {
-                            return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
-                        }
-                        return Ok(r);
+                    else {
+                        continue;
+                    };
+                    if !ours.contains(hash) {
+                        return Err(L1Error::Rpc(format!(
+                            "the earlier operator transaction {hash} was mined at nonce {nonce} \
+                             before its replacement: deciding again"
+                        )));
                     }
+                    if !r.status() {
+                        return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
+                    }
+                    return Ok(r);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            max_fee += max_fee / 4;
-            tip += tip / 4 + 1;
+            if max_fee >= ceiling {
+                // At the ceiling no replacement can be made; wait for the base fee to fall.
+                resend = false;
+                tracing::warn!(target: "zkr::l1", nonce, attempt, max_fee, ceiling, "not mined at the fee ceiling: waiting");
+                continue;
+            }
+            max_fee = bumped(max_fee).min(ceiling);
+            tip = bumped(tip).min(max_fee);
+            resend = true;
             tracing::warn!(target: "zkr::l1", nonce, attempt, max_fee, "not mined in time: bumping fees");
         }
-        Err(L1Error::Rpc(format!(
-            "transaction with nonce {nonce} not mined after {} fee bumps",
-            self.config.max_bumps
-        )))
     }
 }

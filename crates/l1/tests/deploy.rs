@@ -78,10 +78,48 @@ async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
     assert_eq!(deposit.inner.data.to, to);
     assert_eq!(deposit.inner.data.amount, 10u128.pow(18));
     assert_eq!(rollup.totalPriorityOps().call().await.unwrap(), 1);
+    // The node checks what it took against L1's queue with this hash: it must be the
+    // contract's own, for a deposit and for a full exit.
+    let exit = rollup
+        .requestFullExit(7, Address::ZERO)
+        .value(U256::from(1_000_000_000_000u64))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(exit.status());
+    let head = provider.get_block_number().await.unwrap();
+    let events = zkr_l1::events::rollup_events(&provider, d.rollup, 0, head)
+        .await
+        .unwrap();
+    let hashes: Vec<_> = events
+        .iter()
+        .filter_map(|e| e.event.priority_hash())
+        .collect();
+    assert_eq!(hashes.len(), 2, "a deposit and a full exit: {events:?}");
+    for (index, hash) in hashes {
+        assert_eq!(
+            rollup.priorityOps(index).call().await.unwrap().hash,
+            hash,
+            "priority operation {index}"
+        );
+    }
+    let deposit_block = events
+        .iter()
+        .find(|e| e.event.priority_hash().is_some())
+        .unwrap();
+    let block = provider
+        .get_block_by_number(deposit_block.block.into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(block.header.hash, deposit_block.block_hash);
     assert_eq!(
         provider.get_balance(d.rollup).await.unwrap(),
-        U256::from(10u64.pow(18) + 1_000_000_000_000),
-        "the deposit and its fee"
+        U256::from(10u64.pow(18) + 2_000_000_000_000u64),
+        "the deposit and the two priority fees"
     );
 
     // A call that reverts comes back as an error, not a silent success.

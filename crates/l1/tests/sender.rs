@@ -1,6 +1,8 @@
 //! The operator's transaction sender on a real anvil that does not mine on its own: a
 //! transaction left unmined gets replaced with higher fees, the receipt of whichever attempt is
-//! mined comes back, and exactly one transaction per nonce lands.
+//! mined comes back, and exactly one transaction per nonce lands; fees rise to the configured
+//! ceiling and no further, and the sender keeps waiting there; a sender started after another
+//! was killed finds that one's pending transaction and replaces it.
 
 mod common;
 
@@ -19,7 +21,7 @@ async fn an_unmined_transaction_is_bumped_and_its_replacement_confirmed() {
     let from = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
     let config = SenderConfig {
         receipt_timeout: Duration::from_millis(700),
-        max_bumps: 8,
+        max_fee_per_gas: u128::MAX,
         in_flight_timeout: Duration::from_secs(30),
     };
     let sender = Sender::new(provider.clone(), from, config);
@@ -65,4 +67,141 @@ async fn an_unmined_transaction_is_bumped_and_its_replacement_confirmed() {
     );
     // Nothing of the operator's is left pending.
     assert_eq!(sender.settled_nonce().await.unwrap(), 1);
+}
+
+/// The max fee of the operator's transaction pending at `nonce`.
+async fn pending_fee(sender: &Sender, nonce: u64) -> u128 {
+    sender
+        .find_pending(nonce)
+        .await
+        .unwrap()
+        .expect("a pending transaction")
+        .max_fee_per_gas
+}
+
+#[tokio::test]
+async fn fees_rise_to_the_ceiling_and_the_sender_waits_there_without_giving_up() {
+    let (_anvil, provider) = Anvil::start(&["--no-mining"]).await;
+    let from = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
+    let first_fee = provider
+        .estimate_eip1559_fees()
+        .await
+        .unwrap()
+        .max_fee_per_gas;
+    let ceiling = first_fee * 2;
+    let config = SenderConfig {
+        receipt_timeout: Duration::from_millis(150),
+        max_fee_per_gas: ceiling,
+        in_flight_timeout: Duration::from_secs(30),
+    };
+    let sender = Sender::new(provider.clone(), from, config);
+    let to = Address::repeat_byte(0x22);
+    let tx = TransactionRequest::default()
+        .with_to(to)
+        .with_value(U256::from(7u64));
+    let task = tokio::spawn({
+        let sender = sender.clone();
+        async move { sender.send(tx).await }
+    });
+    // Four bumps of 25 % pass the ceiling (1.25^4 > 2); wait for more than twelve timeouts,
+    // over twice the five bumps after which the sender used to give up.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(
+        !task.is_finished(),
+        "the sender is still waiting: {:?}",
+        task.await
+    );
+    assert_eq!(
+        pending_fee(&sender, 0).await,
+        ceiling,
+        "the pending transaction pays exactly the ceiling"
+    );
+    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let receipt = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the sender returns once a block is mined")
+        .unwrap()
+        .expect("a receipt");
+    assert!(receipt.status());
+    let mined = provider
+        .get_transaction_by_hash(receipt.transaction_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        alloy::consensus::Transaction::max_fee_per_gas(&mined),
+        ceiling
+    );
+    assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(7u64));
+}
+
+#[tokio::test]
+async fn a_restarted_sender_replaces_the_pending_transaction_of_the_killed_one() {
+    let (_anvil, provider) = Anvil::start(&["--no-mining"]).await;
+    let from = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
+    let config = SenderConfig {
+        receipt_timeout: Duration::from_secs(60),
+        max_fee_per_gas: u128::MAX,
+        // Far longer than the test: waiting on the old transaction would time the test out.
+        in_flight_timeout: Duration::from_secs(3_600),
+    };
+    let (stale, fresh) = (Address::repeat_byte(0x33), Address::repeat_byte(0x44));
+    let killed = Sender::new(provider.clone(), from, config);
+    let task = tokio::spawn(async move {
+        let tx = TransactionRequest::default()
+            .with_to(stale)
+            .with_value(U256::from(1u64));
+        killed.send(tx).await
+    });
+    let restarted = Sender::new(provider.clone(), from, config);
+    for i in 0.. {
+        if restarted.find_pending(0).await.unwrap().is_some() {
+            break;
+        }
+        assert!(
+            i < 100,
+            "the first sender's transaction never reached the pool"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    task.abort();
+    let old = restarted.find_pending(0).await.unwrap().unwrap();
+
+    let task = tokio::spawn(async move {
+        let tx = TransactionRequest::default()
+            .with_to(fresh)
+            .with_value(U256::from(2u64));
+        restarted.send(tx).await
+    });
+    for i in 0.. {
+        let now = Sender::new(provider.clone(), from, config)
+            .find_pending(0)
+            .await
+            .unwrap()
+            .unwrap();
+        if now.hash != old.hash {
+            assert!(now.max_fee_per_gas > old.max_fee_per_gas);
+            assert!(now.max_priority_fee_per_gas > old.max_priority_fee_per_gas);
+            break;
+        }
+        assert!(
+            i < 100,
+            "the restarted sender did not replace the pending transaction"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let receipt = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the restarted sender returns once a block is mined")
+        .unwrap()
+        .expect("a receipt");
+    assert!(receipt.status());
+    assert_eq!(provider.get_transaction_count(from).await.unwrap(), 1);
+    assert_eq!(provider.get_balance(fresh).await.unwrap(), U256::from(2u64));
+    assert_eq!(
+        provider.get_balance(stale).await.unwrap(),
+        U256::ZERO,
+        "the stale transaction was replaced, never mined"
+    );
 }

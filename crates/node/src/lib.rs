@@ -20,5 +20,5 @@ pub mod rpc;
 pub mod sequencer;
 
 pub use error::NodeError;
-pub use node::{Fatal, L1Config, Node, NodeConfig};
+pub use node::{Failure, Fatal, L1Config, Node, NodeConfig};
 pub use sequencer::{Sequencer, SequencerConfig};

@@ -99,20 +99,46 @@ pub struct Node {
     prover_stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
     prover: Option<JoinHandle<()>>,
-    fatal: watch::Receiver<Option<String>>,
+    fatal: watch::Receiver<Option<Failure>>,
+}
+
+/// Why the node stopped on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What happened and what to do.
+    pub why: String,
+    /// Whether a restart on the same data dir can go on (a stage died of something passing)
+    /// or not (L2 and L1 disagree: restarting would only stop again).
+    pub restartable: bool,
 }
 
 /// Where a stage that cannot go on reports why: the node then stops (see [`Node::failed`]).
 #[derive(Debug, Clone)]
-pub struct Fatal(Arc<watch::Sender<Option<String>>>);
+pub struct Fatal(Arc<watch::Sender<Option<Failure>>>);
 
 impl Fatal {
-    /// Reports that a stage died (the first report wins).
+    /// Reports that a stage died; a restart resumes from storage (the first report wins).
     pub fn report(&self, why: String) {
-        tracing::error!(target: "zkr::node", "{why}");
+        self.send(Failure {
+            why,
+            restartable: true,
+        });
+    }
+
+    /// Reports that the node must not go on as it is: a restart on the same data dir would
+    /// stop again (the first report wins).
+    pub fn halt(&self, why: String) {
+        self.send(Failure {
+            why,
+            restartable: false,
+        });
+    }
+
+    fn send(&self, failure: Failure) {
+        tracing::error!(target: "zkr::node", "{}", failure.why);
         self.0.send_if_modified(|v| {
             if v.is_none() {
-                *v = Some(why);
+                *v = Some(failure);
                 true
             } else {
                 false
@@ -204,6 +230,7 @@ impl Node {
                 watcher,
                 stopped.clone(),
                 metrics.clone(),
+                fatal.clone(),
             )));
             tasks.push(tokio::spawn(watch_exodus(
                 sequencer.clone(),
@@ -263,12 +290,16 @@ impl Node {
     }
 
     /// Resolves when a stage died and the node cannot go on (the block producer could not
-    /// seal, the prover stopped): why. The caller stops the node and exits, so a supervisor
-    /// (`zkr devnet`, systemd) restarts it from storage.
-    pub async fn failed(&self) -> String {
+    /// seal, the prover stopped, L1 no longer has what L2 took): why. The caller stops the node
+    /// and exits, so a supervisor (`zkr devnet`, systemd) restarts it from storage when
+    /// [`Failure::restartable`].
+    pub async fn failed(&self) -> Failure {
         let mut rx = self.fatal.clone();
         match rx.wait_for(Option::is_some).await {
-            Ok(v) => v.clone().unwrap_or_default(),
+            Ok(v) => v.clone().unwrap_or(Failure {
+                why: String::new(),
+                restartable: true,
+            }),
             // The sender lives as long as the node's tasks: without it nothing can fail.
             Err(_) => std::future::pending().await,
         }

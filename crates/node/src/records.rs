@@ -97,6 +97,38 @@ pub const TOKENS: &str = "node_tokens";
 pub const OPEN_BATCH: &[u8] = b"open_batch";
 /// [`META`] key of the next L1 priority index to take (8 bytes BE).
 pub const PRIORITY_NEXT: &[u8] = b"priority_next";
+/// [`META`] key of the L1 watcher's [`WatcherCursor`].
+pub const WATCHER_CURSOR: &[u8] = b"watcher_cursor";
+/// Side table: priority index (8 bytes BE) -> [`L1Origin`] of each priority operation the
+/// sequencer took from L1, written with its mempool entry.
+pub const L1_TAKEN: &str = "node_l1_taken";
+
+/// Where the L1 watcher is: every rollup event in blocks below `next` has been taken, and
+/// block `next - 1` had hash `hash` when it was read (a different hash there later means L1
+/// reorganised below the confirmed depth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatcherCursor {
+    /// The first L1 block not read yet.
+    pub next: u64,
+    /// Hash of block `next - 1` as it was read.
+    pub hash: B256,
+}
+
+/// Where on L1 a priority operation the sequencer took came from, to check later that L1
+/// still has it (a reorg or an L1 that lost blocks may not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Origin {
+    /// The L1 block that requested it.
+    pub block: u64,
+    /// That block's hash.
+    pub block_hash: B256,
+    /// The L1 transaction.
+    pub tx: B256,
+    /// The hash the contract keeps in `priorityOps(index)` for it.
+    pub op_hash: B256,
+}
 
 /// One applied operation as a block keeps it: the request and its exact pubdata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,9 +18,10 @@ use crate::NodeError;
 use crate::fees::{FeePolicy, TxKind};
 use crate::history;
 use crate::records::{
-    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord, L1Step,
-    L1Steps, MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch, PRIORITY, PRIORITY_NEXT, PROOFS,
-    PriorityRecord, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord, TxStatus,
+    AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
+    L1_TAKEN, L1Origin, L1Step, L1Steps, MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch,
+    PRIORITY, PRIORITY_NEXT, PROOFS, PriorityRecord, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord,
+    TxStatus, WATCHER_CURSOR, WatcherCursor,
 };
 use alloy_primitives::B256;
 use std::collections::VecDeque;
@@ -402,6 +403,55 @@ impl<S: Storage> Sequencer<S> {
         request: OpRequest,
         l1_tx: Option<B256>,
     ) -> Result<(), NodeError> {
+        self.take_priority(index, request, l1_tx, Vec::new())
+    }
+
+    /// [`Sequencer::submit_priority`] for an operation read from L1, recording where it came
+    /// from ([`Sequencer::l1_origin`]) in the same storage write as its mempool entry.
+    pub fn submit_priority_from_l1(
+        &mut self,
+        index: u64,
+        request: OpRequest,
+        origin: L1Origin,
+    ) -> Result<(), NodeError> {
+        let write = side(L1_TAKEN, index.to_be_bytes().to_vec(), encode(&origin)?);
+        self.take_priority(index, request, Some(origin.tx), vec![write])
+    }
+
+    /// Where priority operation `index` came from on L1, if it was taken by the watcher (not
+    /// for operations imported by `zkr rebuild` or taken by an older node).
+    pub fn l1_origin(&self, index: u64) -> Result<Option<L1Origin>, NodeError> {
+        self.get(L1_TAKEN, &index.to_be_bytes())
+    }
+
+    /// The L1 watcher's stored position.
+    pub fn watcher_cursor(&self) -> Result<Option<WatcherCursor>, NodeError> {
+        self.get(META, WATCHER_CURSOR)
+    }
+
+    /// Stores the L1 watcher's position.
+    pub fn set_watcher_cursor(&self, cursor: &WatcherCursor) -> Result<(), NodeError> {
+        let write = side(META, WATCHER_CURSOR.to_vec(), encode(cursor)?);
+        Ok(self.state.storage().side_commit(vec![write])?)
+    }
+
+    /// Forgets the L1 watcher's position (it then reads from the deployment block).
+    pub fn clear_watcher_cursor(&self) -> Result<(), NodeError> {
+        let write = SideWrite {
+            table: META,
+            key: WATCHER_CURSOR.to_vec(),
+            value: None,
+        };
+        Ok(self.state.storage().side_commit(vec![write])?)
+    }
+
+    fn take_priority(
+        &mut self,
+        index: u64,
+        request: OpRequest,
+        l1_tx: Option<B256>,
+        mut extra: Vec<SideWrite>,
+    ) -> Result<(), NodeError> {
         if index != self.priority_next {
             return Err(NodeError::PriorityOrder {
                 expected: self.priority_next,
@@ -415,7 +465,8 @@ impl<S: Storage> Sequencer<S> {
             priority_index: Some(index),
             received_at: Some(now_ms() / 1000),
         };
-        self.accept(entry, vec![next])?;
+        extra.push(next);
+        self.accept(entry, extra)?;
         self.priority_next = index + 1;
         Ok(())
     }
@@ -750,6 +801,36 @@ impl<S: Storage> Sequencer<S> {
         if record.status >= BatchStatus::Proven {
             self.proven_upto = self.proven_upto.max(number);
         }
+        Ok(())
+    }
+
+    /// Lowers a batch's status to what L1 says after an L1 reorg dropped the operator's later
+    /// transactions (their L1 steps are forgotten; the sender sends them again).
+    pub fn reorged_batch(&mut self, number: u64, status: BatchStatus) -> Result<(), NodeError> {
+        let Some(mut record) = self.batch(number)? else {
+            return Err(NodeError::Encoding(format!("no batch {number}")));
+        };
+        if record.status <= status {
+            return Ok(());
+        }
+        record.status = status;
+        if status < BatchStatus::Executed {
+            record.execute_tx = None;
+            record.l1.execute = None;
+        }
+        if status < BatchStatus::Proven {
+            record.prove_tx = None;
+            record.l1.prove = None;
+        }
+        if status < BatchStatus::Committed {
+            record.commit_tx = None;
+            record.l1.commit = None;
+        }
+        self.state.storage().side_commit(vec![side(
+            BATCHES,
+            number.to_be_bytes().to_vec(),
+            encode(&record)?,
+        )])?;
         Ok(())
     }
 

@@ -680,6 +680,18 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
             s = &mut signal => break s?,
             status = node.wait() => {
                 let status = status?;
+                if status.code() == Some(i32::from(super::node::HALTED_EXIT_CODE)) {
+                    stop_child(&mut anvil_child, Duration::from_secs(10)).await;
+                    let _ = std::fs::remove_file(dir.join("node.pid"));
+                    let _ = std::fs::remove_file(dir.join("anvil/anvil.pid"));
+                    bail!(
+                        "the node halted: its L2 state holds L1 requests that this L1 no longer has \
+                         (see the node's error above; a devnet killed outright can lose anvil's \
+                         last second of blocks). Restarting would halt again, so the devnet \
+                         stopped; start over with `rm -rf {}` and `zkr devnet` again",
+                        dir.display()
+                    );
+                }
                 restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
                 if restarts.len() >= MAX_RESTARTS_PER_MINUTE {
                     stop_child(&mut anvil_child, Duration::from_secs(10)).await;

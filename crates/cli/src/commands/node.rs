@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkr_crypto::eth::Eip712Domain;
 use zkr_explorer::{Explorer, ExplorerConfig, L1View};
+use zkr_l1::sender::{DEFAULT_MAX_FEE_PER_GAS, SenderConfig};
 use zkr_node::fees::FeePolicy;
 use zkr_node::limits::TxRateLimit;
 use zkr_node::{L1Config, Node, NodeConfig, SequencerConfig};
@@ -30,6 +31,8 @@ pub const DEFAULT_BATCH_MAX_WAIT_MS: u64 = 60_000;
 pub const DEFAULT_SENDER_RATE_LIMIT: u32 = 50;
 /// Default `--max-unproven-batches`.
 pub const DEFAULT_MAX_UNPROVEN_BATCHES: u64 = 16;
+/// L1 confirmations before an event is taken, off dev L1s.
+pub const DEFAULT_CONFIRMATIONS: u64 = 12;
 
 /// Everything `zkr node` can be told, from flags, env or the TOML file.
 #[derive(Debug, Clone, Default, Args, Serialize, Deserialize)]
@@ -90,9 +93,16 @@ pub struct NodeArgs {
     #[arg(long)]
     #[serde(default)]
     pub allow_insecure_dev_keys: bool,
-    /// L1 blocks an event must be under the head before the node takes it [default: 0].
+    /// L1 blocks an event must be under the head before the node takes it: a deposit in a
+    /// block an L1 reorg removes must never reach L2 [default: 12; 0 on a dev L1 (anvil,
+    /// chain id 31337 or 1337), which mines only on demand].
     #[arg(long, env = "ZKR_CONFIRMATIONS")]
     pub confirmations: Option<u64>,
+    /// Ceiling of the operator's L1 fees, in gwei: a transaction not mined in time is
+    /// replaced with 25 % higher fees up to this `maxFeePerGas`, then waits there for the base
+    /// fee to come down [default: 1000].
+    #[arg(long, env = "ZKR_L1_MAX_FEE_GWEI")]
+    pub l1_max_fee_gwei: Option<u64>,
     /// How often the L1 watcher and sender poll, in ms [default: 500].
     #[arg(long, env = "ZKR_L1_POLL_MS")]
     pub l1_poll_ms: Option<u64>,
@@ -166,6 +176,7 @@ impl NodeArgs {
             max_unproven_batches,
             sender_rate_limit,
             confirmations,
+            l1_max_fee_gwei,
             l1_poll_ms,
             fee_gas_price,
             fee_batch_gas,
@@ -256,10 +267,22 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
                 rpc_url: url.clone(),
                 rollup,
                 start_block: args.l1_start_block.unwrap_or(0),
-                confirmations: args.confirmations.unwrap_or(0),
+                confirmations: args.confirmations.unwrap_or(
+                    if DEV_L1_CHAIN_IDS.contains(&l1_chain_id) {
+                        0
+                    } else {
+                        DEFAULT_CONFIRMATIONS
+                    },
+                ),
                 poll: Duration::from_millis(args.l1_poll_ms.unwrap_or(500)),
                 operator_key: key.into(),
-                sender: Default::default(),
+                sender: SenderConfig {
+                    max_fee_per_gas: match args.l1_max_fee_gwei {
+                        Some(gwei) => u128::from(gwei) * 1_000_000_000,
+                        None => DEFAULT_MAX_FEE_PER_GAS,
+                    },
+                    ..SenderConfig::default()
+                },
             })
         }
     };
@@ -392,6 +415,22 @@ pub async fn shutdown_signal() -> Result<&'static str> {
 }
 
 /// Resolves when this process's parent is gone (it was re-parented).
+/// Exit code of a node that halted because restarting it on the same data dir cannot help
+/// (L1 no longer has what L2 took): `zkr devnet` does not restart it.
+pub const HALTED_EXIT_CODE: u8 = 3;
+
+/// The node halted for good ([`HALTED_EXIT_CODE`]).
+#[derive(Debug)]
+pub struct Halted(pub String);
+
+impl std::fmt::Display for Halted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Halted {}
+
 async fn parent_exit() {
     let parent = std::os::unix::process::parent_id();
     while std::os::unix::process::parent_id() == parent {
@@ -484,7 +523,8 @@ pub fn run(args: NodeArgs) -> Result<()> {
         node.stop().await;
         tracing::info!(target: "zkr::node", "stopped");
         match failure {
-            Some(why) => bail!("{why}"),
+            Some(f) if !f.restartable => Err(Halted(f.why).into()),
+            Some(f) => bail!("{}", f.why),
             None => Ok(()),
         }
     })

@@ -35,7 +35,13 @@ pub async fn run<S: Storage + 'static>(
 ) {
     let contract = ZkrRollup::new(rollup, sender.provider().clone());
     while !*stop.borrow() {
-        match step(&seq, &sender, &contract, &metrics).await {
+        // A send waiting out a fee spike is dropped on stop: its transaction stays in the L1's
+        // pool, and the next run finds and replaces it.
+        let result = tokio::select! {
+            r = step(&seq, &sender, &contract, &metrics) => r,
+            _ = stop.changed() => return,
+        };
+        match result {
             // Something was sent: look for the next thing at once.
             Ok(true) => continue,
             Ok(false) => {}
@@ -67,23 +73,39 @@ async fn totals(contract: &ZkrRollup::ZkrRollupInstance<DynProvider>) -> Result<
     })
 }
 
-/// Brings batch records up to the contract's counters (after a restart the last transaction's
-/// hash may be unknown; the status is still right).
+/// Brings batch records to the contract's counters: up (after a restart the last
+/// transaction's hash may be unknown; the status is still right) and down (an L1 reorg dropped
+/// the operator's transactions: they are sent again).
 fn sync_records<S: Storage>(seq: &Shared<S>, t: Totals) -> Result<(), NodeError> {
-    let mut seq = lock(seq);
-    for n in (1..=t.committed).rev() {
-        let Some(r) = seq.batch(n)? else { continue };
-        let want = if n <= t.executed {
+    let want = |n: u64| {
+        if n <= t.executed {
             BatchStatus::Executed
         } else if n <= t.proven {
             BatchStatus::Proven
-        } else {
+        } else if n <= t.committed {
             BatchStatus::Committed
-        };
-        if r.status >= want {
+        } else {
+            BatchStatus::Sealed
+        }
+    };
+    let mut seq = lock(seq);
+    for n in (1..=t.committed).rev() {
+        let Some(r) = seq.batch(n)? else { continue };
+        if r.status >= want(n) {
             break;
         }
-        seq.update_batch(n, want, None)?;
+        seq.update_batch(n, want(n), None)?;
+    }
+    let mut n = t.executed + 1;
+    while let Some(r) = seq.batch(n)? {
+        if r.status == BatchStatus::Sealed {
+            break;
+        }
+        if r.status > want(n) {
+            tracing::warn!(target: "zkr::l1", batch = n, recorded = ?r.status, l1 = ?want(n), "L1 no longer has this batch's step (an L1 reorg): sending it again");
+            seq.reorged_batch(n, want(n))?;
+        }
+        n += 1;
     }
     Ok(())
 }

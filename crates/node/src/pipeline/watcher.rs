@@ -1,19 +1,31 @@
 //! The L1 watcher: follows the rollup's events `confirmations` blocks behind the L1 head and
 //! feeds token registrations and priority operations to the sequencer in queue order.
 //!
-//! It keeps no cursor of its own: the sequencer stores the next priority index with each
-//! accepted priority operation and the token count with the state, so after a restart the
-//! watcher scans from the deployment block and skips what was already taken. Nothing is taken
-//! twice and nothing is skipped.
+//! Its position ([`WatcherCursor`]: the next block to read and the hash of the last one read)
+//! is stored after every range it has taken, and each priority operation is stored with its
+//! L1 origin ([`L1Origin`]) in the same write as its mempool entry. Nothing is taken twice
+//! (queue indices and token ids below what the sequencer holds are skipped) and nothing is
+//! skipped: a range whose logs miss an operation (an incomplete `eth_getLogs` answer, seen as
+//! a gap in the queue or as fewer operations than `totalPriorityOps()` at the range's end) is
+//! read again.
+//!
+//! What was taken is checked against L1 when the watcher starts and whenever the last block it
+//! read is no longer on L1's chain: every priority operation not yet in a batch committed on
+//! L1 must still be in L1's queue with the same hash, and every token must still have its
+//! address. If not, L1 reorganised deeper than `confirmations` or lost blocks (an anvil
+//! restarted from an older state dump), L2 has credited what L1 never received, and the
+//! watcher halts the node ([`Fatal::halt`]) with what happened and what to do.
 
 use super::{Shared, lock};
 use crate::NodeError;
-use crate::records::TokenInfo;
+use crate::node::Fatal;
+use crate::records::{L1Origin, TokenInfo, WatcherCursor};
+use alloy::eips::BlockId;
 use alloy::primitives::{Address, B256};
 use alloy::providers::{DynProvider, Provider};
 use std::time::Duration;
 use tokio::sync::watch;
-use zkr_l1::bindings::DevToken;
+use zkr_l1::bindings::{DevToken, ZkrRollup};
 use zkr_l1::events::{LoggedEvent, RollupEvent, rollup_events};
 use zkr_state::storage::Storage;
 use zkr_state::{DepositRequest, FullExitRequest, OpRequest};
@@ -35,52 +47,326 @@ pub struct WatcherConfig {
     pub poll: Duration,
 }
 
-/// Runs the watcher until `stop` changes.
+/// Why a watcher step did not finish.
+enum StepError {
+    /// L1 no longer has what L2 took: the node must stop.
+    Diverged(String),
+    /// Anything else (L1 unreachable, a storage error): retried at the next poll.
+    Other(NodeError),
+}
+
+impl From<NodeError> for StepError {
+    fn from(e: NodeError) -> Self {
+        StepError::Other(e)
+    }
+}
+
+impl From<zkr_l1::L1Error> for StepError {
+    fn from(e: zkr_l1::L1Error) -> Self {
+        StepError::Other(e.into())
+    }
+}
+
+fn rpc(e: impl std::fmt::Display) -> StepError {
+    StepError::Other(zkr_l1::L1Error::rpc(e).into())
+}
+
+/// What a range's logs were found to have missed.
+#[derive(Debug, Clone, Copy)]
+enum Missed {
+    PriorityOp,
+    Token,
+}
+
+/// The watcher's running state.
+struct Watcher<S: Storage> {
+    seq: Shared<S>,
+    provider: DynProvider,
+    contract: ZkrRollup::ZkrRollupInstance<DynProvider>,
+    config: WatcherConfig,
+    /// Where to read next (`None`: from the deployment block).
+    cursor: Option<WatcherCursor>,
+}
+
+/// Runs the watcher until `stop` changes, or until L1 is found to disagree with what L2 took
+/// (then it halts the node through `fatal`).
 pub async fn run<S: Storage + 'static>(
     seq: Shared<S>,
     provider: DynProvider,
     config: WatcherConfig,
     mut stop: watch::Receiver<bool>,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    fatal: Fatal,
 ) {
-    let mut from = config.start_block;
+    let cursor = match lock(&seq).watcher_cursor() {
+        Ok(c) => c,
+        Err(e) => {
+            fatal.report(format!("reading the L1 watcher's position: {e}"));
+            return;
+        }
+    };
+    let contract = ZkrRollup::new(config.rollup, provider.clone());
+    let mut w = Watcher {
+        seq,
+        provider,
+        contract,
+        config,
+        cursor,
+    };
+    let mut verified = false;
     loop {
-        match step(&seq, &provider, &config, from).await {
-            Ok((next, head)) => {
-                from = next;
-                // `from - 1` is the last block read
+        let result = async {
+            if !verified {
+                w.verify().await?;
+                verified = true;
+            }
+            w.step().await
+        }
+        .await;
+        match result {
+            Ok(head) => {
+                let read = w.next_block().saturating_sub(1);
                 metrics
                     .watcher_lag_blocks
-                    .set(head.saturating_sub(from.saturating_sub(1)) as i64);
+                    .set(head.saturating_sub(read) as i64);
             }
-            Err(e) => tracing::warn!(target: "zkr::watcher", error = %e, "L1 watcher step failed"),
+            Err(StepError::Diverged(why)) => {
+                fatal.halt(why);
+                return;
+            }
+            Err(StepError::Other(e)) => {
+                tracing::warn!(target: "zkr::watcher", error = %e, "L1 watcher step failed")
+            }
         }
         tokio::select! {
-            _ = tokio::time::sleep(config.poll) => {}
+            _ = tokio::time::sleep(w.config.poll) => {}
             _ = stop.changed() => return,
         }
     }
 }
 
-async fn step<S: Storage>(
-    seq: &Shared<S>,
-    provider: &DynProvider,
-    config: &WatcherConfig,
-    mut from: u64,
-) -> Result<(u64, u64), NodeError> {
-    let head = provider
-        .get_block_number()
-        .await
-        .map_err(zkr_l1::L1Error::rpc)?;
-    let safe = head.saturating_sub(config.confirmations);
-    while from <= safe {
-        let to = safe.min(from + MAX_RANGE - 1);
-        for logged in rollup_events(provider, config.rollup, from, to).await? {
-            take(seq, provider, logged).await?;
-        }
-        from = to + 1;
+impl<S: Storage> Watcher<S> {
+    fn next_block(&self) -> u64 {
+        self.cursor.map_or(self.config.start_block, |c| c.next)
     }
-    Ok((from, head))
+
+    async fn block_hash(&self, number: u64) -> Result<Option<B256>, StepError> {
+        let block = self
+            .provider
+            .get_block_by_number(number.into())
+            .await
+            .map_err(rpc)?;
+        Ok(block.map(|b| b.header.hash))
+    }
+
+    /// Reads every confirmed block from the cursor on; returns the L1 head.
+    async fn step(&mut self) -> Result<u64, StepError> {
+        let head = self.provider.get_block_number().await.map_err(rpc)?;
+        if let Some(c) = self.cursor
+            && c.next > self.config.start_block
+        {
+            let now = self.block_hash(c.next - 1).await?;
+            if now != Some(c.hash) {
+                tracing::warn!(
+                    target: "zkr::watcher",
+                    block = c.next - 1,
+                    read = %c.hash,
+                    now = ?now,
+                    confirmations = self.config.confirmations,
+                    "the last L1 block read is no longer on L1's chain (a reorg deeper than the \
+                     confirmations, or an L1 that lost blocks): checking what L2 took against L1"
+                );
+                self.verify().await?;
+                // Everything taken is still on L1: read again from the deployment block (what
+                // was taken is skipped), so no event of the new chain is missed.
+                self.cursor = None;
+                lock(&self.seq).clear_watcher_cursor()?;
+            }
+        }
+        let safe = head.saturating_sub(self.config.confirmations);
+        while self.next_block() <= safe {
+            let from = self.next_block();
+            let to = safe.min(from + MAX_RANGE - 1);
+            let mut missed = None;
+            for logged in rollup_events(&self.provider, self.config.rollup, from, to).await? {
+                match self.take(logged).await {
+                    Ok(()) => {}
+                    Err(NodeError::PriorityOrder { expected, got }) if got > expected => {
+                        tracing::warn!(target: "zkr::watcher", expected, got, from, to, "L1 logs skipped a priority operation: reading again");
+                        missed = Some(Missed::PriorityOp);
+                        break;
+                    }
+                    Err(NodeError::TokenOrder { expected, got }) if got > expected => {
+                        tracing::warn!(target: "zkr::watcher", expected, got, from, to, "L1 logs skipped a token registration: reading again");
+                        missed = Some(Missed::Token);
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if missed.is_none() {
+                missed = self.missed_through(to).await?;
+            }
+            if let Some(missed) = missed {
+                self.rewind(missed).await?;
+                return Ok(head);
+            }
+            let Some(hash) = self.block_hash(to).await? else {
+                // L1 went back under `to` while we read: look again at the next poll.
+                return Ok(head);
+            };
+            let cursor = WatcherCursor { next: to + 1, hash };
+            lock(&self.seq).set_watcher_cursor(&cursor)?;
+            self.cursor = Some(cursor);
+        }
+        Ok(head)
+    }
+
+    /// What the sequencer lacks of the priority operations and tokens L1 had at block `to`
+    /// (something means the logs were incomplete). An L1 that cannot answer for an older
+    /// block (a pruned node) is taken at its word.
+    async fn missed_through(&self, to: u64) -> Result<Option<Missed>, StepError> {
+        let at = BlockId::number(to);
+        let ops = self.contract.totalPriorityOps().block(at).call().await;
+        let tokens = self.contract.totalTokens().block(at).call().await;
+        let (Ok(ops), Ok(tokens)) = (ops, tokens) else {
+            return Ok(None);
+        };
+        let seq = lock(&self.seq);
+        let (have_ops, have_tokens) = (seq.priority_next(), u64::from(seq.state().num_tokens()));
+        let missed = if have_tokens < tokens.saturating_to::<u64>() {
+            Some(Missed::Token)
+        } else if have_ops < ops {
+            Some(Missed::PriorityOp)
+        } else {
+            return Ok(None);
+        };
+        tracing::warn!(target: "zkr::watcher", to, l1_ops = ops, have_ops, l1_tokens = %tokens, have_tokens, "L1 logs were incomplete: reading again");
+        Ok(missed)
+    }
+
+    /// Moves the cursor back so the next step reads again what the logs missed: to the block
+    /// of the last priority operation taken (later ones come after it in L1's order), or to
+    /// the deployment block when a token registration was missed (their blocks are not kept).
+    async fn rewind(&mut self, missed: Missed) -> Result<(), StepError> {
+        let origin = {
+            let seq = lock(&self.seq);
+            match (missed, seq.priority_next().checked_sub(1)) {
+                (Missed::PriorityOp, Some(i)) => seq.l1_origin(i)?,
+                _ => None,
+            }
+        };
+        self.cursor = match origin {
+            Some(o) if o.block > self.config.start_block => self
+                .block_hash(o.block - 1)
+                .await?
+                .map(|hash| WatcherCursor {
+                    next: o.block,
+                    hash,
+                }),
+            _ => None,
+        };
+        // Stored again once the range is read; a crash before that reads from the old one,
+        // which is at or after this point: rewinding is only ever done in memory first.
+        Ok(())
+    }
+
+    /// Checks what L2 took against L1: every priority operation not yet in a batch committed
+    /// on L1 must be in L1's queue with the hash it had, and every token must keep its address.
+    async fn verify(&self) -> Result<(), StepError> {
+        let committed = self
+            .contract
+            .committedPriorityOps()
+            .call()
+            .await
+            .map_err(rpc)?;
+        let total = self.contract.totalPriorityOps().call().await.map_err(rpc)?;
+        let (next, tokens) = {
+            let seq = lock(&self.seq);
+            (seq.priority_next(), seq.tokens()?)
+        };
+        for index in committed..next {
+            let Some(origin) = lock(&self.seq).l1_origin(index)? else {
+                continue;
+            };
+            if index >= total {
+                return Err(StepError::Diverged(self.diverged(
+                    index,
+                    &origin,
+                    &format!("L1's queue now ends at {total}"),
+                )));
+            }
+            let op = self.contract.priorityOps(index).call().await.map_err(rpc)?;
+            if op.hash != origin.op_hash {
+                return Err(StepError::Diverged(self.diverged(
+                    index,
+                    &origin,
+                    &format!(
+                        "L1's queue now holds another operation there (hash {})",
+                        op.hash
+                    ),
+                )));
+            }
+            if self.block_hash(origin.block).await? != Some(origin.block_hash) {
+                tracing::warn!(target: "zkr::watcher", index, block = origin.block, "the L1 block of a priority operation was replaced, but L1's queue still holds the same operation at the same index: nothing to undo");
+            }
+        }
+        let on_l1 = self.contract.totalTokens().call().await.map_err(rpc)?;
+        for t in tokens.iter().filter(|t| t.id != 0) {
+            let address = if alloy::primitives::U256::from(t.id) < on_l1 {
+                Some(
+                    self.contract
+                        .tokens(alloy::primitives::U256::from(t.id))
+                        .call()
+                        .await
+                        .map_err(rpc)?,
+                )
+            } else {
+                None
+            };
+            if address != Some(t.address) {
+                return Err(StepError::Diverged(format!(
+                    "L2 registered token {} ({}) at {}, and L1 {}. {}",
+                    t.id,
+                    t.symbol,
+                    t.address,
+                    match address {
+                        Some(a) => format!("now has {a} under that id"),
+                        None => format!("now has only {on_l1} tokens"),
+                    },
+                    self.what_to_do()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn diverged(&self, index: u64, origin: &L1Origin, now: &str) -> String {
+        format!(
+            "L1 no longer has priority operation {index}, which L2 took from L1 transaction {} \
+             in block {} ({now}). {}",
+            origin.tx,
+            origin.block,
+            self.what_to_do()
+        )
+    }
+
+    fn what_to_do(&self) -> String {
+        format!(
+            "L1 reorganised deeper than --confirmations ({}) or lost blocks (an anvil restarted \
+             from an older state dump), so L2 has acted on L1 requests that L1 never kept. The \
+             node halts rather than diverge from L1, and restarting it will not help. To go on, \
+             rebuild the state from L1 alone into a new data dir and start the node on that: \
+             `zkr rebuild --l1-rpc <url> --rollup {} --data-dir <new dir>`; L2 transactions \
+             after the last batch committed on L1 are then lost (their senders must send them \
+             again). On a network that reorganises, raise --confirmations.",
+            self.config.confirmations, self.config.rollup
+        )
+    }
+
+    async fn take(&self, logged: LoggedEvent) -> Result<(), NodeError> {
+        take(&self.seq, &self.provider, logged).await
+    }
 }
 
 async fn take<S: Storage>(
@@ -88,11 +374,19 @@ async fn take<S: Storage>(
     provider: &DynProvider,
     logged: LoggedEvent,
 ) -> Result<(), NodeError> {
+    let op_hash = logged.event.priority_hash().map(|(_, h)| h);
     let LoggedEvent {
         block,
+        block_hash,
         tx_hash,
         event,
     } = logged;
+    let origin = |op_hash: Option<B256>| L1Origin {
+        block,
+        block_hash,
+        tx: tx_hash,
+        op_hash: op_hash.unwrap_or_default(),
+    };
     match event {
         RollupEvent::TokenRegistered { id, token } => {
             if id < lock(seq).state().num_tokens() {
@@ -113,7 +407,7 @@ async fn take<S: Storage>(
                 token: TokenId(token),
                 amount: Amount(amount),
             });
-            priority(seq, index, request, block, tx_hash)
+            priority(seq, index, request, origin(op_hash))
         }
         RollupEvent::FullExit {
             index,
@@ -126,7 +420,7 @@ async fn take<S: Storage>(
                 owner,
                 token: TokenId(token),
             });
-            priority(seq, index, request, block, tx_hash)
+            priority(seq, index, request, origin(op_hash))
         }
     }
 }
@@ -135,15 +429,14 @@ fn priority<S: Storage>(
     seq: &Shared<S>,
     index: u64,
     request: OpRequest,
-    block: u64,
-    l1_tx: B256,
+    origin: L1Origin,
 ) -> Result<(), NodeError> {
     let mut seq = lock(seq);
     if index < seq.priority_next() {
         return Ok(());
     }
-    tracing::info!(target: "zkr::watcher", index, block, "priority operation");
-    seq.submit_priority(index, request, Some(l1_tx))
+    tracing::info!(target: "zkr::watcher", index, block = origin.block, "priority operation");
+    seq.submit_priority_from_l1(index, request, origin)
 }
 
 /// Symbol and decimals of a token, read from its contract (defaults if it does not say).
