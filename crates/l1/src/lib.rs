@@ -4,6 +4,7 @@
 //! [`bindings`] (declared with `sol!`, never hand-built calldata) and their [`deploy`]ment from
 //! the forge artifacts. The node's L1 watcher and sender build on it.
 
+pub mod anvil;
 pub mod bindings;
 pub mod deploy;
 mod error;
