@@ -8,9 +8,7 @@ use std::process::Command;
 use zkr_l1::bindings::ZkrRollup;
 use zkr_l1::deploy::{RollupParams, deploy};
 
-mod common;
-
-use common::{Anvil, repo};
+use zkr_l1::anvil::{Anvil, DEV_KEY, repo};
 
 #[tokio::test]
 async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
@@ -24,10 +22,7 @@ async fn deploys_the_contracts_and_takes_a_deposit_on_anvil() {
         String::from_utf8_lossy(&forge.stderr)
     );
     let (_anvil, provider) = Anvil::start(&[]).await;
-    let from = common::DEV_KEY
-        .parse::<PrivateKeySigner>()
-        .unwrap()
-        .address();
+    let from = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
 
     let genesis = U256::from_be_bytes(zkr_crypto::field::fr_to_be_bytes(
         &zkr_state::tree::defaults::genesis_root(),

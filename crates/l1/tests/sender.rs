@@ -4,15 +4,13 @@
 //! ceiling and no further, and the sender keeps waiting there; a sender started after another
 //! was killed finds that one's pending transaction and replaces it.
 
-mod common;
-
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use common::{Anvil, DEV_KEY};
 use std::time::Duration;
+use zkr_l1::anvil::{Anvil, DEV_KEY};
 use zkr_l1::sender::{Sender, SenderConfig};
 
 #[tokio::test]
