@@ -49,6 +49,8 @@ impl Default for SenderConfig {
 pub struct PendingTx {
     /// Its hash.
     pub hash: B256,
+    /// Whom it calls.
+    pub to: Option<Address>,
     /// Its nonce.
     pub nonce: u64,
     /// Its `maxFeePerGas`.
@@ -137,11 +139,16 @@ impl Sender {
                     .ok_or_else(|| {
                         L1Error::Rpc("txpool_content: a transaction without hash".into())
                     })?;
+                let to = tx
+                    .get("to")
+                    .and_then(|t| t.as_str())
+                    .and_then(|t| t.parse::<Address>().ok());
                 let fee = |k: &str| tx.get(k).and_then(parse_quantity);
                 let max_fee = fee("maxFeePerGas").or_else(|| fee("gasPrice")).unwrap_or(0);
                 let tip = fee("maxPriorityFeePerGas").unwrap_or(max_fee);
                 return Ok(Some(PendingTx {
                     hash,
+                    to,
                     nonce,
                     max_fee_per_gas: max_fee,
                     max_priority_fee_per_gas: tip,
@@ -170,17 +177,24 @@ impl Sender {
         }
     }
 
-    /// The nonce to send at and the operator's transaction already pending there (to be
-    /// replaced), if any.
-    async fn next_nonce(&self) -> Result<(u64, Option<PendingTx>), L1Error> {
+    /// The nonce to send `to` at and the operator's transaction already pending there (to be
+    /// replaced), if any. Only a transaction to the same contract is replaced, and only if a
+    /// replacement fits under the fee ceiling; anything else pending is waited for.
+    async fn next_nonce(&self, to: Option<Address>) -> Result<(u64, Option<PendingTx>), L1Error> {
         let (mined, pending) = self.nonces().await?;
         if pending <= mined {
             return Ok((mined, None));
         }
         match self.find_pending(mined).await {
-            Ok(Some(old)) => {
+            Ok(Some(old))
+                if old.to == to && bumped(old.max_fee_per_gas) <= self.config.max_fee_per_gas =>
+            {
                 tracing::warn!(target: "zkr::l1", nonce = mined, old = %old.hash, max_fee = old.max_fee_per_gas, "an earlier operator transaction is still pending: replacing it with higher fees");
                 Ok((mined, Some(old)))
+            }
+            Ok(Some(old)) => {
+                tracing::warn!(target: "zkr::l1", nonce = mined, old = %old.hash, "an operator transaction that cannot be replaced (another recipient, or fees at the ceiling) is pending: waiting for it");
+                Ok((self.settled_nonce().await?, None))
             }
             // Mined meanwhile, or an L1 that does not show its pool: wait for it.
             Ok(None) | Err(_) => Ok((self.settled_nonce().await?, None)),
@@ -192,7 +206,7 @@ impl Sender {
     /// carries the revert reason. If another transaction of the operator takes the nonce first
     /// (an earlier one this replaces), the error says so and nothing of `tx` was mined.
     pub async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, L1Error> {
-        let (nonce, old) = self.next_nonce().await?;
+        let (nonce, old) = self.next_nonce(tx.to.and_then(|t| t.to().copied())).await?;
         let tx = tx.with_from(self.from).with_nonce(nonce);
         let gas = self
             .provider
@@ -225,7 +239,7 @@ impl Sender {
             if resend {
                 let tx = tx
                     .clone()
-                    .with_gas_limit(gas + gas / 5)
+                    .with_gas_limit(gas.saturating_add(gas / 5))
                     .with_max_fee_per_gas(max_fee)
                     .with_max_priority_fee_per_gas(tip);
                 match self.provider.send_transaction(tx).await {
@@ -235,7 +249,7 @@ impl Sender {
                     }
                     // A replacement can race with the mining of an earlier attempt.
                     Err(e) if !watched.is_empty() => {
-                        tracing::debug!(target: "zkr::l1", error = %e, "replacement refused")
+                        tracing::warn!(target: "zkr::l1", nonce, error = %e, "replacement refused; watching the earlier attempts")
                     }
                     Err(e) => return Err(L1Error::rpc(e)),
                 }
@@ -263,6 +277,34 @@ impl Sender {
                     return Ok(r);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            // What happened to the nonce meanwhile: taken by a transaction this did not send
+            // (after a last look at the receipts), or dropped from the pool, or L1 went back.
+            let (mined, pending) = self.nonces().await?;
+            if mined != nonce {
+                for hash in &ours {
+                    if let Some(r) = self
+                        .provider
+                        .get_transaction_receipt(*hash)
+                        .await
+                        .map_err(L1Error::rpc)?
+                    {
+                        if !r.status() {
+                            return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
+                        }
+                        return Ok(r);
+                    }
+                }
+                return Err(L1Error::Rpc(format!(
+                    "the operator's nonce is now {mined}, not {nonce}, and none of this \
+                     transaction's attempts was mined: deciding again"
+                )));
+            }
+            if pending <= nonce {
+                // Nothing of ours is in the pool any more (an L1 that lost it): send again.
+                tracing::warn!(target: "zkr::l1", nonce, "the transaction left the L1's pool: sending it again");
+                resend = true;
+                continue;
             }
             if max_fee >= ceiling {
                 // At the ceiling no replacement can be made; wait for the base fee to fall.

@@ -318,6 +318,13 @@ impl Node {
         }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
+        // The RPC server drops its handlers' copies of the sequencer just after it says it
+        // stopped: wait (a little) for them, so the data dir is free when this returns and a
+        // node can start on it at once.
+        let started = std::time::Instant::now();
+        while Arc::strong_count(&self.sequencer) > 1 && started.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

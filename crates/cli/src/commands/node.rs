@@ -414,7 +414,6 @@ pub async fn shutdown_signal() -> Result<&'static str> {
     })
 }
 
-/// Resolves when this process's parent is gone (it was re-parented).
 /// Exit code of a node that halted because restarting it on the same data dir cannot help
 /// (L1 no longer has what L2 took): `zkr devnet` does not restart it.
 pub const HALTED_EXIT_CODE: u8 = 3;
@@ -431,6 +430,7 @@ impl std::fmt::Display for Halted {
 
 impl std::error::Error for Halted {}
 
+/// Resolves when this process's parent is gone (it was re-parented).
 async fn parent_exit() {
     let parent = std::os::unix::process::parent_id();
     while std::os::unix::process::parent_id() == parent {

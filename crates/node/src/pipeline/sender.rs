@@ -2,9 +2,10 @@
 //! executes proven batches, in order, one transaction at a time.
 //!
 //! Every step starts from the contract's own counters (`totalBatchesCommitted/Proven/Executed`)
-//! after the operator's earlier transactions are mined ([`zkr_l1::sender::Sender`]), so a
-//! restarted node resumes exactly where L1 is: it never commits a batch twice and never skips
-//! one. Batch records are brought up to date with what L1 says.
+//! as mined, and sends at the operator's next mined nonce, replacing a transaction of its own
+//! still pending there ([`zkr_l1::sender::Sender`]): a restarted node resumes exactly where L1
+//! is, one nonce can carry only one of its steps, and the contract takes each step once, so
+//! it never commits a batch twice and never skips one. Batch records are brought up to date with what L1 says.
 
 use super::{Shared, lock};
 use crate::NodeError;
@@ -116,7 +117,8 @@ async fn step<S: Storage>(
     contract: &ZkrRollup::ZkrRollupInstance<DynProvider>,
     metrics: &Metrics,
 ) -> Result<bool, NodeError> {
-    sender.settled_nonce().await?;
+    // Decided from L1's mined state: an operator transaction still pending (from a killed run,
+    // or stuck under a fee spike) is replaced by what is decided now (`Sender::send`).
     let t = totals(contract).await?;
     for (step, n) in [
         ("committed", t.committed),

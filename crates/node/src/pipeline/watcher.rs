@@ -78,6 +78,16 @@ enum Missed {
     Token,
 }
 
+/// What the sequencer holds against what L1 had at the end of a range.
+enum Through {
+    /// The same.
+    Complete,
+    /// Less: the logs missed something.
+    Missed(Missed),
+    /// More.
+    Ahead,
+}
+
 /// The watcher's running state.
 struct Watcher<S: Storage> {
     seq: Shared<S>,
@@ -187,6 +197,11 @@ impl<S: Storage> Watcher<S> {
         while self.next_block() <= safe {
             let from = self.next_block();
             let to = safe.min(from + MAX_RANGE - 1);
+            // `to`'s hash before and after the logs: a chain that changed while they were read
+            // is checked and read again.
+            let Some(before) = self.block_hash(to).await? else {
+                return Ok(head);
+            };
             let mut missed = None;
             for logged in rollup_events(&self.provider, self.config.rollup, from, to).await? {
                 match self.take(logged).await {
@@ -204,45 +219,59 @@ impl<S: Storage> Watcher<S> {
                     Err(e) => return Err(e.into()),
                 }
             }
+            let after = self.block_hash(to).await?;
+            if after != Some(before) {
+                tracing::warn!(target: "zkr::watcher", block = to, "L1 reorganised while its logs were read: checking what L2 took against L1");
+                self.verify().await?;
+                return Ok(head);
+            }
             if missed.is_none() {
-                missed = self.missed_through(to).await?;
+                match self.missed_through(to).await? {
+                    Through::Complete => {}
+                    Through::Missed(m) => missed = Some(m),
+                    // More than L1 has: an earlier run took operations above today's
+                    // confirmed depth, or L1 lost some. Checked; a loss halts the node.
+                    Through::Ahead if to == safe => self.verify().await?,
+                    Through::Ahead => {}
+                }
             }
             if let Some(missed) = missed {
                 self.rewind(missed).await?;
                 return Ok(head);
             }
-            let Some(hash) = self.block_hash(to).await? else {
-                // L1 went back under `to` while we read: look again at the next poll.
-                return Ok(head);
+            let cursor = WatcherCursor {
+                next: to + 1,
+                hash: before,
             };
-            let cursor = WatcherCursor { next: to + 1, hash };
             lock(&self.seq).set_watcher_cursor(&cursor)?;
             self.cursor = Some(cursor);
         }
         Ok(head)
     }
 
-    /// What the sequencer lacks of the priority operations and tokens L1 had at block `to`
-    /// (something means the logs were incomplete). An L1 that cannot answer for an older
-    /// block (a pruned node) is taken at its word.
-    async fn missed_through(&self, to: u64) -> Result<Option<Missed>, StepError> {
+    /// How what the sequencer holds compares with the priority operations and tokens L1 had
+    /// at block `to`: less means the logs were incomplete. An L1 that cannot answer for an
+    /// older block (a pruned node) is taken at its word.
+    async fn missed_through(&self, to: u64) -> Result<Through, StepError> {
         let at = BlockId::number(to);
         let ops = self.contract.totalPriorityOps().block(at).call().await;
         let tokens = self.contract.totalTokens().block(at).call().await;
         let (Ok(ops), Ok(tokens)) = (ops, tokens) else {
-            return Ok(None);
+            return Ok(Through::Complete);
         };
         let seq = lock(&self.seq);
         let (have_ops, have_tokens) = (seq.priority_next(), u64::from(seq.state().num_tokens()));
         let missed = if have_tokens < tokens.saturating_to::<u64>() {
-            Some(Missed::Token)
+            Missed::Token
         } else if have_ops < ops {
-            Some(Missed::PriorityOp)
+            Missed::PriorityOp
+        } else if have_ops > ops {
+            return Ok(Through::Ahead);
         } else {
-            return Ok(None);
+            return Ok(Through::Complete);
         };
         tracing::warn!(target: "zkr::watcher", to, l1_ops = ops, have_ops, l1_tokens = %tokens, have_tokens, "L1 logs were incomplete: reading again");
-        Ok(missed)
+        Ok(Through::Missed(missed))
     }
 
     /// Moves the cursor back so the next step reads again what the logs missed: to the block
@@ -271,16 +300,50 @@ impl<S: Storage> Watcher<S> {
         Ok(())
     }
 
-    /// Checks what L2 took against L1: every priority operation not yet in a batch committed
-    /// on L1 must be in L1's queue with the hash it had, and every token must keep its address.
+    /// L1's state after block `number`, by hash (so that every read of one check sees the
+    /// same chain, whatever L1 does meanwhile).
+    async fn pin(&self, number: u64) -> Result<BlockId, StepError> {
+        match self.block_hash(number).await? {
+            Some(h) => Ok(BlockId::hash(h)),
+            None => Err(StepError::Other(
+                zkr_l1::L1Error::Rpc(format!("L1 has no block {number}")).into(),
+            )),
+        }
+    }
+
+    /// Checks what L2 took against L1 at the confirmed depth: every priority operation not yet
+    /// in a batch committed on L1 must be in L1's queue with the hash it had, and every token
+    /// must keep its address. Operations taken above today's confirmed depth (by a run with
+    /// fewer confirmations) are checked at the head. Every read is pinned to one block.
     async fn verify(&self) -> Result<(), StepError> {
-        let committed = self
-            .contract
+        let head = self.provider.get_block_number().await.map_err(rpc)?;
+        let safe = head.saturating_sub(self.config.confirmations);
+        let (at_safe, at_head) = (self.pin(safe).await?, self.pin(head).await?);
+        let c = &self.contract;
+        let committed = c
             .committedPriorityOps()
+            .block(at_safe)
             .call()
             .await
             .map_err(rpc)?;
-        let total = self.contract.totalPriorityOps().call().await.map_err(rpc)?;
+        let total = c
+            .totalPriorityOps()
+            .block(at_safe)
+            .call()
+            .await
+            .map_err(rpc)?;
+        let committed_head = c
+            .committedPriorityOps()
+            .block(at_head)
+            .call()
+            .await
+            .map_err(rpc)?;
+        let total_head = c
+            .totalPriorityOps()
+            .block(at_head)
+            .call()
+            .await
+            .map_err(rpc)?;
         let (next, tokens) = {
             let seq = lock(&self.seq);
             (seq.priority_next(), seq.tokens()?)
@@ -289,6 +352,14 @@ impl<S: Storage> Watcher<S> {
             let Some(origin) = lock(&self.seq).l1_origin(index)? else {
                 continue;
             };
+            let (at, total) = if origin.block <= safe {
+                (at_safe, total)
+            } else if index < committed_head {
+                // In a batch L1 committed since: the contract checked its hash then.
+                continue;
+            } else {
+                (at_head, total_head)
+            };
             if index >= total {
                 return Err(StepError::Diverged(self.diverged(
                     index,
@@ -296,7 +367,7 @@ impl<S: Storage> Watcher<S> {
                     &format!("L1's queue now ends at {total}"),
                 )));
             }
-            let op = self.contract.priorityOps(index).call().await.map_err(rpc)?;
+            let op = c.priorityOps(index).block(at).call().await.map_err(rpc)?;
             if op.hash != origin.op_hash {
                 return Err(StepError::Diverged(self.diverged(
                     index,
@@ -311,16 +382,11 @@ impl<S: Storage> Watcher<S> {
                 tracing::warn!(target: "zkr::watcher", index, block = origin.block, "the L1 block of a priority operation was replaced, but L1's queue still holds the same operation at the same index: nothing to undo");
             }
         }
-        let on_l1 = self.contract.totalTokens().call().await.map_err(rpc)?;
+        let on_l1 = c.totalTokens().block(at_safe).call().await.map_err(rpc)?;
         for t in tokens.iter().filter(|t| t.id != 0) {
-            let address = if alloy::primitives::U256::from(t.id) < on_l1 {
-                Some(
-                    self.contract
-                        .tokens(alloy::primitives::U256::from(t.id))
-                        .call()
-                        .await
-                        .map_err(rpc)?,
-                )
+            let id = alloy::primitives::U256::from(t.id);
+            let address = if id < on_l1 {
+                Some(c.tokens(id).block(at_safe).call().await.map_err(rpc)?)
             } else {
                 None
             };
