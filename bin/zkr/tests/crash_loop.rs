@@ -8,6 +8,11 @@
 //!   has the node's final root, account by account;
 //! - nothing is stuck: the mempool is empty and the node takes transactions.
 //!
+//! Then the devnet is killed outright right after its node took a deposit, and its anvil loses
+//! the blocks since its previous state dump (an earlier dump put back): started again, the
+//! devnet does not go on with an L2 that credited a deposit L1 no longer has, but stops with
+//! a message saying what happened and what to do.
+//!
 //! `ZKR_CRASH_KILLS` sets the number of kills (3 in the test command; the 20-kill figure in
 //! BENCHMARKS.md comes from `ZKR_CRASH_KILLS=20`), `ZKR_CRASH_SEED` the random moments. The
 //! figures are printed as one JSON line (`--nocapture`).
@@ -41,14 +46,10 @@ impl Rng {
 
 /// What the node was doing when it was killed, from its status and L1's counters.
 fn phase(env: &Env) -> String {
-    let Ok(status) = env.rt.block_on(async {
-        use jsonrpsee::core::client::ClientT;
-        env.l2
-            .request::<Value, _>("zkr_status", rpc_params![])
-            .await
-    }) else {
+    let status = status_of(env);
+    if status.is_null() {
         return "restarting".into();
-    };
+    }
     let sealed = status["openBatch"].as_u64().unwrap_or(1).saturating_sub(1);
     let (committed, proven, executed) = env.totals();
     if !status["proverReady"].as_bool().unwrap_or(false) {
@@ -64,6 +65,31 @@ fn phase(env: &Env) -> String {
     }
 }
 
+fn status_of(env: &Env) -> Value {
+    env.rt
+        .block_on(async {
+            use jsonrpsee::core::client::ClientT;
+            env.l2
+                .request::<Value, _>("zkr_status", rpc_params![])
+                .await
+        })
+        .unwrap_or(Value::Null)
+}
+
+/// Polls `read` every 20 ms and returns `label` as soon as its value changes (or after 60 s,
+/// as a random moment: then the label says so).
+fn wait_for_change(env: &Env, label: &str, read: impl Fn(&Env) -> Option<u64>) -> String {
+    let first = read(env);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if read(env) != first {
+            return label.to_string();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    phase(env)
+}
+
 /// Waits until the devnet has started a new node (a new pid) that answers.
 fn wait_restarted(env: &Env, devnet: &Devnet, old_pid: i32) {
     let started = Instant::now();
@@ -71,16 +97,8 @@ fn wait_restarted(env: &Env, devnet: &Devnet, old_pid: i32) {
         let pid = std::fs::read_to_string(env.dir.join("node.pid"))
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok());
-        if pid.is_some_and(|p| p != old_pid) {
-            let up = env.rt.block_on(async {
-                use jsonrpsee::core::client::ClientT;
-                env.l2
-                    .request::<Value, _>("zkr_status", rpc_params![])
-                    .await
-            });
-            if up.is_ok() {
-                return;
-            }
+        if pid.is_some_and(|p| p != old_pid) && !status_of(env).is_null() {
+            return;
         }
         if started.elapsed() > Duration::from_secs(120) {
             devnet.fail("the devnet did not restart the killed node within 2 minutes");
@@ -158,8 +176,19 @@ fn crash_loop_every_acknowledged_transfer_lands_exactly_once() {
     for k in 0..kills {
         // At least 13 s apart: the devnet restarts a node at most 5 times a minute.
         std::thread::sleep(Duration::from_millis(13_000 + rng.below(7_000)));
+        // Every third kill at a random moment (the prover is the slowest stage, so mostly
+        // while proving); the others the moment a batch is sealed, or the moment L1 shows a
+        // proof, while the sender goes on to execute and commit.
+        let at = match k % 3 {
+            0 => phase(&env),
+            1 => wait_for_change(&env, "just after a batch was sealed", |env| {
+                status_of(env)["openBatch"].as_u64()
+            }),
+            _ => wait_for_change(&env, "while sending to L1 (a proof just landed)", |env| {
+                Some(env.totals().1)
+            }),
+        };
         let pid = env.node_pid();
-        let at = phase(&env);
         kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
         eprintln!(
             "kill {}/{kills} of node {pid} while {at} ({} acknowledged so far)",
@@ -271,4 +300,66 @@ fn crash_loop_every_acknowledged_transfer_lands_exactly_once() {
         })
     );
     assert!(devnet.stop(), "the devnet stops cleanly");
+
+    // Killed outright after a deposit, with L1's last blocks lost.
+    let dump = dir.join("anvil/state.json");
+    let earlier = std::fs::read(&dump).unwrap();
+    let devnet = Devnet::start(&dir, &keys, l1_port, l2_port);
+    let env = Env::new(&dir);
+    env.wallet_as_ok(
+        &senders[0].0,
+        &["deposit", "--amount", "1", "--wait", "included"],
+    );
+    let pids = [
+        devnet.pid(),
+        env.node_pid(),
+        std::fs::read_to_string(dir.join("anvil/anvil.pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap(),
+    ];
+    for pid in pids {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    std::fs::write(&dump, earlier).unwrap();
+    let log = tmp.path().join("lost-blocks.log");
+    let mut again = Command::new(env!("CARGO_BIN_EXE_zkr"))
+        .args(["devnet", "--data-dir"])
+        .arg(&dir)
+        .arg("--keys-dir")
+        .arg(&keys)
+        .arg("--project-dir")
+        .arg(common::repo())
+        .args(["--l1-port", &l1_port.to_string()])
+        .args(["--l2-port", &l2_port.to_string()])
+        .args(["--explorer-port", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = again.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = again.kill();
+            panic!(
+                "the devnet went on over lost L1 blocks:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(!status.success(), "{said}");
+    assert!(said.contains("the node halted"), "{said}");
+    assert!(
+        said.contains("L1 no longer has priority operation"),
+        "{said}"
+    );
+    assert!(said.contains("start over"), "{said}");
+    drop(devnet);
 }

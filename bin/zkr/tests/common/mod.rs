@@ -87,6 +87,11 @@ impl Devnet {
         panic!("{msg}\n--- devnet log (tail) ---\n{}", tail.join("\n"));
     }
 
+    /// The `zkr devnet` process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
     /// SIGTERM; returns whether it exited with success within a minute.
     pub fn stop(mut self) -> bool {
         let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);

@@ -500,13 +500,31 @@ fn spawn_node(config: &Path, dir: &Path) -> Result<Child> {
     Ok(child)
 }
 
-async fn wait_ready(l2_rpc: &str, node: &mut Child) -> Result<()> {
+/// Whether the node exited because it halted for good (`zkr node`'s exit code 3).
+fn halted(status: &std::process::ExitStatus) -> bool {
+    status.code() == Some(i32::from(super::node::HALTED_EXIT_CODE))
+}
+
+fn halted_message(dir: &Path) -> String {
+    format!(
+        "the node halted: its L2 state holds L1 requests that this L1 no longer has (see the \
+         node's error above; a devnet killed outright can lose anvil's last second of blocks). \
+         Restarting would halt again, so the devnet stopped; start over with `rm -rf {}` and \
+         `zkr devnet` again",
+        dir.display()
+    )
+}
+
+async fn wait_ready(l2_rpc: &str, node: &mut Child, dir: &Path) -> Result<()> {
     use jsonrpsee::core::client::ClientT;
     let client = jsonrpsee::http_client::HttpClientBuilder::default().build(l2_rpc)?;
     let started = Instant::now();
     let mut said = false;
     loop {
         if let Some(status) = node.try_wait()? {
+            if halted(&status) {
+                bail!("{}", halted_message(dir));
+            }
             bail!("the node exited ({status}) while starting");
         }
         if let Ok(s) = client
@@ -642,7 +660,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     let mut node = spawn_node(&node_toml, &dir)?;
     let seeder = file.accounts.last().map(|a| a.private_key.clone());
     let ready = async {
-        wait_ready(&file.l2_rpc, &mut node).await?;
+        wait_ready(&file.l2_rpc, &mut node, &dir).await?;
         match seeder {
             Some(key) => seed_pool(&file.l2_rpc, &key).await,
             None => Ok(()),
@@ -680,17 +698,11 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
             s = &mut signal => break s?,
             status = node.wait() => {
                 let status = status?;
-                if status.code() == Some(i32::from(super::node::HALTED_EXIT_CODE)) {
+                if halted(&status) {
                     stop_child(&mut anvil_child, Duration::from_secs(10)).await;
                     let _ = std::fs::remove_file(dir.join("node.pid"));
                     let _ = std::fs::remove_file(dir.join("anvil/anvil.pid"));
-                    bail!(
-                        "the node halted: its L2 state holds L1 requests that this L1 no longer has \
-                         (see the node's error above; a devnet killed outright can lose anvil's \
-                         last second of blocks). Restarting would halt again, so the devnet \
-                         stopped; start over with `rm -rf {}` and `zkr devnet` again",
-                        dir.display()
-                    );
+                    bail!("{}", halted_message(&dir));
                 }
                 restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
                 if restarts.len() >= MAX_RESTARTS_PER_MINUTE {
