@@ -191,7 +191,7 @@ fn crash_loop_every_acknowledged_transfer_lands_exactly_once() {
         let pid = env.node_pid();
         kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
         eprintln!(
-            "kill {}/{kills} of node {pid} while {at} ({} acknowledged so far)",
+            "kill {}/{kills} of node {pid} ({at}; {} acknowledged so far)",
             k + 1,
             acked.lock().unwrap().len()
         );

@@ -2,7 +2,8 @@
 //! dropping their transactions): a reorg shallower than the confirmations never reaches L2, a
 //! deeper one that takes away a deposit L2 took halts the node with a clear error (and keeps it
 //! halted across a restart), and an operator transaction dropped by a reorg is sent again
-//! without committing any batch twice.
+//! without committing any batch twice. And an L1 whose `eth_getLogs` answer leaves out a
+//! deposit once (through a proxy in front of anvil): the watcher reads the range again.
 
 mod common;
 
@@ -11,6 +12,8 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use zkr_l1::anvil::{Anvil, DEV_KEY, repo};
 use zkr_l1::bindings::ZkrRollup;
@@ -291,6 +294,83 @@ async fn a_commit_dropped_by_a_reorg_is_sent_again_and_no_batch_is_committed_twi
         record.commit_tx, commits[0].transaction_hash,
         "the batch record names the commit on L1's chain"
     );
+    let failed = tokio::time::timeout(Duration::from_millis(300), node.failed()).await;
+    assert!(failed.is_err(), "the node is healthy: {failed:?}");
+    node.stop().await;
+}
+
+/// A JSON-RPC proxy in front of `upstream` that leaves the first `DepositRequested` log out of
+/// the next `eth_getLogs` answer that has one, once `drop_one` is set (then clears it).
+async fn lossy_proxy(upstream: DynProvider, drop_one: Arc<AtomicBool>) -> String {
+    use axum::http::header::CONTENT_TYPE;
+    let handler = move |body: String| {
+        let (upstream, drop_one) = (upstream.clone(), drop_one.clone());
+        async move {
+            let req: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let method = req["method"].as_str().unwrap().to_string();
+            let params = req["params"].clone();
+            let answer = upstream
+                .raw_request::<_, serde_json::Value>(method.clone().into(), params)
+                .await;
+            let reply = match answer {
+                Ok(mut result) => {
+                    if method == "eth_getLogs"
+                        && let Some(logs) = result.as_array_mut()
+                    {
+                        let deposit = format!("{}", ZkrRollup::DepositRequested::SIGNATURE_HASH);
+                        if let Some(i) =
+                            logs.iter().position(|l| l["topics"][0] == deposit.as_str())
+                            && drop_one.swap(false, Ordering::SeqCst)
+                        {
+                            logs.remove(i);
+                        }
+                    }
+                    serde_json::json!({"jsonrpc": "2.0", "id": req["id"], "result": result})
+                }
+                Err(e) => {
+                    let error = match e.as_error_resp() {
+                        Some(p) => serde_json::to_value(p).unwrap(),
+                        None => serde_json::json!({"code": -32603, "message": e.to_string()}),
+                    };
+                    serde_json::json!({"jsonrpc": "2.0", "id": req["id"], "error": error})
+                }
+            };
+            ([(CONTENT_TYPE, "application/json")], reply.to_string())
+        }
+    };
+    let app = axum::Router::new().route("/", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deposit_left_out_of_an_eth_get_logs_answer_is_read_again() {
+    let mut l1 = l1().await;
+    let drop_one = Arc::new(AtomicBool::new(false));
+    l1.url = lossy_proxy(l1.provider.clone(), drop_one.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start(l1.node_config(dir.path(), 0)).await.unwrap();
+    let (alice, bob) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb0));
+    until("the watcher reads L1", async || {
+        read_through(&node, l1.start_block)
+    })
+    .await;
+
+    drop_one.store(true, Ordering::SeqCst);
+    l1.deposit(alice).await;
+    until("the proxy left the deposit out once", async || {
+        !drop_one.load(Ordering::SeqCst)
+    })
+    .await;
+    l1.deposit(bob).await;
+    until("both deposits are taken", async || taken(&node) == 2).await;
+    {
+        let seq = lock(&node.sequencer);
+        assert!(seq.account_of(&alice).unwrap().is_some());
+        assert!(seq.account_of(&bob).unwrap().is_some());
+    }
     let failed = tokio::time::timeout(Duration::from_millis(300), node.failed()).await;
     assert!(failed.is_err(), "the node is healthy: {failed:?}");
     node.stop().await;
