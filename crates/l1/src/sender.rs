@@ -201,6 +201,38 @@ impl Sender {
         }
     }
 
+    /// The receipt of whichever of `watched` is mined: `ours` (attempts of this send) are
+    /// returned, a reverted one is an error, and an earlier transaction this replaces being
+    /// mined is an error too (nothing of this send was mined: the caller decides again).
+    async fn receipt_of(
+        &self,
+        watched: &[B256],
+        ours: &[B256],
+        nonce: u64,
+    ) -> Result<Option<TransactionReceipt>, L1Error> {
+        for hash in watched {
+            let Some(r) = self
+                .provider
+                .get_transaction_receipt(*hash)
+                .await
+                .map_err(L1Error::rpc)?
+            else {
+                continue;
+            };
+            if !ours.contains(hash) {
+                return Err(L1Error::Rpc(format!(
+                    "the earlier operator transaction {hash} was mined at nonce {nonce} before \
+                     its replacement: deciding again"
+                )));
+            }
+            if !r.status() {
+                return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
+            }
+            return Ok(Some(r));
+        }
+        Ok(None)
+    }
+
     /// Sends `tx` and waits for its receipt, bumping fees while it is not mined (up to the
     /// ceiling, then waiting there). A transaction that would revert is not sent: the error
     /// carries the revert reason. If another transaction of the operator takes the nonce first
@@ -256,24 +288,7 @@ impl Sender {
             }
             let deadline = tokio::time::Instant::now() + self.config.receipt_timeout;
             while tokio::time::Instant::now() < deadline {
-                for hash in &watched {
-                    let Some(r) = self
-                        .provider
-                        .get_transaction_receipt(*hash)
-                        .await
-                        .map_err(L1Error::rpc)?
-                    else {
-                        continue;
-                    };
-                    if !ours.contains(hash) {
-                        return Err(L1Error::Rpc(format!(
-                            "the earlier operator transaction {hash} was mined at nonce {nonce} \
-                             before its replacement: deciding again"
-                        )));
-                    }
-                    if !r.status() {
-                        return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
-                    }
+                if let Some(r) = self.receipt_of(&watched, &ours, nonce).await? {
                     return Ok(r);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -282,18 +297,8 @@ impl Sender {
             // (after a last look at the receipts), or dropped from the pool, or L1 went back.
             let (mined, pending) = self.nonces().await?;
             if mined != nonce {
-                for hash in &ours {
-                    if let Some(r) = self
-                        .provider
-                        .get_transaction_receipt(*hash)
-                        .await
-                        .map_err(L1Error::rpc)?
-                    {
-                        if !r.status() {
-                            return Err(L1Error::Reverted(format!("transaction {hash} reverted")));
-                        }
-                        return Ok(r);
-                    }
+                if let Some(r) = self.receipt_of(&watched, &ours, nonce).await? {
+                    return Ok(r);
                 }
                 return Err(L1Error::Rpc(format!(
                     "the operator's nonce is now {mined}, not {nonce}, and none of this \

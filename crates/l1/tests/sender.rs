@@ -40,20 +40,7 @@ async fn an_unmined_transaction_is_bumped_and_its_replacement_confirmed() {
     // Let at least two receipt timeouts pass (two bumps), then mine one block.
     tokio::time::sleep(Duration::from_millis(2_000)).await;
     assert!(!task.is_finished(), "nothing is mined yet");
-    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
-    let receipt = tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("the sender returns once a block is mined")
-        .unwrap()
-        .expect("a receipt");
-    assert!(receipt.status());
-
-    let mined = provider
-        .get_transaction_by_hash(receipt.transaction_hash)
-        .await
-        .unwrap()
-        .expect("the mined transaction");
-    let fee = alloy::consensus::Transaction::max_fee_per_gas(&mined);
+    let fee = mine_one(&provider, task).await;
     assert!(
         fee > first_fee,
         "the mined attempt is a replacement with a higher max fee ({fee} > {first_fee})"
@@ -65,6 +52,27 @@ async fn an_unmined_transaction_is_bumped_and_its_replacement_confirmed() {
     );
     // Nothing of the operator's is left pending.
     assert_eq!(sender.settled_nonce().await.unwrap(), 1);
+}
+
+/// Mines a block, checks the sender's `task` comes back with a successful receipt, and returns
+/// the max fee of the transaction mined.
+async fn mine_one(
+    provider: &alloy::providers::DynProvider,
+    task: tokio::task::JoinHandle<Result<alloy::rpc::types::TransactionReceipt, zkr_l1::L1Error>>,
+) -> u128 {
+    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let receipt = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the sender returns once a block is mined")
+        .unwrap()
+        .expect("a receipt");
+    assert!(receipt.status());
+    let mined = provider
+        .get_transaction_by_hash(receipt.transaction_hash)
+        .await
+        .unwrap()
+        .expect("the mined transaction");
+    alloy::consensus::Transaction::max_fee_per_gas(&mined)
 }
 
 /// The max fee of the operator's transaction pending at `nonce`.
@@ -114,22 +122,8 @@ async fn fees_rise_to_the_ceiling_and_the_sender_waits_there_without_giving_up()
         ceiling,
         "the pending transaction pays exactly the ceiling"
     );
-    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
-    let receipt = tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("the sender returns once a block is mined")
-        .unwrap()
-        .expect("a receipt");
-    assert!(receipt.status());
-    let mined = provider
-        .get_transaction_by_hash(receipt.transaction_hash)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        alloy::consensus::Transaction::max_fee_per_gas(&mined),
-        ceiling
-    );
+    let fee = mine_one(&provider, task).await;
+    assert_eq!(fee, ceiling);
     assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(7u64));
 }
 
@@ -189,13 +183,7 @@ async fn a_restarted_sender_replaces_the_pending_transaction_of_the_killed_one()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
-    let receipt = tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("the restarted sender returns once a block is mined")
-        .unwrap()
-        .expect("a receipt");
-    assert!(receipt.status());
+    mine_one(&provider, task).await;
     assert_eq!(provider.get_transaction_count(from).await.unwrap(), 1);
     assert_eq!(
         provider.get_balance(to).await.unwrap(),
