@@ -205,8 +205,10 @@ fn crash_loop_every_acknowledged_transfer_lands_exactly_once() {
         t.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
+    // The node refuses transfers (BUSY) while 16 batches wait for a proof, so the prover's
+    // pace bounds this; the loop must still have sent throughout.
     assert!(
-        acked.len() >= 10 * kills.max(1),
+        acked.len() >= 20 + kills,
         "only {} transfers acknowledged",
         acked.len()
     );
