@@ -238,7 +238,32 @@ impl Sender {
     /// carries the revert reason. If another transaction of the operator takes the nonce first
     /// (an earlier one this replaces), the error says so and nothing of `tx` was mined.
     pub async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, L1Error> {
+        let decided_at = self.mined_nonce().await?;
+        self.send_decided_at(tx, decided_at).await
+    }
+
+    /// The operator's next nonce as mined (what a caller reads before it decides what to send,
+    /// for [`Sender::send_decided_at`]).
+    pub async fn mined_nonce(&self) -> Result<u64, L1Error> {
+        Ok(self.nonces().await?.0)
+    }
+
+    /// [`Sender::send`] for a transaction decided from L1's state when the operator's mined
+    /// nonce was `decided_at`: if an earlier transaction of the operator has been mined since
+    /// (the decision may be stale: `commitBatch` names no batch number, so a stale commit
+    /// would commit the same batch again), nothing is sent and the error says to decide again.
+    pub async fn send_decided_at(
+        &self,
+        tx: TransactionRequest,
+        decided_at: u64,
+    ) -> Result<TransactionReceipt, L1Error> {
         let (nonce, old) = self.next_nonce(tx.to.and_then(|t| t.to().copied())).await?;
+        if nonce != decided_at {
+            return Err(L1Error::Rpc(format!(
+                "an earlier operator transaction was mined (nonce {decided_at} -> {nonce}) since \
+                 this was decided: deciding again"
+            )));
+        }
         let tx = tx.with_from(self.from).with_nonce(nonce);
         let gas = self
             .provider
@@ -306,12 +331,17 @@ impl Sender {
                 )));
             }
             if pending <= nonce {
-                // Nothing of ours is in the pool any more (an L1 that lost it): send again.
+                // Nothing of ours is in the pool any more (an L1 that lost it, maybe as
+                // underpriced): send again, with higher fees while under the ceiling.
                 tracing::warn!(target: "zkr::l1", nonce, "the transaction left the L1's pool: sending it again");
+                max_fee = bumped(max_fee).min(ceiling);
+                tip = bumped(tip).min(max_fee);
                 resend = true;
                 continue;
             }
-            if max_fee >= ceiling {
+            // Nodes take a replacement only with both fees 10 % higher: one the ceiling caps
+            // below that would be refused, so that is the ceiling too.
+            if max_fee.saturating_add(max_fee / 10) >= ceiling {
                 // At the ceiling no replacement can be made; wait for the base fee to fall.
                 resend = false;
                 tracing::warn!(target: "zkr::l1", nonce, attempt, max_fee, ceiling, "not mined at the fee ceiling: waiting");

@@ -118,7 +118,10 @@ async fn step<S: Storage>(
     metrics: &Metrics,
 ) -> Result<bool, NodeError> {
     // Decided from L1's mined state: an operator transaction still pending (from a killed run,
-    // or stuck under a fee spike) is replaced by what is decided now (`Sender::send`).
+    // or stuck under a fee spike) is replaced by what is decided now; if one is mined before
+    // the decision is sent, it is not sent (`Sender::send_decided_at`) and the next step
+    // decides again.
+    let decided_at = sender.mined_nonce().await?;
     let t = totals(contract).await?;
     for (step, n) in [
         ("committed", t.committed),
@@ -136,7 +139,7 @@ async fn step<S: Storage>(
         let (record, ops) = batch(seq, n)?;
         let onchain = onchain_ops(&ops)?;
         let tx = contract.executeBatch(n, onchain).into_transaction_request();
-        let receipt = sender.send(tx).await?;
+        let receipt = sender.send_decided_at(tx, decided_at).await?;
         metrics.l1_mined("execute", receipt.gas_used, receipt.effective_gas_price);
         lock(seq).update_batch(n, BatchStatus::Executed, Some(mined(&receipt)))?;
         tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "executed batch on L1");
@@ -158,7 +161,7 @@ async fn step<S: Storage>(
         } else {
             contract.proveBatch(n, a, b, c).into_transaction_request()
         };
-        let receipt = sender.send(tx).await?;
+        let receipt = sender.send_decided_at(tx, decided_at).await?;
         metrics.l1_mined("prove", receipt.gas_used, receipt.effective_gas_price);
         lock(seq).update_batch(n, BatchStatus::Proven, Some(mined(&receipt)))?;
         tracing::info!(target: "zkr::l1", batch = n, tx = %receipt.transaction_hash, gas = receipt.gas_used, "proved batch on L1");
@@ -171,7 +174,7 @@ async fn step<S: Storage>(
     let (record, ops) = batch(seq, n)?;
     let input = commit_input(&record, &ops)?;
     let tx = contract.commitBatch(input).into_transaction_request();
-    let receipt = sender.send(tx).await?;
+    let receipt = sender.send_decided_at(tx, decided_at).await?;
     metrics.l1_mined("commit", receipt.gas_used, receipt.effective_gas_price);
     lock(seq).update_batch(n, BatchStatus::Committed, Some(mined(&receipt)))?;
     tracing::info!(target: "zkr::l1", batch = n, ops = record.ops, tx = %receipt.transaction_hash, gas = receipt.gas_used, "committed batch on L1");

@@ -383,12 +383,21 @@ impl<S: Storage> Watcher<S> {
             }
         }
         let on_l1 = c.totalTokens().block(at_safe).call().await.map_err(rpc)?;
+        let on_l1_head = c.totalTokens().block(at_head).call().await.map_err(rpc)?;
         for t in tokens.iter().filter(|t| t.id != 0) {
             let id = alloy::primitives::U256::from(t.id);
-            let address = if id < on_l1 {
-                Some(c.tokens(id).block(at_safe).call().await.map_err(rpc)?)
+            // A token registered above the confirmed depth (taken with fewer confirmations,
+            // or imported by `zkr rebuild` up to the head) is checked at the head.
+            let at = if id < on_l1 {
+                Some(at_safe)
+            } else if id < on_l1_head {
+                Some(at_head)
             } else {
                 None
+            };
+            let address = match at {
+                Some(at) => Some(c.tokens(id).block(at).call().await.map_err(rpc)?),
+                None => None,
             };
             if address != Some(t.address) {
                 return Err(StepError::Diverged(format!(
@@ -398,7 +407,7 @@ impl<S: Storage> Watcher<S> {
                     t.address,
                     match address {
                         Some(a) => format!("now has {a} under that id"),
-                        None => format!("now has only {on_l1} tokens"),
+                        None => format!("now has only {on_l1_head} tokens"),
                     },
                     self.what_to_do()
                 )));
