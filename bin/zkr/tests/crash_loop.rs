@@ -216,9 +216,15 @@ fn crash_loop_every_acknowledged_transfer_lands_exactly_once() {
     // Every acknowledged transfer reaches L1's final state.
     let drain_started = Instant::now();
     for hash in &acked {
-        env.wait_until(&format!("{hash} is executed"), 900, || {
-            env.tx_status(hash)["status"] == "executed"
-        });
+        while env.tx_status(hash)["status"] != "executed" {
+            if drain_started.elapsed() > Duration::from_secs(900) {
+                devnet.fail(&format!(
+                    "{hash} not executed 900 s after the last kill: {}",
+                    env.tx_status(hash)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     let drain_secs = drain_started.elapsed().as_secs_f64();
 
