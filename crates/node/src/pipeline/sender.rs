@@ -35,13 +35,16 @@ pub async fn run<S: Storage + 'static>(
     metrics: std::sync::Arc<Metrics>,
 ) {
     let contract = ZkrRollup::new(rollup, sender.provider().clone());
+    // The first step after a start brings every batch record to L1 (`sync_records`).
+    let mut full = true;
     while !*stop.borrow() {
         // A send waiting out a fee spike is dropped on stop: its transaction stays in the L1's
         // pool, and the next run finds and replaces it.
         let result = tokio::select! {
-            r = step(&seq, &sender, &contract, &metrics) => r,
+            r = step(&seq, &sender, &contract, &metrics, full) => r,
             _ = stop.changed() => return,
         };
+        full &= result.is_err();
         match result {
             // Something was sent: look for the next thing at once.
             Ok(true) => continue,
@@ -77,7 +80,7 @@ async fn totals(contract: &ZkrRollup::ZkrRollupInstance<DynProvider>) -> Result<
 /// Brings batch records to the contract's counters: up (after a restart the last
 /// transaction's hash may be unknown; the status is still right) and down (an L1 reorg dropped
 /// the operator's transactions: they are sent again).
-fn sync_records<S: Storage>(seq: &Shared<S>, t: Totals) -> Result<(), NodeError> {
+fn sync_records<S: Storage>(seq: &Shared<S>, t: Totals, full: bool) -> Result<(), NodeError> {
     let want = |n: u64| {
         if n <= t.executed {
             BatchStatus::Executed
@@ -90,12 +93,20 @@ fn sync_records<S: Storage>(seq: &Shared<S>, t: Totals) -> Result<(), NodeError>
         }
     };
     let mut seq = lock(seq);
+    // Down from the last committed batch to the first record already executed: commits run
+    // ahead of proofs, so an up-to-date committed record above says nothing about the ones
+    // below (a kill after `executeBatch(n)` was mined and before its record was written leaves
+    // n `proven` under a `committed` n+1). Records below an executed one are executed: each
+    // sync raises them before anything new is recorded above. `full` (the stage's first sync)
+    // walks every record, for data dirs written before this was so.
     for n in (1..=t.committed).rev() {
         let Some(r) = seq.batch(n)? else { continue };
-        if r.status >= want(n) {
+        if r.status == BatchStatus::Executed && !full {
             break;
         }
-        seq.update_batch(n, want(n), None)?;
+        if r.status < want(n) {
+            seq.update_batch(n, want(n), None)?;
+        }
     }
     let mut n = t.executed + 1;
     while let Some(r) = seq.batch(n)? {
@@ -116,6 +127,7 @@ async fn step<S: Storage>(
     sender: &Sender,
     contract: &ZkrRollup::ZkrRollupInstance<DynProvider>,
     metrics: &Metrics,
+    full: bool,
 ) -> Result<bool, NodeError> {
     // Decided from L1's mined state: an operator transaction still pending (from a killed run,
     // or stuck under a fee spike) is replaced by what is decided now; if one is mined before
@@ -133,7 +145,7 @@ async fn step<S: Storage>(
             .get_or_create(&StepLabel { step })
             .set(n as i64);
     }
-    sync_records(seq, t)?;
+    sync_records(seq, t, full)?;
     if t.executed < t.proven {
         let n = t.executed + 1;
         let (record, ops) = batch(seq, n)?;
@@ -262,4 +274,83 @@ fn proof_words(p: &ProofRecord) -> ([U256; 2], [[U256; 2]; 2], [U256; 2]) {
         ],
         [w(&p.c[0]), w(&p.c[1])],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Sequencer, SequencerConfig};
+    use std::sync::{Arc, Mutex};
+    use zkr_state::fixtures::{User, config};
+    use zkr_state::storage::MemoryStorage;
+
+    /// Three sealed batches of one deposit each, recorded as the node saw them before a kill.
+    fn three_batches(recorded: [BatchStatus; 3]) -> Shared<MemoryStorage> {
+        let mut seq =
+            Sequencer::open(MemoryStorage::new(), config(), SequencerConfig::free(8)).unwrap();
+        let user = User::new(1);
+        for i in 0..3u64 {
+            seq.submit_priority(i, user.deposit(0, 1_000), None)
+                .unwrap();
+            seq.seal_batch(1_000 * (i + 1)).unwrap();
+        }
+        for (n, status) in (1..=3).zip(recorded) {
+            seq.update_batch(n, status, None).unwrap();
+        }
+        Arc::new(Mutex::new(seq))
+    }
+
+    fn statuses(seq: &Shared<MemoryStorage>) -> Vec<BatchStatus> {
+        (1..=3)
+            .map(|n| lock(seq).batch(n).unwrap().unwrap().status)
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_executed_on_l1_but_recorded_proven_under_a_committed_one_is_raised() {
+        use BatchStatus::*;
+        // Killed after `executeBatch(2)` was mined, before its record was written; batch 3 was
+        // committed earlier (commits run ahead of proofs).
+        let seq = three_batches([Executed, Proven, Committed]);
+        let l1 = Totals {
+            committed: 3,
+            proven: 2,
+            executed: 2,
+        };
+        sync_records(&seq, l1, false).unwrap();
+        assert_eq!(statuses(&seq), [Executed, Executed, Committed]);
+    }
+
+    #[test]
+    fn the_first_sync_raises_a_lagging_record_under_an_executed_one() {
+        use BatchStatus::*;
+        // A data dir an older node left with batch 1 behind an executed batch 2.
+        let seq = three_batches([Proven, Executed, Committed]);
+        let l1 = Totals {
+            committed: 3,
+            proven: 2,
+            executed: 2,
+        };
+        sync_records(&seq, l1, false).unwrap();
+        assert_eq!(
+            statuses(&seq),
+            [Proven, Executed, Committed],
+            "a later sync stops early"
+        );
+        sync_records(&seq, l1, true).unwrap();
+        assert_eq!(statuses(&seq), [Executed, Executed, Committed]);
+    }
+
+    #[test]
+    fn records_ahead_of_l1_after_a_reorg_are_lowered() {
+        use BatchStatus::*;
+        let seq = three_batches([Executed, Proven, Committed]);
+        let l1 = Totals {
+            committed: 2,
+            proven: 1,
+            executed: 1,
+        };
+        sync_records(&seq, l1, false).unwrap();
+        assert_eq!(statuses(&seq), [Executed, Committed, Sealed]);
+    }
 }
