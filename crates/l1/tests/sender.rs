@@ -1,7 +1,8 @@
 //! The operator's transaction sender on a real anvil that does not mine on its own: a
 //! transaction left unmined gets replaced with higher fees, the receipt of whichever attempt is
 //! mined comes back, and exactly one transaction per nonce lands; fees rise to the configured
-//! ceiling and no further, and the sender keeps waiting there; a sender started after another
+//! ceiling (to within the 10 % a replacement needs) and no further, and the sender keeps
+//! waiting there; a sender started after another
 //! was killed finds that one's pending transaction and replaces it.
 
 use alloy::network::TransactionBuilder;
@@ -117,13 +118,18 @@ async fn fees_rise_to_the_ceiling_and_the_sender_waits_there_without_giving_up()
         "the sender is still waiting: {:?}",
         task.await
     );
-    assert_eq!(
-        pending_fee(&sender, 0).await,
-        ceiling,
-        "the pending transaction pays exactly the ceiling"
+    // Never past the ceiling, and as close as a replacement can go: nodes take one only
+    // with fees 10 % higher.
+    let fee = pending_fee(&sender, 0).await;
+    assert!(
+        fee <= ceiling && fee + fee / 10 >= ceiling,
+        "the pending transaction pays {fee}, the ceiling is {ceiling}"
     );
-    let fee = mine_one(&provider, task).await;
-    assert_eq!(fee, ceiling);
+    assert_eq!(
+        mine_one(&provider, task).await,
+        fee,
+        "the attempt at the ceiling is mined"
+    );
     assert_eq!(provider.get_balance(to).await.unwrap(), U256::from(7u64));
 }
 
