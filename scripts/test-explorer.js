@@ -188,8 +188,11 @@ async function main() {
     check("the CSV export holds the transfer", csv.startsWith("block,position,") && csv.includes(transfer), csv.slice(0, 200));
     await page.screenshot({ path: path.join(shots, "account.png"), fullPage: true });
     await page.goto(`${base}/#/block/${batch.firstBlock}`);
-    await page.waitForSelector("h1");
-    check("a block page lists its operations", (await page.textContent("h1")) === `Block ${batch.firstBlock}`);
+    // The previous page's heading stays until the block is loaded: wait for this one's.
+    const blockHeading = await page
+      .waitForFunction((n) => document.querySelector("h1")?.textContent === `Block ${n}`, batch.firstBlock, { timeout: 10000 })
+      .then(() => true, () => false);
+    check("a block page lists its operations", blockHeading, await page.textContent("h1"));
     await page.screenshot({ path: path.join(shots, "block.png"), fullPage: true });
     await page.goto(base + "/#/tokens");
     await page.waitForSelector("h1");
