@@ -305,9 +305,7 @@ impl<S: Storage> Watcher<S> {
     async fn pin(&self, number: u64) -> Result<BlockId, StepError> {
         match self.block_hash(number).await? {
             Some(h) => Ok(BlockId::hash(h)),
-            None => Err(StepError::Other(
-                zkr_l1::L1Error::Rpc(format!("L1 has no block {number}")).into(),
-            )),
+            None => Err(rpc(format!("L1 has no block {number}"))),
         }
     }
 
