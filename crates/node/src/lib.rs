@@ -4,10 +4,12 @@
 //! L2 transactions and priority operations into the open L2 block, seals blocks, keeps
 //! transaction and block records next to the state so they commit atomically with their block,
 //! and replays the accepted-but-unsealed mempool after a restart), the JSON-RPC API
-//! ([`rpc`]), and [`node::Node`], which runs the block producer and the RPC server as tasks with
+//! ([`rpc`], which admits transactions through [`admission`]: signature checks off the
+//! sequencer's lock, group commit of their mempool entries), and [`node::Node`], which runs the block producer and the RPC server as tasks with
 //! a stop signal, together with the [`pipeline`] stages: the prover, the L1 watcher and the L1
 //! sender. Stages hand work on through storage, so a crash at any point resumes cleanly.
 
+pub mod admission;
 pub mod error;
 pub mod fees;
 pub mod history;

@@ -4,6 +4,7 @@
 //! Errors carry the stable codes of [`crate::error::codes`].
 
 use crate::NodeError;
+use crate::admission::Admission;
 use crate::error::codes;
 use crate::fees::TxKind;
 use crate::limits::SenderLimiter;
@@ -97,17 +98,21 @@ pub struct RpcContext<S: Storage> {
     pub limiter: SenderLimiter,
     /// The node's metrics.
     pub metrics: Arc<Metrics>,
+    /// `zkr_sendTx`'s way into the sequencer.
+    pub admission: Admission<S>,
 }
 
 /// Builds the RPC module over a shared sequencer.
-pub fn module<S: Storage + 'static>(
+pub fn module<S: Storage + Clone + Send + 'static>(
     seq: Shared<S>,
     contracts: Option<ContractsInfo>,
     prover_ready: Arc<AtomicBool>,
     limiter: SenderLimiter,
     metrics: Arc<Metrics>,
 ) -> Result<RpcModule<RpcContext<S>>, crate::NodeError> {
+    let admission = Admission::new(seq.clone());
     let mut m = RpcModule::new(RpcContext {
+        admission,
         seq,
         contracts,
         prover_ready,
@@ -115,16 +120,18 @@ pub fn module<S: Storage + 'static>(
         metrics,
     });
     let reg = |e: jsonrpsee::core::RegisterMethodError| crate::NodeError::Rpc(e.to_string());
-    m.register_method("zkr_sendTx", |params, ctx, _| {
-        let sent = (|| {
+    m.register_async_method("zkr_sendTx", |params, ctx, _| async move {
+        let sent = async {
             let tx: L2Tx = params.one()?;
             // Before the sequencer's lock: a flood waits on nothing but this check.
             ctx.limiter.check(tx.account_id()).map_err(|e| e.to_rpc())?;
-            lock(&ctx.seq)
+            ctx.admission
                 .submit(tx)
+                .await
                 .map(|h| h.to_string())
                 .map_err(|e| e.to_rpc())
-        })();
+        }
+        .await;
         match &sent {
             Ok(_) => ctx.metrics.txs_accepted.inc(),
             Err(e) => ctx

@@ -15,6 +15,7 @@ mod import;
 pub use import::{ImportedBatch, ImportedOp};
 
 use crate::NodeError;
+use crate::admission::{CheckedTx, Durability};
 use crate::fees::{FeePolicy, TxKind};
 use crate::history;
 use crate::records::{
@@ -25,6 +26,7 @@ use crate::records::{
 };
 use alloy_primitives::B256;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use zkr_crypto::field::fr_to_decimal;
 use zkr_state::account::Account;
@@ -126,6 +128,9 @@ pub struct Sequencer<S: Storage> {
     rejected: VecDeque<TxRecord>,
     poisoned: bool,
     exodus: bool,
+    /// Mempool entries of applied operations not yet written (group commit, `admission.rs`).
+    unwritten: Vec<SideWrite>,
+    durability: Arc<Durability>,
 }
 
 impl<S: Storage> std::fmt::Debug for Sequencer<S> {
@@ -196,6 +201,8 @@ impl<S: Storage> Sequencer<S> {
             rejected: VecDeque::new(),
             poisoned: false,
             exodus: false,
+            unwritten: Vec::new(),
+            durability: Arc::default(),
         };
         s.proven_upto = s.find_proven_upto()?;
         let entries = s.state.storage().side_scan(MEMPOOL)?;
@@ -213,6 +220,7 @@ impl<S: Storage> Sequencer<S> {
             }
             s.next_seq = seq + 1;
         }
+        s.durability.durable_below(s.next_seq);
         // A batch whose first operations were only in the mempool starts its timeout now.
         if !s.open.is_empty() && s.batch.started_ms == 0 {
             s.batch.started_ms = now_ms();
@@ -308,11 +316,46 @@ impl<S: Storage> Sequencer<S> {
     /// Whether the sequencer refuses all work until the node restarts (a storage write failed
     /// after its in-memory state changed).
     pub fn is_poisoned(&self) -> bool {
-        self.poisoned
+        self.poisoned || self.durability.failed()
     }
 
-    fn accept(&mut self, entry: MempoolEntry, extra: Vec<SideWrite>) -> Result<(), NodeError> {
-        if self.poisoned {
+    /// How far accepted operations are durable (shared with the group commit).
+    pub fn durability(&self) -> Arc<Durability> {
+        self.durability.clone()
+    }
+
+    /// For the group commit's leader: the mempool entries not yet written, the sequence number
+    /// below which everything is then written or durable, and the storage to write them to.
+    /// Marks a write under way ([`Durability::wait_idle`]).
+    pub fn take_unwritten(&mut self) -> Result<Option<(Vec<SideWrite>, u64, S)>, NodeError>
+    where
+        S: Clone,
+    {
+        if self.is_poisoned() {
+            return Err(NodeError::Poisoned);
+        }
+        if self.unwritten.is_empty() {
+            return Ok(None);
+        }
+        self.durability.begin();
+        Ok(Some((
+            std::mem::take(&mut self.unwritten),
+            self.next_seq,
+            self.state.storage().clone(),
+        )))
+    }
+
+    /// Applies `entry` to the open block and records it in the mempool: at once (with `extra`
+    /// and every entry not yet written), or with `defer` left to the group commit
+    /// (`admission.rs`). Returns its mempool sequence number.
+    fn accept(
+        &mut self,
+        entry: MempoolEntry,
+        extra: Vec<SideWrite>,
+        pre: Option<zkr_state::Prechecked>,
+        defer: bool,
+    ) -> Result<u64, NodeError> {
+        if self.is_poisoned() {
             return Err(NodeError::Poisoned);
         }
         if self.exodus {
@@ -321,35 +364,54 @@ impl<S: Storage> Sequencer<S> {
         if self.batch_len() >= self.config.batch_slots {
             self.seal_batch(now_ms())?;
         }
-        let applied = match self.state.apply(&entry.request) {
+        let seq = self.next_seq;
+        let write = side(MEMPOOL, seq.to_be_bytes().to_vec(), encode(&entry)?);
+        let applied = match self.state.apply_prechecked(&entry.request, pre.clone()) {
             Err(StateError::TooManyFeeTokens) if self.batch_len() > 0 => {
                 self.seal_batch(now_ms())?;
-                self.state.apply(&entry.request)?
+                self.state.apply_prechecked(&entry.request, pre)?
             }
             other => other?,
         };
-        let seq = self.next_seq;
-        let mut writes = vec![side(MEMPOOL, seq.to_be_bytes().to_vec(), encode(&entry)?)];
-        writes.extend(extra);
-        if let Err(e) = self.state.storage().side_commit(writes) {
-            // Applied but not acknowledged: the open block can no longer be trusted. Refuse
-            // everything until a restart replays the mempool from storage.
-            self.poisoned = true;
-            return Err(e.into());
+        if defer && extra.is_empty() {
+            self.unwritten.push(write);
+        } else {
+            let mut writes = std::mem::take(&mut self.unwritten);
+            writes.push(write);
+            writes.extend(extra);
+            self.durability.wait_idle();
+            if let Err(e) = self.state.storage().side_commit(writes) {
+                // Applied but not acknowledged: the open block can no longer be trusted. Refuse
+                // everything until a restart replays the mempool from storage.
+                self.poisoned = true;
+                return Err(e.into());
+            }
+            self.durability.durable_below(seq + 1);
         }
         self.next_seq += 1;
         if self.batch.started_ms == 0 {
             self.batch.started_ms = now_ms();
         }
         self.open.push((seq, entry, applied.pubdata));
-        Ok(())
+        Ok(seq)
     }
 
-    /// Accepts an L2 transaction into the open block, or rejects it with the reason.
+    /// Accepts an L2 transaction into the open block, durably, or rejects it with the reason.
     pub fn submit(&mut self, tx: L2Tx) -> Result<B256, NodeError> {
-        let hash = tx
-            .hash(self.state.config().chain_id)
-            .map_err(|e| NodeError::Rejected(e.into()))?;
+        let checked = CheckedTx::new(tx, self.state.config().chain_id);
+        self.submit_checked(checked, false).map(|(hash, _)| hash)
+    }
+
+    /// [`Sequencer::submit`] of a transaction checked beforehand, returning its hash and
+    /// mempool sequence number; with `defer` its mempool entry is left to the group commit
+    /// (`admission.rs`), which must make it durable before it is acknowledged.
+    pub fn submit_checked(
+        &mut self,
+        checked: CheckedTx,
+        defer: bool,
+    ) -> Result<(B256, u64), NodeError> {
+        let CheckedTx { tx, hash, pre } = checked;
+        let hash = hash.map_err(|e| NodeError::Rejected(e.into()))?;
         let kind = TxKind::of(&tx);
         let required = self.config.fees.min_fee(kind);
         let limit = self.config.max_unproven_batches;
@@ -372,10 +434,10 @@ impl<S: Storage> Sequencer<S> {
                 priority_index: None,
                 received_at: Some(now_ms() / 1000),
             };
-            self.accept(entry, Vec::new())
+            self.accept(entry, Vec::new(), pre, defer)
         };
         match result {
-            Ok(()) => Ok(hash),
+            Ok(seq) => Ok((hash, seq)),
             Err(e) => {
                 if self.rejected.len() == REJECTED_MEMORY {
                     self.rejected.pop_front();
@@ -466,7 +528,7 @@ impl<S: Storage> Sequencer<S> {
             received_at: Some(now_ms() / 1000),
         };
         extra.push(next);
-        self.accept(entry, extra)?;
+        self.accept(entry, extra, None, false)?;
         self.priority_next = index + 1;
         Ok(())
     }
@@ -524,7 +586,7 @@ impl<S: Storage> Sequencer<S> {
         force: bool,
         writes: Vec<SideWrite>,
     ) -> Result<Option<BlockRecord>, NodeError> {
-        if self.poisoned {
+        if self.is_poisoned() {
             return Err(NodeError::Poisoned);
         }
         let sealed = self.seal_unchecked(timestamp_ms, close_batch, force, writes);
@@ -545,6 +607,8 @@ impl<S: Storage> Sequencer<S> {
         if self.open.is_empty() && !close_batch && !force {
             return Ok(None);
         }
+        // A group commit under way writes mempool entries this block removes: it lands first.
+        self.durability.wait_idle();
         let number = self.state.block_number().0 + 1;
         let batch_number = self.state.batch_number().0;
         let mut txs = Vec::new();
@@ -650,6 +714,9 @@ impl<S: Storage> Sequencer<S> {
         ));
         writes.push(side(META, OPEN_BATCH.to_vec(), encode(&batch)?));
         self.state.seal_block_with(writes)?;
+        // The block holds every applied operation: nothing is left for the group commit.
+        self.unwritten.clear();
+        self.durability.durable_below(self.next_seq);
         self.open.clear();
         self.batch = batch;
         Ok(Some(record))

@@ -5,66 +5,12 @@
 
 mod common;
 
-use common::tx_of;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use common::{Flaky, tx_of};
+use std::sync::atomic::Ordering;
 use zkr_node::error::codes;
 use zkr_node::{NodeError, Sequencer, SequencerConfig};
-use zkr_state::account::Account;
 use zkr_state::fixtures::{User, config};
-use zkr_state::storage::{
-    ChangeSet, MemoryStorage, SideEntry, SideWrite, StateMeta, Storage, StorageError,
-};
-use zkr_state::tree::NodeKey;
-use zkr_types::{AccountId, Address, Fr};
-
-/// Memory storage whose block commits fail while `fail` is set (a full disk).
-#[derive(Clone, Default)]
-struct Flaky {
-    inner: Arc<MemoryStorage>,
-    fail: Arc<AtomicBool>,
-}
-
-impl Storage for Flaky {
-    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError> {
-        self.inner.node(key)
-    }
-    fn account(&self, id: AccountId) -> Result<Option<Account>, StorageError> {
-        self.inner.account(id)
-    }
-    fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError> {
-        self.inner.account_by_owner(owner)
-    }
-    fn meta(&self) -> Result<Option<StateMeta>, StorageError> {
-        self.inner.meta()
-    }
-    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
-        if self.fail.load(Ordering::Relaxed) {
-            return Err(StorageError::Backend("no space left on device".into()));
-        }
-        self.inner.commit(changes)
-    }
-    fn side_commit(&self, writes: Vec<SideWrite>) -> Result<(), StorageError> {
-        self.inner.side_commit(writes)
-    }
-    fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        self.inner.side_get(table, key)
-    }
-    fn side_scan(&self, table: &'static str) -> Result<Vec<SideEntry>, StorageError> {
-        self.inner.side_scan(table)
-    }
-    fn side_range(
-        &self,
-        table: &'static str,
-        start: &[u8],
-        end: &[u8],
-        limit: usize,
-        newest_first: bool,
-    ) -> Result<Vec<SideEntry>, StorageError> {
-        self.inner
-            .side_range(table, start, end, limit, newest_first)
-    }
-}
+use zkr_state::storage::MemoryStorage;
 
 #[test]
 fn a_failed_seal_poisons_the_sequencer_and_a_restart_resumes_without_a_gap() {

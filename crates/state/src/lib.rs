@@ -24,4 +24,6 @@ pub mod witness;
 
 pub use error::StateError;
 pub use request::{DepositRequest, FullExitRequest, OpRequest};
-pub use state::{Applied, BalanceProof, BatchSealed, BlockSealed, ChainConfig, Pool, State};
+pub use state::{
+    Applied, BalanceProof, BatchSealed, BlockSealed, ChainConfig, Pool, Prechecked, State,
+};

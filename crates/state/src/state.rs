@@ -74,9 +74,11 @@ pub struct BatchSealed {
     pub root: Fr,
 }
 
-/// Work on a signed transaction that does not depend on the state, done in parallel for a block.
+/// Work on a signed transaction that does not depend on the state (its message, the signer's
+/// key hash, the signature check), done before the state is locked: in parallel for a block,
+/// or by each RPC request before the sequencer's lock.
 #[derive(Debug, Clone)]
-struct Prechecked {
+pub struct Prechecked {
     message: Fr,
     signer_pkh: Fr,
     verified: Result<(), CryptoError>,
@@ -95,6 +97,19 @@ struct Spend<'a> {
 
 /// The message, the signer's key hash, and the verification result if already known.
 type Resolved = (Fr, Fr, Option<Result<(), CryptoError>>);
+
+impl Prechecked {
+    /// The checks of `tx` under `chain`; `None` when its message cannot be computed (applying
+    /// it then rejects it with the reason).
+    pub fn of(tx: &L2Tx, chain: ChainId) -> Option<Prechecked> {
+        let message = tx.message(chain).ok()?;
+        Some(Prechecked {
+            message,
+            signer_pkh: tx.signature().pubkey_hash(),
+            verified: tx.signature().verify(&message),
+        })
+    }
+}
 
 /// Whether a signature still needs checking.
 #[derive(Debug, Clone)]
@@ -517,6 +532,16 @@ impl<S: Storage> State<S> {
         self.apply_checked(request, SigCheck::Verify)
     }
 
+    /// [`State::apply`] with the signature work `pre` done beforehand for this request's
+    /// transaction ([`Prechecked::of`] of that transaction, under this state's chain id).
+    pub fn apply_prechecked(
+        &mut self,
+        request: &OpRequest,
+        pre: Option<Prechecked>,
+    ) -> Result<Applied, StateError> {
+        self.apply_checked(request, pre.map_or(SigCheck::Verify, SigCheck::Done))
+    }
+
     /// Applies a block's operations in order, verifying their signatures in parallel first.
     /// Returns one result per request; rejected requests change nothing.
     pub fn apply_block(&mut self, requests: &[OpRequest]) -> Vec<Result<Applied, StateError>> {
@@ -524,14 +549,9 @@ impl<S: Storage> State<S> {
         let checks: Vec<SigCheck> = requests
             .par_iter()
             .map(|r| match r {
-                OpRequest::Tx(tx) => match tx.message(chain) {
-                    Ok(message) => SigCheck::Done(Prechecked {
-                        message,
-                        signer_pkh: tx.signature().pubkey_hash(),
-                        verified: tx.signature().verify(&message),
-                    }),
-                    Err(_) => SigCheck::Verify,
-                },
+                OpRequest::Tx(tx) => {
+                    Prechecked::of(tx, chain).map_or(SigCheck::Verify, SigCheck::Done)
+                }
                 _ => SigCheck::Verify,
             })
             .collect();

@@ -30,6 +30,9 @@ pub enum BenchCommand {
     /// `zkr rebuild` from L1: executed batches of transfers on a fresh anvil (proofs accepted
     /// by a BENCHMARKS ONLY verifier: a rebuild never reads them), then a timed rebuild.
     Rebuild(super::bench_rebuild::RebuildBenchArgs),
+    /// Load over JSON-RPC against a running node: accepted transactions per second and the
+    /// latency to the answer and to a sealed L2 block.
+    Load(super::bench_load::LoadBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +86,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Prove(args) => bench_prove(&args),
         BenchCommand::Explorer(args) => super::bench_explorer::run(&args),
         BenchCommand::Rebuild(args) => super::bench_rebuild::run(args),
+        BenchCommand::Load(args) => super::bench_load::run(args),
         BenchCommand::State(args) => match args.storage {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {

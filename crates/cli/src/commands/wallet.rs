@@ -243,20 +243,20 @@ pub enum WalletCommand {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct Token {
-    id: u16,
+pub(crate) struct Token {
+    pub(crate) id: u16,
     address: Address,
-    symbol: String,
-    decimals: u8,
+    pub(crate) symbol: String,
+    pub(crate) decimals: u8,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Contracts {
-    rollup: Address,
+pub(crate) struct Contracts {
+    pub(crate) rollup: Address,
     l1_rpc: String,
-    l1_chain_id: u64,
-    chain_id: u32,
+    pub(crate) l1_chain_id: u64,
+    pub(crate) chain_id: u32,
 }
 
 /// The registered tokens, read from the rollup on L1 (symbols and decimals from each token).
@@ -325,7 +325,7 @@ pub fn format_units(v: u128, decimals: u8) -> String {
     format!("{int}.{}", f.trim_end_matches('0'))
 }
 
-struct Wallet {
+pub(crate) struct Wallet {
     l2: HttpClient,
     /// `--rollup`: with `--l1-rpc`, L1 is read without the node.
     rollup_flag: Option<Address>,
@@ -336,11 +336,26 @@ struct Wallet {
 }
 
 impl Wallet {
-    fn address(&self) -> Address {
+    /// A wallet of Ethereum key `key` (hex) talking to the node at `l2_rpc` only.
+    pub(crate) fn connect(l2_rpc: &str, key: &str) -> Result<Wallet> {
+        let eth_bytes = parse_key(key)?;
+        Ok(Wallet {
+            rollup_flag: None,
+            l2: HttpClientBuilder::default()
+                .request_timeout(Duration::from_secs(30))
+                .build(l2_rpc)
+                .with_context(|| format!("L2 RPC URL {l2_rpc}"))?,
+            eth: EthPrivateKey::from_bytes(&eth_bytes).context("private key")?,
+            eth_bytes,
+            l1_rpc_flag: None,
+        })
+    }
+
+    pub(crate) fn address(&self) -> Address {
         self.eth.address()
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: &str,
         params: jsonrpsee::core::params::ArrayParams,
@@ -358,7 +373,7 @@ impl Wallet {
         })
     }
 
-    async fn contracts(&self) -> Result<Contracts> {
+    pub(crate) async fn contracts(&self) -> Result<Contracts> {
         if let (Some(rollup), Some(url)) = (self.rollup_flag, &self.l1_rpc_flag) {
             let l1 = super::rebuild::provider(url)?;
             let l1_chain_id = l1
@@ -384,7 +399,7 @@ impl Wallet {
         Ok(serde_json::from_value(v)?)
     }
 
-    async fn token(&self, s: &str) -> Result<Token> {
+    pub(crate) async fn token(&self, s: &str) -> Result<Token> {
         let tokens: Vec<Token> = match (self.rollup_flag, &self.l1_rpc_flag) {
             (Some(rollup), Some(url)) => l1_tokens(url, rollup).await?,
             _ => self.call("zkr_getTokens", rpc_params![]).await?,
@@ -412,7 +427,7 @@ impl Wallet {
         }
     }
 
-    async fn account(&self) -> Result<Option<Value>> {
+    pub(crate) async fn account(&self) -> Result<Option<Value>> {
         let v: Value = self
             .call("zkr_getAccount", rpc_params![self.address()])
             .await?;
@@ -429,7 +444,7 @@ impl Wallet {
     }
 
     /// The node's fee quote for a transaction of `kind` paying in `token` (base units).
-    async fn fee(&self, kind: &str, token: u16) -> Result<u128> {
+    pub(crate) async fn fee(&self, kind: &str, token: u16) -> Result<u128> {
         let quote: Value = self
             .call("zkr_getFeeQuote", rpc_params![kind, token])
             .await?;
@@ -440,7 +455,7 @@ impl Wallet {
     }
 
     /// The account id and next nonce, registering the L2 key first if needed (fee in `token`).
-    async fn ready_account(
+    pub(crate) async fn ready_account(
         &self,
         c: &Contracts,
         token: &Token,
@@ -485,7 +500,7 @@ impl Wallet {
 
     /// Waits until transaction `hash` (an L2 transaction, or the L1 transaction of a deposit
     /// or full exit) reaches `want`, printing each status it passes.
-    async fn wait_tx(&self, hash: &str, want: WaitFor) -> Result<()> {
+    pub(crate) async fn wait_tx(&self, hash: &str, want: WaitFor) -> Result<()> {
         let started = Instant::now();
         let mut last = String::new();
         loop {
@@ -609,18 +624,9 @@ pub fn run(args: WalletArgs) -> Result<()> {
 }
 
 async fn run_async(args: WalletArgs) -> Result<()> {
-    let eth_bytes = parse_key(&args.private_key)?;
-    let eth = EthPrivateKey::from_bytes(&eth_bytes).context("private key")?;
-    let w = Wallet {
-        rollup_flag: args.rollup,
-        l2: HttpClientBuilder::default()
-            .request_timeout(Duration::from_secs(30))
-            .build(&args.l2_rpc)
-            .with_context(|| format!("L2 RPC URL {}", args.l2_rpc))?,
-        eth,
-        eth_bytes,
-        l1_rpc_flag: args.l1_rpc.clone(),
-    };
+    let mut w = Wallet::connect(&args.l2_rpc, &args.private_key)?;
+    w.rollup_flag = args.rollup;
+    w.l1_rpc_flag = args.l1_rpc.clone();
     match args.command {
         WalletCommand::Deposit {
             amount,

@@ -58,7 +58,7 @@ impl<S: Storage> Sequencer<S> {
     /// the sequencer refuses further work (its in-memory state went past the last stored
     /// block): reopen it.
     pub fn import_batch(&mut self, batch: ImportedBatch) -> Result<BatchRecord, NodeError> {
-        if self.poisoned {
+        if self.is_poisoned() {
             return Err(NodeError::Poisoned);
         }
         if !self.open.is_empty() || self.batch.ops != 0 {

@@ -2,8 +2,76 @@
 #![allow(dead_code)]
 
 use jsonrpsee::core::client::Error as ClientError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 use zkr_state::OpRequest;
+use zkr_state::account::Account;
+use zkr_state::storage::{
+    ChangeSet, MemoryStorage, SideEntry, SideWrite, StateMeta, Storage, StorageError,
+};
+use zkr_state::tree::NodeKey;
 use zkr_types::tx::L2Tx;
+use zkr_types::{AccountId, Address, Fr};
+
+/// Memory storage that fails on demand (a full disk): block commits while `fail` is set, side
+/// writes while `fail_side` is; side writes take `side_delay_ms` (an fsync) and are counted.
+#[derive(Clone, Default)]
+pub struct Flaky {
+    pub inner: MemoryStorage,
+    pub fail: Arc<AtomicBool>,
+    pub fail_side: Arc<AtomicBool>,
+    pub side_delay_ms: Arc<AtomicU64>,
+    pub side_commits: Arc<AtomicU64>,
+}
+
+impl Storage for Flaky {
+    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError> {
+        self.inner.node(key)
+    }
+    fn account(&self, id: AccountId) -> Result<Option<Account>, StorageError> {
+        self.inner.account(id)
+    }
+    fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError> {
+        self.inner.account_by_owner(owner)
+    }
+    fn meta(&self) -> Result<Option<StateMeta>, StorageError> {
+        self.inner.meta()
+    }
+    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
+        if self.fail.load(Ordering::Relaxed) {
+            return Err(StorageError::Backend("no space left on device".into()));
+        }
+        self.inner.commit(changes)
+    }
+    fn side_commit(&self, writes: Vec<SideWrite>) -> Result<(), StorageError> {
+        std::thread::sleep(Duration::from_millis(
+            self.side_delay_ms.load(Ordering::Relaxed),
+        ));
+        if self.fail_side.load(Ordering::Relaxed) {
+            return Err(StorageError::Backend("no space left on device".into()));
+        }
+        self.side_commits.fetch_add(1, Ordering::Relaxed);
+        self.inner.side_commit(writes)
+    }
+    fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.side_get(table, key)
+    }
+    fn side_scan(&self, table: &'static str) -> Result<Vec<SideEntry>, StorageError> {
+        self.inner.side_scan(table)
+    }
+    fn side_range(
+        &self,
+        table: &'static str,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<SideEntry>, StorageError> {
+        self.inner
+            .side_range(table, start, end, limit, newest_first)
+    }
+}
 
 /// The transaction inside a request (panics on a priority operation).
 pub fn tx_of(r: OpRequest) -> L2Tx {

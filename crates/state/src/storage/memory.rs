@@ -27,9 +27,9 @@ impl Inner {
     }
 }
 
-/// Storage in a `HashMap`, lost when dropped.
-#[derive(Debug, Default)]
-pub struct MemoryStorage(RwLock<Inner>);
+/// Storage in a `HashMap`, lost when dropped. Clones share the maps.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStorage(std::sync::Arc<RwLock<Inner>>);
 
 impl MemoryStorage {
     /// An empty store.

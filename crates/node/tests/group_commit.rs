@@ -1,0 +1,170 @@
+//! Group commit of admitted transactions (`admission.rs`): concurrent sends share storage
+//! writes, each is answered only once its mempool entry is stored (a restart replays every
+//! answered one), a failed write answers no one and poisons the sequencer, and a seal never
+//! leaves a mempool entry behind that a write under way would have put back.
+
+mod common;
+
+use common::{Flaky, tx_of};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use zkr_node::admission::Admission;
+use zkr_node::records::MEMPOOL;
+use zkr_node::{NodeError, Sequencer, SequencerConfig};
+use zkr_state::fixtures::{User, config};
+use zkr_state::storage::Storage;
+use zkr_types::TokenId;
+
+const USERS: u8 = 24;
+
+/// A sequencer on `storage` with `USERS` funded accounts whose keys are registered (ids
+/// 0..USERS, sealed), and each user's transfer of 100 to user 0 at nonce 1.
+fn setup(storage: &Flaky) -> (Sequencer<Flaky>, Vec<zkr_types::tx::L2Tx>) {
+    let mut seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
+    let users: Vec<User> = (1..=USERS).map(User::new).collect();
+    for (i, u) in users.iter().enumerate() {
+        seq.submit_priority(i as u64, u.deposit(0, 1_000_000), None)
+            .unwrap();
+        seq.submit(tx_of(u.change_pubkey(i as u32, 0, 0, 0)))
+            .unwrap();
+    }
+    seq.seal_batch(1_000).unwrap();
+    let to = users[0].address();
+    let txs = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| tx_of(u.transfer(i as u32, to, 0, 100, 0, 1)))
+        .collect();
+    (seq, txs)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Sends `txs` at once through admission; the answers in order.
+fn send_all(
+    admission: &Arc<Admission<Flaky>>,
+    txs: Vec<zkr_types::tx::L2Tx>,
+) -> Vec<Result<alloy_primitives::B256, NodeError>> {
+    runtime().block_on(async {
+        let tasks: Vec<_> = txs
+            .into_iter()
+            .map(|tx| {
+                let a = admission.clone();
+                tokio::spawn(async move { a.submit(tx).await })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    })
+}
+
+#[test]
+fn concurrent_sends_share_writes_and_every_answered_one_survives_a_restart() {
+    let storage = Flaky::default();
+    let (seq, txs) = setup(&storage);
+    let shared = Arc::new(Mutex::new(seq));
+    let admission = Arc::new(Admission::new(shared.clone()));
+    storage.side_delay_ms.store(20, Ordering::Relaxed);
+    let before = storage.side_commits.load(Ordering::Relaxed);
+    let answers = send_all(&admission, txs);
+    let writes = storage.side_commits.load(Ordering::Relaxed) - before;
+    let hashes: Vec<_> = answers.into_iter().map(|a| a.unwrap()).collect();
+    // One write per group: with 20 ms writes the 24 sends cannot each have had their own.
+    assert!(
+        writes < u64::from(USERS) / 2,
+        "{writes} storage writes for {USERS} sends"
+    );
+    assert_eq!(shared.lock().unwrap().open_len(), usize::from(USERS));
+    drop(admission);
+    drop(shared);
+
+    // A crash now: every answered transaction is back from the mempool.
+    storage.side_delay_ms.store(0, Ordering::Relaxed);
+    let mut seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
+    assert_eq!(seq.open_len(), usize::from(USERS));
+    for h in &hashes {
+        assert!(seq.tx(h).unwrap().is_some(), "{h} lost");
+    }
+    let block = seq.seal_block(2_000).unwrap().unwrap();
+    assert_eq!(block.txs.len(), usize::from(USERS));
+    let receiver = seq.account_of(&User::new(1).address()).unwrap().unwrap().1;
+    assert_eq!(
+        receiver.balance(TokenId(0)),
+        1_000_000 - 100 + 100 * u128::from(USERS)
+    );
+}
+
+#[test]
+fn a_failed_write_answers_no_one_and_poisons_the_sequencer() {
+    let storage = Flaky::default();
+    let (seq, txs) = setup(&storage);
+    let shared = Arc::new(Mutex::new(seq));
+    let admission = Arc::new(Admission::new(shared.clone()));
+    storage.fail_side.store(true, Ordering::Relaxed);
+    let answers = send_all(&admission, txs.clone());
+    for a in &answers {
+        assert!(a.is_err(), "answered {a:?} though nothing was stored");
+    }
+    assert!(shared.lock().unwrap().is_poisoned());
+    // Nothing more is taken, nor sealed.
+    storage.fail_side.store(false, Ordering::Relaxed);
+    let again = send_all(&admission, txs[..1].to_vec());
+    assert!(
+        matches!(again[0], Err(NodeError::Poisoned)),
+        "{:?}",
+        again[0]
+    );
+    assert!(matches!(
+        shared.lock().unwrap().seal_block(2_000),
+        Err(NodeError::Poisoned)
+    ));
+    drop(admission);
+    drop(shared);
+
+    // Restarted: none of them happened.
+    let seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
+    assert!(!seq.is_poisoned());
+    assert_eq!(seq.open_len(), 0);
+    let receiver = seq.account_of(&User::new(1).address()).unwrap().unwrap().1;
+    assert_eq!(receiver.balance(TokenId(0)), 1_000_000);
+}
+
+#[test]
+fn a_seal_during_a_write_leaves_no_mempool_entry_behind() {
+    let storage = Flaky::default();
+    let (seq, txs) = setup(&storage);
+    let shared = Arc::new(Mutex::new(seq));
+    let admission = Arc::new(Admission::new(shared.clone()));
+    storage.side_delay_ms.store(200, Ordering::Relaxed);
+    let sealer = {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            // While the first group's 200 ms write is under way.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            shared.lock().unwrap().seal_block(2_000).unwrap()
+        })
+    };
+    let answers = send_all(&admission, txs);
+    let sealed = sealer.join().unwrap().expect("a block with the sends");
+    assert!(answers.iter().all(|a| a.is_ok()), "{answers:?}");
+    let in_open = shared.lock().unwrap().open_len();
+    assert_eq!(sealed.txs.len() + in_open, usize::from(USERS));
+    // The mempool table holds exactly the operations still in the open block: none of the
+    // sealed ones came back with a write that landed after the seal.
+    let stored = storage.inner.side_scan(MEMPOOL).unwrap().len();
+    assert_eq!(stored, in_open, "mempool entries stored vs operations open");
+    drop(admission);
+    drop(shared);
+    storage.side_delay_ms.store(0, Ordering::Relaxed);
+    let seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
+    assert_eq!(seq.open_len(), in_open);
+}
