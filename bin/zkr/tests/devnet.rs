@@ -10,7 +10,7 @@
 //! nothing, liquidity added and removed, the proceeds withdrawn to L1, every batch proven by
 //! the DEX circuit's verifier and executed); `zkr rebuild` from L1 alone, compared account by
 //! account with the node; a clean stop; a restart on the same data dir that resumes; a restart
-//! on the data dir rebuilt from L1, which goes on executing new batches.
+//! on the data dir rebuilt from L1, which goes on executing new batches; `zkr bench load` on it.
 
 use alloy::primitives::{Address, U256, address};
 use alloy::providers::Provider;
@@ -341,5 +341,42 @@ fn devnet_deposit_transfer_withdraw_exit_with_a_crash_and_a_restart() {
     assert_eq!(env.tx_status(&out)["status"], "executed");
     assert_eq!(env.l2_balance(NEW_L2, 0), 3 * ETH / 2);
     assert!(env.totals().2 > executed);
+
+    // `zkr bench load` funds its accounts through the protocol (a deposit from L1 for a funder
+    // with nothing on L2, transfers, key registrations), then sends transfers and swaps.
+    let funder = &env.accounts[env.accounts.len() - 2];
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zkr"))
+        .args(["bench", "load", "--l2-rpc", &env.l2_rpc])
+        .args(["--accounts", "4", "--concurrency", "2", "--duration", "2"])
+        .args(["--rate", "10", "--mix", "transfer=50,swap=50"])
+        .env("ZKR_PRIVATE_KEY", &funder.0)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "zkr bench load: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figures: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let accepted = figures["accepted"].as_u64().unwrap();
+    assert!((10..=20).contains(&accepted), "{figures}");
+    assert_eq!(figures["rejected"], 0, "{figures}");
+    assert_eq!(figures["not_included"], 0, "{figures}");
+    assert_eq!(
+        figures["blocks"], figures["blocks_timed_by_node"],
+        "{figures}"
+    );
+    for f in [
+        "ack_p50_ms",
+        "ack_p99_ms",
+        "included_p50_ms",
+        "included_p99_ms",
+    ] {
+        assert!(
+            figures[f].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{f}: {figures}"
+        );
+    }
+    assert!(env.l2_balance(funder.1, 0) > 0, "the funder's deposit");
     assert!(devnet.stop());
 }

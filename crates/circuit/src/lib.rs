@@ -20,6 +20,12 @@ pub mod witness;
 pub use assignment::{BatchAssignment, CircuitKind};
 pub use batch::{BatchCircuit, Statement, Synthesis};
 
+/// Version of what the batch circuits constrain. Bump it with every change to a circuit's
+/// constraints: key stores find cached circuit shapes (and so cached keys) by it instead of
+/// synthesizing the circuit at every start. The prover's test
+/// `the_shape_digest_is_pinned_to_the_circuit_version` fails until it is bumped.
+pub const CIRCUIT_VERSION: u32 = 1;
+
 /// R1CS constraints of one operation slot of the transfer circuit, whatever operation it holds
 /// (measured by the test `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
 pub const SLOT_CONSTRAINTS: usize = 28_525;

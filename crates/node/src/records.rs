@@ -66,6 +66,10 @@ pub struct BlockRecord {
     pub txs: Vec<B256>,
     /// Priority operations it processed.
     pub priority_ops: u32,
+    /// Unix time in ms when its record was made, just before its storage write (absent in
+    /// blocks of older nodes and imported ones): what `zkr bench load` measures inclusion by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_at_ms: Option<u64>,
 }
 
 /// An operation accepted into the open block, replayed after a restart.

@@ -164,6 +164,7 @@ impl<S: Storage> Sequencer<S> {
                 timestamp: now_ms() / 1000,
                 txs: Vec::new(),
                 priority_ops: 0,
+                sealed_at_ms: None,
             };
             let open = OpenBatch {
                 first_block: 2,
@@ -701,6 +702,7 @@ impl<S: Storage> Sequencer<S> {
             timestamp: timestamp_ms / 1000,
             txs,
             priority_ops,
+            sealed_at_ms: Some(now_ms()),
         };
         writes.push(side(
             BLOCKS,

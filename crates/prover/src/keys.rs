@@ -8,7 +8,7 @@ use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey, prepare_verify
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use zkr_circuit::CircuitKind;
+use zkr_circuit::{CIRCUIT_VERSION, CircuitKind};
 
 /// Keys for one circuit shape.
 #[derive(Clone)]
@@ -34,6 +34,12 @@ impl Keys {
     pub fn vk(&self) -> &VerifyingKey<Bn254> {
         &self.pk.vk
     }
+}
+
+/// Whether `pk` is a key for a circuit of `shape`'s size (a cheap check of a cached shape).
+fn key_fits(pk: &ProvingKey<Bn254>, shape: &Shape) -> bool {
+    pk.vk.gamma_abc_g1.len() == shape.instance_variables
+        && pk.a_query.len() == shape.instance_variables + shape.witness_variables
 }
 
 /// A directory of cached keys: `<batch|dex>-<slots>-<digest prefix>.dev.pk`.
@@ -65,15 +71,39 @@ impl KeyStore {
         ))
     }
 
-    /// Loads the dev keys of circuit `kind` for `slots`, running the (insecure) dev setup and
-    /// caching its result when none are cached. Returns the keys and whether they came from the
-    /// cache.
-    pub fn load_or_dev_setup(
+    /// The file caching the shape of circuit `kind` at `slots` for this [`CIRCUIT_VERSION`].
+    pub fn shape_path(&self, slots: usize, kind: CircuitKind) -> PathBuf {
+        self.dir.join(format!(
+            "{}-{slots}-v{CIRCUIT_VERSION}.shape",
+            kind_name(kind)
+        ))
+    }
+
+    /// The shape of circuit `kind` at `slots`, and whether it came from the cache file for this
+    /// [`CIRCUIT_VERSION`] (never with `fresh`); else it is synthesized (seconds to a minute)
+    /// and cached.
+    pub fn shape(
         &self,
         slots: usize,
         kind: CircuitKind,
+        fresh: bool,
         progress: Progress<'_>,
-    ) -> Result<(Keys, bool), ProverError> {
+    ) -> Result<(Shape, bool), ProverError> {
+        let path = self.shape_path(slots, kind);
+        if !fresh
+            && let Ok(text) = std::fs::read_to_string(&path)
+            && let Some(shape) = Shape::parse(&text, slots, kind)
+        {
+            progress(&format!(
+                "shape of the {} circuit for {slots} slots (version {CIRCUIT_VERSION}) from {}: \
+                 {} constraints, digest {}",
+                kind_name(kind),
+                path.display(),
+                shape.constraints,
+                shape.digest
+            ));
+            return Ok((shape, true));
+        }
         let started = Instant::now();
         progress(&format!(
             "computing the {} circuit's shape for {slots} slots",
@@ -86,16 +116,30 @@ impl KeyStore {
             shape.digest,
             started.elapsed().as_secs_f64()
         ));
-        let path = self.path(&shape);
-        if path.exists() {
-            progress(&format!("loading cached keys from {}", path.display()));
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let pk =
-                ProvingKey::<Bn254>::deserialize_with_mode(&bytes[..], Compress::No, Validate::No)
-                    .map_err(|e| ProverError::CorruptKey {
-                        path: path.display().to_string(),
-                        reason: e.to_string(),
-                    })?;
+        // The cache is an optimisation: a failure to write it is not one to prove.
+        if std::fs::create_dir_all(&self.dir).is_ok() {
+            let tmp = path.with_extension("shape.tmp");
+            if std::fs::write(&tmp, shape.to_text()).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        }
+        Ok((shape, false))
+    }
+
+    /// Loads the dev keys of circuit `kind` for `slots`, running the (insecure) dev setup and
+    /// caching its result when none are cached. Returns the keys and whether they came from the
+    /// cache.
+    pub fn load_or_dev_setup(
+        &self,
+        slots: usize,
+        kind: CircuitKind,
+        progress: Progress<'_>,
+    ) -> Result<(Keys, bool), ProverError> {
+        let started = Instant::now();
+        let (shape, from_cache) = self.shape(slots, kind, false, progress)?;
+        if let Some(pk) = self.load_cached(&shape, progress)?
+            && key_fits(&pk, &shape)
+        {
             progress(&format!(
                 "keys loaded ({:.1}s)",
                 started.elapsed().as_secs_f64()
@@ -103,6 +147,60 @@ impl KeyStore {
             let pvk = prepare_verifying_key(&pk.vk);
             return Ok((Keys { shape, pk, pvk }, true));
         }
+        let shape = if from_cache {
+            // No key for the cached shape, or one that does not fit it (a circuit changed
+            // without a version bump, a cache edited by hand): the shape is synthesized again.
+            progress("no cached key fits the cached shape; computing the shape again");
+            let (fresh, _) = self.shape(slots, kind, true, progress)?;
+            if fresh != shape
+                && let Some(pk) = self.load_cached(&fresh, progress)?
+                && key_fits(&pk, &fresh)
+            {
+                let pvk = prepare_verifying_key(&pk.vk);
+                return Ok((
+                    Keys {
+                        shape: fresh,
+                        pk,
+                        pvk,
+                    },
+                    true,
+                ));
+            }
+            fresh
+        } else {
+            shape
+        };
+        self.setup_and_cache(shape, progress, started)
+    }
+
+    /// The cached proving key of `shape`, if there is one.
+    fn load_cached(
+        &self,
+        shape: &Shape,
+        progress: Progress<'_>,
+    ) -> Result<Option<ProvingKey<Bn254>>, ProverError> {
+        let path = self.path(shape);
+        if !path.exists() {
+            return Ok(None);
+        }
+        progress(&format!("loading cached keys from {}", path.display()));
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        ProvingKey::<Bn254>::deserialize_with_mode(&bytes[..], Compress::No, Validate::No)
+            .map(Some)
+            .map_err(|e| ProverError::CorruptKey {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Runs the dev setup for `shape` and caches the keys.
+    fn setup_and_cache(
+        &self,
+        shape: Shape,
+        progress: Progress<'_>,
+        started: Instant,
+    ) -> Result<(Keys, bool), ProverError> {
+        let (slots, kind, path) = (shape.slots, shape.kind, self.path(&shape));
         let pk = dev_setup(slots, kind, DEV_SETUP_SEED, progress)?;
         progress(&format!(
             "setup done ({:.1}s); caching keys in {}",

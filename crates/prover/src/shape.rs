@@ -28,6 +28,30 @@ pub struct Shape {
     pub digest: B256,
 }
 
+impl Shape {
+    /// The cache file's text: `constraints instance_variables witness_variables digest`.
+    pub fn to_text(&self) -> String {
+        format!(
+            "{} {} {} {}\n",
+            self.constraints, self.instance_variables, self.witness_variables, self.digest
+        )
+    }
+
+    /// Parses [`Shape::to_text`] for circuit `kind` at `slots`; `None` if it does not parse.
+    pub fn parse(text: &str, slots: usize, kind: CircuitKind) -> Option<Shape> {
+        let mut f = text.split_whitespace();
+        let shape = Shape {
+            kind,
+            slots,
+            constraints: f.next()?.parse().ok()?,
+            instance_variables: f.next()?.parse().ok()?,
+            witness_variables: f.next()?.parse().ok()?,
+            digest: f.next()?.parse().ok()?,
+        };
+        f.next().is_none().then_some(shape)
+    }
+}
+
 /// The all-Noop batch circuit `kind` of `slots` slots (used for setup and shape).
 pub fn template(slots: usize, kind: CircuitKind) -> Result<BatchCircuit, ProverError> {
     let w = empty_batch(slots, ChainId(0)).map_err(|e| ProverError::State(e.to_string()))?;

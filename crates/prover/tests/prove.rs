@@ -105,3 +105,65 @@ fn the_dex_circuit_proves_a_batch_of_pool_operations_and_the_transfer_circuit_re
         .unwrap();
     assert!(prove(&transfer, witness, &quiet).is_err());
 }
+
+/// The digest of each circuit's matrices at one slot, for [`zkr_circuit::CIRCUIT_VERSION`].
+/// A change to what a circuit constrains changes it: bump the version (cached shapes and keys
+/// are found by it) and pin the new digests here.
+const PINNED_DIGESTS: [(u32, CircuitKind, &str); 2] = [
+    (
+        1,
+        CircuitKind::Transfer,
+        "0xe4fc6a4e53862d492be49b1b9759980dc351db2797c8a9a0e2a7ebe293f95d5a",
+    ),
+    (
+        1,
+        CircuitKind::Dex,
+        "0xe3ec8be84e4c313e91f9b6a01287b3c34972d34be3f95cc3d5dd7d4984c78797",
+    ),
+];
+
+#[test]
+fn the_shape_digest_is_pinned_to_the_circuit_version() {
+    for (version, kind, digest) in PINNED_DIGESTS {
+        assert_eq!(
+            version,
+            zkr_circuit::CIRCUIT_VERSION,
+            "bump the pinned digests with the version"
+        );
+        let shape = zkr_prover::shape::shape(1, kind).unwrap();
+        assert_eq!(
+            shape.digest.to_string(),
+            digest,
+            "the {kind:?} circuit changed: bump zkr_circuit::CIRCUIT_VERSION and pin its digests"
+        );
+    }
+}
+
+#[test]
+fn a_cached_shape_skips_synthesis_and_one_no_key_fits_is_computed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    let kind = CircuitKind::Transfer;
+    let (shape, cached) = store.shape(1, kind, false, &quiet).unwrap();
+    assert!(!cached);
+    assert!(store.shape_path(1, kind).exists());
+    let (again, cached) = store.shape(1, kind, false, &quiet).unwrap();
+    assert!(cached, "the second start reads the cache");
+    assert_eq!(again, shape);
+
+    // A stale cache (what a circuit change without a version bump leaves): the cache is what
+    // `shape` answers, but keys are never made or loaded for it.
+    let mut stale = shape;
+    stale.witness_variables += 1;
+    stale.digest = alloy_primitives::B256::repeat_byte(7);
+    std::fs::write(store.shape_path(1, kind), stale.to_text()).unwrap();
+    assert_eq!(store.shape(1, kind, false, &quiet).unwrap(), (stale, true));
+    let said = std::cell::RefCell::new(Vec::new());
+    let log = |m: &str| said.borrow_mut().push(m.to_string());
+    let (keys, _) = store.load_or_dev_setup(1, kind, &log).unwrap();
+    assert_eq!(keys.shape, shape, "{:?}", said.borrow());
+    assert!(store.path(&shape).exists());
+    assert!(!store.path(&stale).exists());
+    // And the cache is right again.
+    assert_eq!(store.shape(1, kind, false, &quiet).unwrap(), (shape, true));
+}

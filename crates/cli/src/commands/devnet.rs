@@ -68,6 +68,12 @@ pub struct DevnetArgs {
     /// The anvil binary [default: the project's pinned npm package].
     #[arg(long, env = "ZKR_ANVIL")]
     pub anvil: Option<PathBuf>,
+    /// Run the node without its prover: batches are committed to L1 but never proven or
+    /// executed, so withdrawals never reach L1. For load benchmarks (`zkr bench load`), where
+    /// proving cannot keep up; the other node settings come from `ZKR_*` variables (`zkr node
+    /// --help`).
+    #[arg(long, env = "ZKR_NO_PROVER")]
+    pub no_prover: bool,
 }
 
 /// What `devnet.json` holds.
@@ -515,7 +521,8 @@ fn halted_message(dir: &Path) -> String {
     )
 }
 
-async fn wait_ready(l2_rpc: &str, node: &mut Child, dir: &Path) -> Result<()> {
+/// Waits until the node answers and, unless `no_prover`, its prover has its keys.
+async fn wait_ready(l2_rpc: &str, node: &mut Child, dir: &Path, no_prover: bool) -> Result<()> {
     use jsonrpsee::core::client::ClientT;
     let client = jsonrpsee::http_client::HttpClientBuilder::default().build(l2_rpc)?;
     let started = Instant::now();
@@ -531,7 +538,7 @@ async fn wait_ready(l2_rpc: &str, node: &mut Child, dir: &Path) -> Result<()> {
             .request::<serde_json::Value, _>("zkr_status", jsonrpsee::rpc_params![])
             .await
         {
-            if s["proverReady"] == true {
+            if no_prover || s["proverReady"] == true {
                 return Ok(());
             }
             if !said {
@@ -651,6 +658,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         l1_poll_ms: Some(250),
         keys_dir: Some(super::keys_dir(args.keys_dir.clone())),
         exit_with_parent: true,
+        no_prover: args.no_prover,
         explorer: explorer_addr,
         explorer_tvl_secs: Some(2),
         ..NodeArgs::default()
@@ -660,7 +668,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
     let mut node = spawn_node(&node_toml, &dir)?;
     let seeder = file.accounts.last().map(|a| a.private_key.clone());
     let ready = async {
-        wait_ready(&file.l2_rpc, &mut node, &dir).await?;
+        wait_ready(&file.l2_rpc, &mut node, &dir, args.no_prover).await?;
         match seeder {
             Some(key) => seed_pool(&file.l2_rpc, &key).await,
             None => Ok(()),

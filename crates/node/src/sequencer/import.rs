@@ -155,6 +155,7 @@ impl<S: Storage> Sequencer<S> {
             timestamp: batch.timestamp,
             txs: Vec::new(),
             priority_ops,
+            sealed_at_ms: None,
         };
         let open = OpenBatch {
             first_block: number + 1,
