@@ -115,7 +115,7 @@ pub struct Admission<S: Storage> {
     seq: Shared<S>,
     durability: Arc<Durability>,
     chain: ChainId,
-    leader: tokio::sync::Mutex<()>,
+    leader: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<S: Storage> std::fmt::Debug for Admission<S> {
@@ -137,7 +137,7 @@ impl<S: Storage + Clone + Send + 'static> Admission<S> {
             seq,
             durability,
             chain,
-            leader: tokio::sync::Mutex::new(()),
+            leader: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -150,11 +150,15 @@ impl<S: Storage + Clone + Send + 'static> Admission<S> {
         Ok(hash)
     }
 
-    async fn wait_durable(&self, seq: u64) -> Result<(), NodeError> {
+    /// Waits until operation `seq` (from [`crate::Sequencer::submit_checked`]) is durable,
+    /// leading the group commit that writes it if no one else does.
+    pub async fn wait_durable(&self, seq: u64) -> Result<(), NodeError> {
         if self.durability.is_durable(seq) {
             return Ok(());
         }
-        let _leader = self.leader.lock().await;
+        // Owned, and handed to the write: a request dropped meanwhile (its client went away)
+        // does not free the lead while its group is still being written.
+        let leader = self.leader.clone().lock_owned().await;
         if self.durability.is_durable(seq) {
             return Ok(());
         }
@@ -167,18 +171,20 @@ impl<S: Storage + Clone + Send + 'static> Admission<S> {
                 Err(NodeError::Poisoned)
             };
         };
-        // The write and its end run on a blocking thread: a seal waiting for it under the
-        // sequencer's lock may hold a runtime worker meanwhile.
-        let durability = self.durability.clone();
+        // Ends the write when dropped, even if the task never runs (the runtime is shutting
+        // down) or the storage panics: a failure then.
+        let mut ending = Ending {
+            durability: self.durability.clone(),
+            upto,
+            ok: false,
+        };
+        // The write runs on a blocking thread: a seal waiting for it under the sequencer's lock
+        // may hold a runtime worker meanwhile.
         let written = tokio::task::spawn_blocking(move || {
-            // Ends the write even if the storage panics (a failure then).
-            let mut ending = Ending {
-                durability,
-                upto,
-                ok: false,
-            };
+            let _leader = leader;
             let written = storage.side_commit(writes);
             ending.ok = written.is_ok();
+            drop(ending);
             written
         })
         .await;

@@ -381,6 +381,10 @@ impl<S: Storage> Sequencer<S> {
             writes.push(write);
             writes.extend(extra);
             self.durability.wait_idle();
+            if self.durability.failed() {
+                // The group written meanwhile failed: what is unwritten is not the whole past.
+                return Err(NodeError::Poisoned);
+            }
             if let Err(e) = self.state.storage().side_commit(writes) {
                 // Applied but not acknowledged: the open block can no longer be trusted. Refuse
                 // everything until a restart replays the mempool from storage.
@@ -609,7 +613,11 @@ impl<S: Storage> Sequencer<S> {
             return Ok(None);
         }
         // A group commit under way writes mempool entries this block removes: it lands first.
+        // If it failed, this block would hold operations whose senders were told so.
         self.durability.wait_idle();
+        if self.durability.failed() {
+            return Err(NodeError::Poisoned);
+        }
         let number = self.state.block_number().0 + 1;
         let batch_number = self.state.batch_number().0;
         let mut txs = Vec::new();
@@ -742,8 +750,10 @@ impl<S: Storage> Sequencer<S> {
     /// A transaction's record: pending, sealed (with its batch's L1 status), or recently
     /// rejected.
     pub fn tx(&self, hash: &B256) -> Result<Option<TxRecord>, NodeError> {
-        for (_, e, _) in &self.open {
+        for (seq, e, _) in &self.open {
+            // Pending only once stored: what a crash could still undo is not shown.
             if e.hash.as_ref() == Some(hash)
+                && self.durability.is_durable(*seq)
                 && let OpRequest::Tx(tx) = &e.request
             {
                 return Ok(Some(TxRecord {

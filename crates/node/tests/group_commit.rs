@@ -8,7 +8,7 @@ mod common;
 use common::{Flaky, tx_of};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use zkr_node::admission::Admission;
+use zkr_node::admission::{Admission, CheckedTx};
 use zkr_node::records::MEMPOOL;
 use zkr_node::{NodeError, Sequencer, SequencerConfig};
 use zkr_state::fixtures::{User, config};
@@ -167,4 +167,94 @@ fn a_seal_during_a_write_leaves_no_mempool_entry_behind() {
     storage.side_delay_ms.store(0, Ordering::Relaxed);
     let seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
     assert_eq!(seq.open_len(), in_open);
+}
+
+#[test]
+fn a_request_dropped_while_its_group_is_written_keeps_the_lead_until_the_write_ends() {
+    let storage = Flaky::default();
+    let (seq, txs) = setup(&storage);
+    let chain = config().chain_id;
+    let shared = Arc::new(Mutex::new(seq));
+    let admission = Arc::new(Admission::new(shared.clone()));
+    storage.side_delay_ms.store(200, Ordering::Relaxed);
+    // Both applied, neither written: the first to wait writes both.
+    let (a, b) = {
+        let mut s = shared.lock().unwrap();
+        let a = s
+            .submit_checked(CheckedTx::new(txs[0].clone(), chain), true)
+            .unwrap();
+        let b = s
+            .submit_checked(CheckedTx::new(txs[1].clone(), chain), true)
+            .unwrap();
+        (a, b)
+    };
+    runtime().block_on(async {
+        let leader = {
+            let admission = admission.clone();
+            tokio::spawn(async move { admission.wait_durable(a.1).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // Its client went away mid-write.
+        leader.abort();
+        admission.wait_durable(b.1).await.unwrap();
+        // Answered only now that its entry is stored.
+        let stored = storage.inner.side_scan(MEMPOOL).unwrap();
+        assert!(
+            stored.iter().any(|(k, _)| k == &b.1.to_be_bytes()),
+            "answered before its entry was stored"
+        );
+    });
+    assert!(!shared.lock().unwrap().is_poisoned());
+}
+
+#[test]
+fn after_a_failed_group_a_later_write_does_not_answer_for_it() {
+    let storage = Flaky::default();
+    let (seq, txs) = setup(&storage);
+    let chain = config().chain_id;
+    let shared = Arc::new(Mutex::new(seq));
+    let admission = Arc::new(Admission::new(shared.clone()));
+    let (a, b) = {
+        let mut s = shared.lock().unwrap();
+        let a = s
+            .submit_checked(CheckedTx::new(txs[0].clone(), chain), true)
+            .unwrap();
+        let b = s
+            .submit_checked(CheckedTx::new(txs[1].clone(), chain), true)
+            .unwrap();
+        (a, b)
+    };
+    // The group's write fails after 100 ms; the deposit from L1 waits for it, then its own
+    // write (which would succeed) must not be made.
+    storage.side_delay_ms.store(100, Ordering::Relaxed);
+    storage.fail_side.store(true, Ordering::Relaxed);
+    runtime().block_on(async {
+        let leader = {
+            let admission = admission.clone();
+            tokio::spawn(async move { admission.wait_durable(a.1).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let watcher = {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                shared.lock().unwrap().submit_priority(
+                    u64::from(USERS),
+                    User::new(99).deposit(0, 5),
+                    None,
+                )
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(110)).await;
+        storage.fail_side.store(false, Ordering::Relaxed);
+        assert!(leader.await.unwrap().is_err());
+        let deposit = watcher.join().unwrap();
+        assert!(matches!(deposit, Err(NodeError::Poisoned)), "{deposit:?}");
+        let answer = admission.wait_durable(b.1).await;
+        assert!(answer.is_err(), "{answer:?} for an entry never stored");
+    });
+    storage.side_delay_ms.store(0, Ordering::Relaxed);
+    drop(admission);
+    drop(shared);
+    let seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
+    assert_eq!(seq.open_len(), 0);
 }

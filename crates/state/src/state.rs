@@ -79,6 +79,9 @@ pub struct BatchSealed {
 /// or by each RPC request before the sequencer's lock.
 #[derive(Debug, Clone)]
 pub struct Prechecked {
+    /// What it was computed for: used only for that transaction under that chain id.
+    tx: L2Tx,
+    chain: ChainId,
     message: Fr,
     signer_pkh: Fr,
     verified: Result<(), CryptoError>,
@@ -104,6 +107,8 @@ impl Prechecked {
     pub fn of(tx: &L2Tx, chain: ChainId) -> Option<Prechecked> {
         let message = tx.message(chain).ok()?;
         Some(Prechecked {
+            tx: tx.clone(),
+            chain,
             message,
             signer_pkh: tx.signature().pubkey_hash(),
             verified: tx.signature().verify(&message),
@@ -532,33 +537,38 @@ impl<S: Storage> State<S> {
         self.apply_checked(request, SigCheck::Verify)
     }
 
-    /// [`State::apply`] with the signature work `pre` done beforehand for this request's
-    /// transaction ([`Prechecked::of`] of that transaction, under this state's chain id).
+    /// [`State::apply`] with the signature work `pre` done beforehand: used when it is
+    /// [`Prechecked::of`] this request's transaction under this state's chain id, else the
+    /// signature is checked here as by [`State::apply`].
     pub fn apply_prechecked(
         &mut self,
         request: &OpRequest,
         pre: Option<Prechecked>,
     ) -> Result<Applied, StateError> {
-        self.apply_checked(request, pre.map_or(SigCheck::Verify, SigCheck::Done))
+        let sig = match (request, pre) {
+            (OpRequest::Tx(tx), Some(p)) if p.tx == *tx && p.chain == self.config.chain_id => {
+                SigCheck::Done(p)
+            }
+            _ => SigCheck::Verify,
+        };
+        self.apply_checked(request, sig)
     }
 
     /// Applies a block's operations in order, verifying their signatures in parallel first.
     /// Returns one result per request; rejected requests change nothing.
     pub fn apply_block(&mut self, requests: &[OpRequest]) -> Vec<Result<Applied, StateError>> {
         let chain = self.config.chain_id;
-        let checks: Vec<SigCheck> = requests
+        let checks: Vec<Option<Prechecked>> = requests
             .par_iter()
             .map(|r| match r {
-                OpRequest::Tx(tx) => {
-                    Prechecked::of(tx, chain).map_or(SigCheck::Verify, SigCheck::Done)
-                }
-                _ => SigCheck::Verify,
+                OpRequest::Tx(tx) => Prechecked::of(tx, chain),
+                _ => None,
             })
             .collect();
         requests
             .iter()
             .zip(checks)
-            .map(|(r, c)| self.apply_checked(r, c))
+            .map(|(r, c)| self.apply_prechecked(r, c))
             .collect()
     }
 
