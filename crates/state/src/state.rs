@@ -120,7 +120,7 @@ impl Prechecked {
 #[derive(Debug, Clone)]
 enum SigCheck {
     Verify,
-    Done(Prechecked),
+    Done(Box<Prechecked>),
     /// The operation is in a batch L1 verified (replay, `replay.rs`): the circuit checked the
     /// signature; there is none to check here. Only DEX replays use it.
     Proven,
@@ -547,7 +547,7 @@ impl<S: Storage> State<S> {
     ) -> Result<Applied, StateError> {
         let sig = match (request, pre) {
             (OpRequest::Tx(tx), Some(p)) if p.tx == *tx && p.chain == self.config.chain_id => {
-                SigCheck::Done(p)
+                SigCheck::Done(Box::new(p))
             }
             _ => SigCheck::Verify,
         };
