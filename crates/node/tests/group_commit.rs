@@ -38,6 +38,18 @@ fn setup(storage: &Flaky) -> (Sequencer<Flaky>, Vec<zkr_types::tx::L2Tx>) {
     (seq, txs)
 }
 
+/// Applies `tx` with its mempool entry left to the group commit; its hash and sequence number.
+fn apply(
+    shared: &Arc<Mutex<Sequencer<Flaky>>>,
+    tx: &zkr_types::tx::L2Tx,
+) -> (alloy_primitives::B256, u64) {
+    shared
+        .lock()
+        .unwrap()
+        .submit_checked(CheckedTx::new(tx.clone(), config().chain_id), true)
+        .unwrap()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -173,21 +185,11 @@ fn a_seal_during_a_write_leaves_no_mempool_entry_behind() {
 fn a_request_dropped_while_its_group_is_written_keeps_the_lead_until_the_write_ends() {
     let storage = Flaky::default();
     let (seq, txs) = setup(&storage);
-    let chain = config().chain_id;
     let shared = Arc::new(Mutex::new(seq));
     let admission = Arc::new(Admission::new(shared.clone()));
     storage.side_delay_ms.store(200, Ordering::Relaxed);
     // Both applied, neither written: the first to wait writes both.
-    let (a, b) = {
-        let mut s = shared.lock().unwrap();
-        let a = s
-            .submit_checked(CheckedTx::new(txs[0].clone(), chain), true)
-            .unwrap();
-        let b = s
-            .submit_checked(CheckedTx::new(txs[1].clone(), chain), true)
-            .unwrap();
-        (a, b)
-    };
+    let (a, b) = (apply(&shared, &txs[0]), apply(&shared, &txs[1]));
     runtime().block_on(async {
         let leader = {
             let admission = admission.clone();
@@ -211,19 +213,9 @@ fn a_request_dropped_while_its_group_is_written_keeps_the_lead_until_the_write_e
 fn after_a_failed_group_a_later_write_does_not_answer_for_it() {
     let storage = Flaky::default();
     let (seq, txs) = setup(&storage);
-    let chain = config().chain_id;
     let shared = Arc::new(Mutex::new(seq));
     let admission = Arc::new(Admission::new(shared.clone()));
-    let (a, b) = {
-        let mut s = shared.lock().unwrap();
-        let a = s
-            .submit_checked(CheckedTx::new(txs[0].clone(), chain), true)
-            .unwrap();
-        let b = s
-            .submit_checked(CheckedTx::new(txs[1].clone(), chain), true)
-            .unwrap();
-        (a, b)
-    };
+    let (a, b) = (apply(&shared, &txs[0]), apply(&shared, &txs[1]));
     // The group's write fails after 100 ms; the deposit from L1 waits for it, then its own
     // write (which would succeed) must not be made.
     storage.side_delay_ms.store(100, Ordering::Relaxed);

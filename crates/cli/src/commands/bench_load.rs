@@ -223,19 +223,13 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
             format_units(have, eth.decimals),
             format_units(need, eth.decimals)
         ));
-        let out = tokio::process::Command::new(std::env::current_exe()?)
-            .args(["wallet", "--l2-rpc", &args.l2_rpc])
-            .args(["deposit", "--amount", &amount, "--wait", "included"])
-            .env("ZKR_PRIVATE_KEY", key)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await?;
-        if !out.status.success() {
-            bail!(
-                "funding the benchmark: the deposit failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
+        super::wallet_step(
+            &args.l2_rpc,
+            key,
+            &["deposit", "--amount", &amount, "--wait", "included"],
+            "funding the benchmark",
+        )
+        .await?;
     }
     let (funder_id, mut nonce, funder_l2) = funder.ready_account(&c, &eth).await?;
 

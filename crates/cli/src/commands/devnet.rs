@@ -471,20 +471,7 @@ async fn seed_pool(l2_rpc: &str, key: &str) -> Result<()> {
         ],
     ];
     for step in steps {
-        let out = Command::new(std::env::current_exe()?)
-            .args(["wallet", "--l2-rpc", l2_rpc])
-            .args(step)
-            .env("ZKR_PRIVATE_KEY", key)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await?;
-        if !out.status.success() {
-            bail!(
-                "seeding the ETH/DEV pool: `zkr wallet {}` failed: {}",
-                step.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
+        super::wallet_step(l2_rpc, key, step, "seeding the ETH/DEV pool").await?;
     }
     Ok(())
 }

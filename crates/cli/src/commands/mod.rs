@@ -28,6 +28,27 @@ pub async fn mined(
     Ok(receipt)
 }
 
+/// Runs `zkr wallet --l2-rpc <l2_rpc> <args>` as the owner of Ethereum key `key` (a child
+/// process of this binary, as a user would); `what` names the step in the error, which carries
+/// the wallet's message.
+pub async fn wallet_step(l2_rpc: &str, key: &str, args: &[&str], what: &str) -> anyhow::Result<()> {
+    let out = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["wallet", "--l2-rpc", l2_rpc])
+        .args(args)
+        .env("ZKR_PRIVATE_KEY", key)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "{what}: `zkr wallet {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
 /// The proving-key cache directory: the flag, else `$XDG_CACHE_HOME/zkr/keys`, else
 /// `~/.cache/zkr/keys`, else `./.zkr/keys`.
 pub fn keys_dir(flag: Option<PathBuf>) -> PathBuf {
