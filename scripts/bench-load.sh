@@ -26,12 +26,18 @@ ZKR_NO_PROVER=true ZKR_BATCH_SIZE=128 ZKR_MAX_UNPROVEN_BATCHES=0 ZKR_SENDER_RATE
   "$devnet_bin" devnet --data-dir "$work/devnet" --block-time-ms "${ZKR_BLOCK_TIME_MS_BENCH:-20}" \
   --explorer-port 0 --l1-port 18545 --l2-port 13050 >"$work/devnet.log" 2>&1 &
 pid=$!
+up=""
 for _ in $(seq 120); do
   # An older devnet without --no-prover waits for keys it never gets; its node serves anyway.
-  if grep -q "ready in\|waiting for the prover" "$work/devnet.log"; then break; fi
+  if grep -q "ready in\|waiting for the prover" "$work/devnet.log"; then up=1; break; fi
   if ! kill -0 "$pid" 2>/dev/null; then cat "$work/devnet.log" >&2; exit 1; fi
   sleep 1
 done
+if [ -z "$up" ]; then
+  echo "error: the devnet was not up after 120 s; its log:" >&2
+  cat "$work/devnet.log" >&2
+  exit 1
+fi
 sleep 2
 key="$(node -e "console.log(require('$work/devnet/devnet.json').accounts[2].private_key)")"
 ZKR_PRIVATE_KEY="$key" "$zkr" bench load --l2-rpc http://127.0.0.1:13050 "$@"

@@ -38,8 +38,17 @@ impl Keys {
 
 /// Whether `pk` is a key for a circuit of `shape`'s size (a cheap check of a cached shape).
 fn key_fits(pk: &ProvingKey<Bn254>, shape: &Shape) -> bool {
+    // ark-groth16: one `a_query` entry per variable, one `gamma_abc_g1` per instance variable
+    // (the constant one included), one `l_query` per witness variable, and `h_query` one short
+    // of the radix-2 domain over constraints plus instance variables.
+    let n = shape.constraints + shape.instance_variables;
+    let domain = pk.h_query.len() + 1;
     pk.vk.gamma_abc_g1.len() == shape.instance_variables
         && pk.a_query.len() == shape.instance_variables + shape.witness_variables
+        && pk.l_query.len() == shape.witness_variables
+        && domain.is_power_of_two()
+        && domain >= n
+        && domain / 2 < n
 }
 
 /// A directory of cached keys: `<batch|dex>-<slots>-<digest prefix>.dev.pk`.
@@ -118,7 +127,7 @@ impl KeyStore {
         ));
         // The cache is an optimisation: a failure to write it is not one to prove.
         if std::fs::create_dir_all(&self.dir).is_ok() {
-            let tmp = path.with_extension("shape.tmp");
+            let tmp = path.with_extension(format!("shape.{}.tmp", std::process::id()));
             if std::fs::write(&tmp, shape.to_text()).is_ok() {
                 let _ = std::fs::rename(&tmp, &path);
             }
@@ -214,7 +223,8 @@ impl KeyStore {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?;
-        let tmp = path.with_extension("pk.tmp");
+        // A temp file of its own: two setups racing both land whole keys (the same bytes).
+        let tmp = path.with_extension(format!("pk.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &bytes).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
         let pvk = prepare_verifying_key(&pk.vk);

@@ -81,7 +81,7 @@ pub fn prove(
                 slot: rule.slot,
             },
             None => ProverError::InvalidWitness {
-                label: "unknown (keys do not match the circuit?)",
+                label: "unknown (keys do not match the circuit? a circuit changed without a CIRCUIT_VERSION bump leaves a stale <keys dir>/*.shape: delete it)",
                 slot: None,
             },
         });

@@ -116,6 +116,8 @@ struct LoadAccount {
 
 /// What a client saw of one transaction.
 struct Sent {
+    /// Index of the sending account.
+    account: usize,
     sent: Instant,
     /// Unix time of sending, ms.
     sent_unix_ms: f64,
@@ -158,6 +160,14 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
         "the funder's key is needed: --private-key or ZKR_PRIVATE_KEY (on a devnet, one of \
          .zkr/devnet/devnet.json's accounts)",
     )?;
+    // Every client gets as many accounts (and so as much work) as every other.
+    let n_accounts = args.accounts.div_ceil(args.concurrency) * args.concurrency;
+    if n_accounts != args.accounts {
+        progress(&format!(
+            "{n_accounts} accounts, a multiple of --concurrency {}",
+            args.concurrency
+        ));
+    }
     let setup_started = Instant::now();
     let funder = Wallet::connect(&args.l2_rpc, key)?;
     let c = funder.contracts().await.context(
@@ -194,14 +204,19 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
             .unwrap_or((8_000.0 * args.duration).ceil() as usize)
     }
     .max(1);
-    let per_account = total.div_ceil(args.accounts);
+    let per_account = total.div_ceil(n_accounts);
     let worst_fee = transfer_fee.max(swap.map(|s| s.2).unwrap_or(0));
-    let budget = (per_account as u128 * (TRANSFER_WEI.max(SWAP_WEI) + worst_fee) + cpk_fee)
-        .checked_mul(2)
+    let budget = (per_account as u128)
+        .checked_mul(TRANSFER_WEI.max(SWAP_WEI) + worst_fee)
+        .and_then(|b| b.checked_add(cpk_fee))
+        .and_then(|b| b.checked_mul(2))
         .context("fees too high to fund the benchmark")?;
     // Representable on L2 (a 35-bit float): at most 2^-35 below the budget, twice the need.
     let fund = round_down_amount(budget);
-    let need = args.accounts as u128 * (fund + transfer_fee) + cpk_fee;
+    let need = (n_accounts as u128)
+        .checked_mul(fund + transfer_fee)
+        .and_then(|n| n.checked_add(cpk_fee))
+        .context("fees too high to fund the benchmark")?;
     let have = funder
         .account()
         .await?
@@ -236,12 +251,12 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
     // Fresh accounts: keys from the seed, created by transfers from the funder.
     progress(&format!(
         "creating {} accounts with {} ETH each",
-        args.accounts,
+        n_accounts,
         format_units(fund, eth.decimals)
     ));
     let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
-    let mut keys = Vec::with_capacity(args.accounts);
-    while keys.len() < args.accounts {
+    let mut keys = Vec::with_capacity(n_accounts);
+    while keys.len() < n_accounts {
         let bytes: [u8; 32] = rng.r#gen();
         if let Ok(k) = EthPrivateKey::from_bytes(&bytes) {
             let l2 = derive_l2_key(&k, chain.0)?;
@@ -302,23 +317,36 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
         .buffered(args.concurrency)
         .collect()
         .await;
-    let mut accounts = Vec::with_capacity(args.accounts);
-    let mut last = None;
+    let mut accounts = Vec::with_capacity(n_accounts);
+    let mut registrations = Vec::with_capacity(n_accounts);
     for r in registered {
         let (a, hash) = r?;
         accounts.push(a);
-        last = Some(hash);
+        registrations.push(hash);
     }
-    if let Some(hash) = last {
-        // Applied in order: the last registration sealed means all of them are.
-        funder
-            .wait_tx(&hash, super::wallet::WaitFor::Included)
-            .await?;
+    // Every registration in a block before the clock starts.
+    let started = Instant::now();
+    for hash in &registrations {
+        loop {
+            let r: Value = l2
+                .request("zkr_getTx", rpc_params![hash])
+                .await
+                .map_err(|e| rpc_error("zkr_getTx", e))?;
+            match r["status"].as_str() {
+                Some("pending") | None => {}
+                Some("rejected") => bail!("the registration {hash} was rejected: {}", r["error"]),
+                Some(_) => break,
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                bail!("the registration {hash} was not in a block after 2 minutes");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     progress(&format!(
         "signing {} transactions ({per_account} per account)",
-        per_account * args.accounts
+        per_account * n_accounts
     ));
     let addresses: Vec<Address> = accounts.iter().map(|a| a.eth.address()).collect();
     let signed: Vec<Vec<Box<RawValue>>> = accounts
@@ -368,13 +396,13 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
         .collect::<Result<_>>()?;
     // Client j sends the transactions of accounts j, j + C, ..., round robin, in nonce order.
     let c_count = args.concurrency;
-    let mut queues: Vec<Vec<Box<RawValue>>> = vec![Vec::new(); c_count];
+    let mut queues: Vec<Vec<(usize, Box<RawValue>)>> = vec![Vec::new(); c_count];
     let mut by_account: Vec<std::vec::IntoIter<Box<RawValue>>> =
         signed.into_iter().map(|v| v.into_iter()).collect();
     for _ in 0..per_account {
         for (i, txs) in by_account.iter_mut().enumerate() {
             if let Some(tx) = txs.next() {
-                queues[i % c_count].push(tx);
+                queues[i % c_count].push((i, tx));
             }
         }
     }
@@ -419,13 +447,18 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
             } else {
                 Duration::ZERO
             };
-            for (k, tx) in queue.into_iter().enumerate() {
-                if let Some(interval) = interval {
-                    let at = start + offset + interval * k as u32;
-                    tokio::time::sleep_until(at.into()).await;
-                }
-                let sent = Instant::now();
-                let sent_unix_ms = unix_ms();
+            for (k, (account, tx)) in queue.into_iter().enumerate() {
+                // With --rate, latency counts from when the transaction was due, so a client
+                // that falls behind does not hide its backlog.
+                let (sent, sent_unix_ms) = match interval {
+                    Some(interval) => {
+                        let at = start + offset + interval * k as u32;
+                        tokio::time::sleep_until(at.into()).await;
+                        let late = Instant::now().saturating_duration_since(at);
+                        (at, unix_ms() - late.as_secs_f64() * 1e3)
+                    }
+                    None => (Instant::now(), unix_ms()),
+                };
                 if sent >= deadline {
                     break;
                 }
@@ -433,6 +466,7 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
                     client.request("zkr_sendTx", rpc_params![tx]).await;
                 let acked = Instant::now();
                 out.push(Sent {
+                    account,
                     sent,
                     sent_unix_ms,
                     acked,
@@ -461,6 +495,7 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
     // Wait for every accepted transaction to show in a block.
     let accepted: Vec<&Sent> = sent.iter().filter(|s| s.result.is_ok()).collect();
     let wait_started = Instant::now();
+    let mut said = false;
     loop {
         let missing = {
             let seen = seen.lock().expect("seen");
@@ -469,18 +504,36 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
                 .filter(|s| !seen.contains_key(s.result.as_ref().expect("accepted")))
                 .count()
         };
-        if missing == 0 || wait_started.elapsed() > Duration::from_secs(60) {
+        if missing == 0 || watcher.is_finished() || wait_started.elapsed() > Duration::from_secs(60)
+        {
             break;
+        }
+        if !said && wait_started.elapsed() > Duration::from_secs(2) {
+            progress(&format!(
+                "waiting up to 60 s for {missing} accepted transactions to be in a block"
+            ));
+            said = true;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     watching.store(false, std::sync::atomic::Ordering::Relaxed);
     let blocks = watcher.await??;
 
+    // The first rejection of an account by its code; its later transactions (pre-signed at
+    // the following nonces) then fail for that one, counted apart.
     let mut rejected_by_code: BTreeMap<String, u64> = BTreeMap::new();
-    for s in &sent {
+    let mut after_rejection = 0u64;
+    let mut spoiled = vec![false; n_accounts];
+    let mut in_order: Vec<&Sent> = sent.iter().collect();
+    in_order.sort_by_key(|s| s.sent);
+    for s in in_order {
         if let Err(code) = &s.result {
-            *rejected_by_code.entry(code.clone()).or_default() += 1;
+            if spoiled[s.account] {
+                after_rejection += 1;
+            } else {
+                spoiled[s.account] = true;
+                *rejected_by_code.entry(code.clone()).or_default() += 1;
+            }
         }
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -491,7 +544,12 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
         for s in &accepted {
             match seen.get(s.result.as_ref().expect("accepted")) {
                 Some(at) => included.push((at - s.sent_unix_ms).max(0.0)),
-                None => not_included += 1,
+                // Never included counts as slower than any included one: the percentiles it
+                // reaches are null, not flattered.
+                None => {
+                    not_included += 1;
+                    included.push(f64::INFINITY);
+                }
             }
         }
     }
@@ -501,6 +559,7 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
         "accepted": accepted.len(),
         "rejected": sent.len() - accepted.len(),
         "rejected_by_code": rejected_by_code,
+        "rejected_after_an_earlier_rejection": after_rejection,
         "ack_p50_ms": percentile(&mut ack, 0.50),
         "ack_p99_ms": percentile(&mut ack, 0.99),
         "included_p50_ms": percentile(&mut included, 0.50),
@@ -510,7 +569,7 @@ async fn run_async(args: LoadBenchArgs) -> Result<()> {
         "blocks": blocks.count,
         "window_s": round3(window),
         "ran_out_of_signed_txs": exhausted,
-        "accounts": args.accounts,
+        "accounts": n_accounts,
         "concurrency": c_count,
         "rate": args.rate,
         "swap_percent": args.mix.swap_percent,
@@ -534,7 +593,11 @@ fn percentile(v: &mut [f64], q: f64) -> Value {
     }
     v.sort_by(f64::total_cmp);
     let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    json!((v[rank - 1] * 100.0).round() / 100.0)
+    let x = v[rank - 1];
+    if !x.is_finite() {
+        return Value::Null;
+    }
+    json!((x * 100.0).round() / 100.0)
 }
 
 /// Unix time now, ms.
@@ -562,30 +625,43 @@ async fn watch_blocks(
 ) -> Result<Blocks> {
     let mut next = first + 1;
     let mut timed_by_node = 0;
+    // A node too busy to answer once is retried; one that stops answering ends the run.
+    let mut failures = 0u32;
     while watching.load(std::sync::atomic::Ordering::Relaxed) {
-        let head: u64 = l2
-            .request("zkr_blockNumber", rpc_params![])
-            .await
-            .map_err(|e| rpc_error("zkr_blockNumber", e))?;
-        while next <= head {
-            let block: Value = l2
-                .request("zkr_getBlock", rpc_params![next])
+        let step: Result<()> = async {
+            let head: u64 = l2
+                .request("zkr_blockNumber", rpc_params![])
                 .await
-                .map_err(|e| rpc_error("zkr_getBlock", e))?;
-            let at = match block["sealedAtMs"].as_u64() {
-                Some(ms) => {
-                    timed_by_node += 1;
-                    ms as f64
+                .map_err(|e| rpc_error("zkr_blockNumber", e))?;
+            while next <= head {
+                let block: Value = l2
+                    .request("zkr_getBlock", rpc_params![next])
+                    .await
+                    .map_err(|e| rpc_error("zkr_getBlock", e))?;
+                let at = match block["sealedAtMs"].as_u64() {
+                    Some(ms) => {
+                        timed_by_node += 1;
+                        ms as f64
+                    }
+                    None => unix_ms(),
+                };
+                let mut seen = seen.lock().expect("seen");
+                for h in block["txs"].as_array().into_iter().flatten() {
+                    if let Some(h) = h.as_str() {
+                        seen.entry(h.to_string()).or_insert(at);
+                    }
                 }
-                None => unix_ms(),
-            };
-            let mut seen = seen.lock().expect("seen");
-            for h in block["txs"].as_array().into_iter().flatten() {
-                if let Some(h) = h.as_str() {
-                    seen.entry(h.to_string()).or_insert(at);
-                }
+                next += 1;
             }
-            next += 1;
+            Ok(())
+        }
+        .await;
+        match step {
+            Ok(()) => failures = 0,
+            Err(e) if failures >= 100 => {
+                return Err(e.context("watching the node's blocks (100 failures in a row)"));
+            }
+            Err(_) => failures += 1,
         }
         tokio::time::sleep(BLOCK_POLL).await;
     }
@@ -618,5 +694,10 @@ mod tests {
         assert_eq!(percentile(&mut v, 0.99), json!(99.0));
         assert_eq!(percentile(&mut v, 1.0), json!(100.0));
         assert_eq!(percentile(&mut [], 0.5), Value::Null);
+        // A transaction never included is slower than all: the percentiles it reaches are null.
+        let mut v = vec![3.0, f64::INFINITY, 1.0, 2.0];
+        assert_eq!(percentile(&mut v, 0.5), json!(2.0));
+        assert_eq!(percentile(&mut v, 0.75), json!(3.0));
+        assert_eq!(percentile(&mut v, 0.99), Value::Null);
     }
 }
