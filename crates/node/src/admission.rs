@@ -104,8 +104,13 @@ pub struct CheckedTx {
 impl CheckedTx {
     /// Hashes `tx` and checks its signature (about 0.1 ms of one core), without any lock.
     pub fn new(tx: L2Tx, chain: ChainId) -> CheckedTx {
-        let hash = tx.hash(chain);
         let pre = Prechecked::of(&tx, chain);
+        // The hash is of the message the precheck computed; only without one is it computed
+        // (again failing, with the reason).
+        let hash = match &pre {
+            Some(p) => Ok(zkr_types::tx::hash_of_message(&p.message())),
+            None => tx.hash(chain),
+        };
         CheckedTx { tx, hash, pre }
     }
 }

@@ -50,6 +50,15 @@ fn apply(
         .unwrap()
 }
 
+/// [`setup`]'s sequencer, shared, with admission into it.
+fn admitted(storage: &Flaky) -> (Shared, Arc<Admission<Flaky>>, Vec<zkr_types::tx::L2Tx>) {
+    let (seq, txs) = setup(storage);
+    let shared = Arc::new(Mutex::new(seq));
+    (shared.clone(), Arc::new(Admission::new(shared)), txs)
+}
+
+type Shared = Arc<Mutex<Sequencer<Flaky>>>;
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -82,9 +91,7 @@ fn send_all(
 #[test]
 fn concurrent_sends_share_writes_and_every_answered_one_survives_a_restart() {
     let storage = Flaky::default();
-    let (seq, txs) = setup(&storage);
-    let shared = Arc::new(Mutex::new(seq));
-    let admission = Arc::new(Admission::new(shared.clone()));
+    let (shared, admission, txs) = admitted(&storage);
     storage.side_delay_ms.store(20, Ordering::Relaxed);
     let before = storage.side_commits.load(Ordering::Relaxed);
     let answers = send_all(&admission, txs);
@@ -118,9 +125,7 @@ fn concurrent_sends_share_writes_and_every_answered_one_survives_a_restart() {
 #[test]
 fn a_failed_write_answers_no_one_and_poisons_the_sequencer() {
     let storage = Flaky::default();
-    let (seq, txs) = setup(&storage);
-    let shared = Arc::new(Mutex::new(seq));
-    let admission = Arc::new(Admission::new(shared.clone()));
+    let (shared, admission, txs) = admitted(&storage);
     storage.fail_side.store(true, Ordering::Relaxed);
     let answers = send_all(&admission, txs.clone());
     for a in &answers {
@@ -153,9 +158,7 @@ fn a_failed_write_answers_no_one_and_poisons_the_sequencer() {
 #[test]
 fn a_seal_during_a_write_leaves_no_mempool_entry_behind() {
     let storage = Flaky::default();
-    let (seq, txs) = setup(&storage);
-    let shared = Arc::new(Mutex::new(seq));
-    let admission = Arc::new(Admission::new(shared.clone()));
+    let (shared, admission, txs) = admitted(&storage);
     storage.side_delay_ms.store(200, Ordering::Relaxed);
     let sealer = {
         let shared = shared.clone();
@@ -184,9 +187,7 @@ fn a_seal_during_a_write_leaves_no_mempool_entry_behind() {
 #[test]
 fn a_request_dropped_while_its_group_is_written_keeps_the_lead_until_the_write_ends() {
     let storage = Flaky::default();
-    let (seq, txs) = setup(&storage);
-    let shared = Arc::new(Mutex::new(seq));
-    let admission = Arc::new(Admission::new(shared.clone()));
+    let (shared, admission, txs) = admitted(&storage);
     storage.side_delay_ms.store(200, Ordering::Relaxed);
     // Both applied, neither written: the first to wait writes both.
     let (a, b) = (apply(&shared, &txs[0]), apply(&shared, &txs[1]));
@@ -212,9 +213,7 @@ fn a_request_dropped_while_its_group_is_written_keeps_the_lead_until_the_write_e
 #[test]
 fn after_a_failed_group_a_later_write_does_not_answer_for_it() {
     let storage = Flaky::default();
-    let (seq, txs) = setup(&storage);
-    let shared = Arc::new(Mutex::new(seq));
-    let admission = Arc::new(Admission::new(shared.clone()));
+    let (shared, admission, txs) = admitted(&storage);
     let (a, b) = (apply(&shared, &txs[0]), apply(&shared, &txs[1]));
     // The group's write fails after 100 ms; the deposit from L1 waits for it, then its own
     // write (which would succeed) must not be made.

@@ -146,15 +146,8 @@ impl KeyStore {
     ) -> Result<(Keys, bool), ProverError> {
         let started = Instant::now();
         let (shape, from_cache) = self.shape(slots, kind, false, progress)?;
-        if let Some(pk) = self.load_cached(&shape, progress)?
-            && key_fits(&pk, &shape)
-        {
-            progress(&format!(
-                "keys loaded ({:.1}s)",
-                started.elapsed().as_secs_f64()
-            ));
-            let pvk = prepare_verifying_key(&pk.vk);
-            return Ok((Keys { shape, pk, pvk }, true));
+        if let Some(keys) = self.cached_keys(&shape, progress, started)? {
+            return Ok((keys, true));
         }
         let shape = if from_cache {
             // No key for the cached shape, or one that does not fit it (a circuit changed
@@ -162,24 +155,40 @@ impl KeyStore {
             progress("no cached key fits the cached shape; computing the shape again");
             let (fresh, _) = self.shape(slots, kind, true, progress)?;
             if fresh != shape
-                && let Some(pk) = self.load_cached(&fresh, progress)?
-                && key_fits(&pk, &fresh)
+                && let Some(keys) = self.cached_keys(&fresh, progress, started)?
             {
-                let pvk = prepare_verifying_key(&pk.vk);
-                return Ok((
-                    Keys {
-                        shape: fresh,
-                        pk,
-                        pvk,
-                    },
-                    true,
-                ));
+                return Ok((keys, true));
             }
             fresh
         } else {
             shape
         };
         self.setup_and_cache(shape, progress, started)
+    }
+
+    /// The cached keys of `shape`, if a cached proving key fits it.
+    fn cached_keys(
+        &self,
+        shape: &Shape,
+        progress: Progress<'_>,
+        started: Instant,
+    ) -> Result<Option<Keys>, ProverError> {
+        let Some(pk) = self.load_cached(shape, progress)? else {
+            return Ok(None);
+        };
+        if !key_fits(&pk, shape) {
+            return Ok(None);
+        }
+        progress(&format!(
+            "keys loaded ({:.1}s)",
+            started.elapsed().as_secs_f64()
+        ));
+        let pvk = prepare_verifying_key(&pk.vk);
+        Ok(Some(Keys {
+            shape: *shape,
+            pk,
+            pvk,
+        }))
     }
 
     /// The cached proving key of `shape`, if there is one.

@@ -114,6 +114,11 @@ impl Prechecked {
             verified: tx.signature().verify(&message),
         })
     }
+
+    /// The transaction's signed message.
+    pub fn message(&self) -> Fr {
+        self.message
+    }
 }
 
 /// Whether a signature still needs checking.

@@ -364,6 +364,11 @@ impl ChangePubKey {
     }
 }
 
+/// The hash of a transaction whose signed message is `m`: `keccak256(BE32(M))`.
+pub fn hash_of_message(m: &Fr) -> B256 {
+    keccak256(fr_to_be_bytes(m))
+}
+
 impl L2Tx {
     /// The signed message `M`.
     pub fn message(&self, chain: ChainId) -> Result<Fr, TypesError> {
@@ -432,7 +437,7 @@ impl L2Tx {
 
     /// The transaction hash: `keccak256(BE32(M))`.
     pub fn hash(&self, chain: ChainId) -> Result<B256, TypesError> {
-        Ok(keccak256(fr_to_be_bytes(&self.message(chain)?)))
+        Ok(hash_of_message(&self.message(chain)?))
     }
 }
 

@@ -5,7 +5,7 @@
 //! rejections by error code, and the latency percentiles of the `zkr_sendTx` answer (ack) and of
 //! the transaction's appearance in a sealed L2 block (included).
 
-use super::wallet::{Wallet, format_units};
+use super::wallet::{Wallet, format_units, rpc_error};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use futures_util::stream::{self, StreamExt};
@@ -128,15 +128,6 @@ struct Sent {
 
 fn progress(msg: &str) {
     eprintln!("[bench load] {msg}");
-}
-
-fn rpc_error(method: &str, e: ClientError) -> anyhow::Error {
-    match e {
-        ClientError::Call(obj) => {
-            anyhow::anyhow!("{method}: {} (code {})", obj.message(), obj.code())
-        }
-        other => anyhow::anyhow!("{method}: {other}"),
-    }
 }
 
 async fn send_tx(l2: &HttpClient, tx: &L2Tx) -> Result<String> {

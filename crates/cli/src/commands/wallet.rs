@@ -288,6 +288,16 @@ async fn l1_tokens(url: &str, rollup: Address) -> Result<Vec<Token>> {
 }
 
 /// Parses a decimal amount in whole units into base units.
+/// A JSON-RPC call's failure in words: the node's message and code, or the client's error.
+pub(crate) fn rpc_error(method: &str, e: jsonrpsee::core::client::Error) -> anyhow::Error {
+    match e {
+        jsonrpsee::core::client::Error::Call(obj) => {
+            anyhow::anyhow!("{method}: {} (code {})", obj.message(), obj.code())
+        }
+        other => anyhow::anyhow!("{method}: {other}"),
+    }
+}
+
 pub fn parse_units(s: &str, decimals: u8) -> Result<u128> {
     let s = s.trim();
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -361,15 +371,12 @@ impl Wallet {
         params: jsonrpsee::core::params::ArrayParams,
     ) -> Result<T> {
         self.l2.request(method, params).await.map_err(|e| match e {
-            jsonrpsee::core::client::Error::Call(obj) => {
-                anyhow::anyhow!("{method}: {} (code {})", obj.message(), obj.code())
-            }
             jsonrpsee::core::client::Error::Transport(e) => anyhow::anyhow!(
                 "{method}: the node does not answer ({e}). With --rollup and --l1-rpc, `deposit`, \
                  `full-exit --account-id`, `claim`, `exodus`, `exit` and `refund-deposit` need \
                  no node"
             ),
-            other => anyhow::anyhow!("{method}: {other}"),
+            other => rpc_error(method, other),
         })
     }
 
