@@ -33,6 +33,19 @@ pub enum ProverError {
     /// Protocol encoding errors.
     #[error(transparent)]
     Types(#[from] zkr_types::TypesError),
+    /// The circuit synthesized now is not the one the keys were made for.
+    #[error(
+        "the {slots}-slot circuit's matrices have digest {found}, its keys were made for {expected}: \
+         a circuit changed without a CIRCUIT_VERSION bump left a stale <keys dir>/*.shape; delete it"
+    )]
+    ShapeMismatch {
+        /// Slots.
+        slots: usize,
+        /// The digest the keys' shape records.
+        expected: alloy_primitives::B256,
+        /// The digest of the circuit synthesized now.
+        found: alloy_primitives::B256,
+    },
     /// Building the empty batch for setup failed.
     #[error("state error: {0}")]
     State(String),

@@ -1,12 +1,13 @@
 //! Proving and verifying keys, cached on disk under the circuit's shape digest.
 
 use crate::setup::{DEV_SETUP_SEED, dev_setup};
-use crate::shape::{Shape, kind_name, shape};
+use crate::shape::{Matrices, Shape, kind_name, matrices, shape};
 use crate::{Progress, ProverError};
 use ark_bn254::Bn254;
 use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey, prepare_verifying_key};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use zkr_circuit::{CIRCUIT_VERSION, CircuitKind};
 
@@ -19,6 +20,9 @@ pub struct Keys {
     pub pk: ProvingKey<Bn254>,
     /// Prepared verifying key.
     pub pvk: PreparedVerifyingKey<Bn254>,
+    /// The circuit's matrices, built at the first proof and shared by every later one (and by
+    /// clones of these keys).
+    matrices: Arc<OnceLock<Arc<Matrices>>>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -30,6 +34,44 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
+    fn new(shape: Shape, pk: ProvingKey<Bn254>) -> Self {
+        let pvk = prepare_verifying_key(&pk.vk);
+        Keys {
+            shape,
+            pk,
+            pvk,
+            matrices: Arc::default(),
+        }
+    }
+
+    /// The circuit's R1CS matrices: synthesized on the first call (seconds to a minute), checked
+    /// against the shape's digest, then kept for every later proof.
+    pub fn matrices(&self, progress: Progress<'_>) -> Result<Arc<Matrices>, ProverError> {
+        if let Some(m) = self.matrices.get() {
+            return Ok(m.clone());
+        }
+        let started = Instant::now();
+        progress(&format!(
+            "synthesizing the {} circuit's matrices for {} slots (once per start)",
+            kind_name(self.shape.kind),
+            self.shape.slots
+        ));
+        let m = matrices(self.shape.slots, self.shape.kind)?;
+        if m.shape != self.shape {
+            return Err(ProverError::ShapeMismatch {
+                slots: self.shape.slots,
+                expected: self.shape.digest,
+                found: m.shape.digest,
+            });
+        }
+        progress(&format!(
+            "matrices ready ({:.1}s)",
+            started.elapsed().as_secs_f64()
+        ));
+        // Two threads racing here both built the same matrices; the first one stored is kept.
+        Ok(self.matrices.get_or_init(|| Arc::new(m)).clone())
+    }
+
     /// The verifying key.
     pub fn vk(&self) -> &VerifyingKey<Bn254> {
         &self.pk.vk
@@ -183,12 +225,7 @@ impl KeyStore {
             "keys loaded ({:.1}s)",
             started.elapsed().as_secs_f64()
         ));
-        let pvk = prepare_verifying_key(&pk.vk);
-        Ok(Some(Keys {
-            shape: *shape,
-            pk,
-            pvk,
-        }))
+        Ok(Some(Keys::new(*shape, pk)))
     }
 
     /// The cached proving key of `shape`, if there is one.
@@ -236,7 +273,6 @@ impl KeyStore {
         let tmp = path.with_extension(format!("pk.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &bytes).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        let pvk = prepare_verifying_key(&pk.vk);
-        Ok((Keys { shape, pk, pvk }, false))
+        Ok((Keys::new(shape, pk), false))
     }
 }

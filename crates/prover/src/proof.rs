@@ -1,10 +1,15 @@
 //! Proving and verifying one batch.
 
+use crate::shape::Shape;
 use crate::{Keys, Progress, ProverError};
 use ark_bn254::{Bn254, Fq, G1Affine, G2Affine};
 use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
 use ark_snark::SNARK;
+use ark_std::UniformRand;
 use rand::rngs::OsRng;
 use std::time::Instant;
 use zkr_circuit::{BatchCircuit, BatchWitness, CircuitKind};
@@ -67,8 +72,25 @@ pub fn prove(
     let started = Instant::now();
     let commitment = witness.commitment()?.commitment();
     let circuit = BatchCircuit::with_kind(witness, keys.shape.kind)?;
+    let matrices = keys.matrices(progress)?;
     progress(&format!("proving {} constraints", keys.shape.constraints));
-    let proof = Groth16::<Bn254>::prove(&keys.pk, circuit.clone(), &mut OsRng)?;
+    let witness_started = Instant::now();
+    let assignment = assignment(&circuit, &keys.shape)?;
+    progress(&format!(
+        "witness computed ({:.1}s)",
+        witness_started.elapsed().as_secs_f64()
+    ));
+    let (r, s) = (Fr::rand(&mut OsRng), Fr::rand(&mut OsRng));
+    let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        &keys.pk,
+        r,
+        s,
+        &matrices.r1cs,
+        keys.shape.instance_variables,
+        keys.shape.constraints,
+        &assignment,
+    )?;
+    drop(assignment);
     progress(&format!(
         "proof done ({:.1}s)",
         started.elapsed().as_secs_f64()
@@ -91,6 +113,36 @@ pub fn prove(
         commitment,
         kind: keys.shape.kind,
     })
+}
+
+/// The full assignment (the constant one, the public input, then the witness) of `circuit`,
+/// synthesized without building constraints: the matrices come from [`Keys::matrices`].
+fn assignment(circuit: &BatchCircuit, shape: &Shape) -> Result<Vec<Fr>, ProverError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+        generate_lc_assignments: false,
+    });
+    circuit.clone().generate_constraints(cs.clone())?;
+    let cs = cs
+        .into_inner()
+        .ok_or(ProverError::State("constraint system still shared".into()))?;
+    let (instance, witness) = (
+        cs.instance_assignment()?.to_vec(),
+        cs.witness_assignment()?.to_vec(),
+    );
+    // The matrices' variable indices assume exactly the shape's variables.
+    if instance.len() != shape.instance_variables || witness.len() != shape.witness_variables {
+        return Err(ProverError::State(format!(
+            "the witness has {} instance and {} witness variables, the circuit {} and {}",
+            instance.len(),
+            witness.len(),
+            shape.instance_variables,
+            shape.witness_variables
+        )));
+    }
+    Ok([instance, witness].concat())
 }
 
 /// Verifies a proof of `commitment`.

@@ -2,10 +2,11 @@
 //! matrices, which keys are cached under (a changed circuit never loads stale keys).
 
 use crate::ProverError;
-use alloy_primitives::{B256, keccak256};
+use alloy_primitives::{B256, Keccak256};
 use ark_ff::{BigInteger, PrimeField};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL,
+    SynthesisMode,
 };
 use zkr_circuit::{BatchCircuit, CircuitKind, empty_batch};
 use zkr_crypto::Fr;
@@ -58,36 +59,59 @@ pub fn template(slots: usize, kind: CircuitKind) -> Result<BatchCircuit, ProverE
     Ok(BatchCircuit::with_kind(w, kind)?)
 }
 
+/// The R1CS matrices `[A, B, C]` of one circuit shape: what a proof needs besides the witness
+/// and the keys. Built once per shape ([`matrices`]) so each proof only computes its witness.
+#[derive(Debug)]
+pub struct Matrices {
+    /// The shape they were built from, digest included.
+    pub shape: Shape,
+    /// `A`, `B` and `C`, one row per constraint: `(coefficient, variable index)` pairs.
+    pub r1cs: Vec<Matrix<Fr>>,
+}
+
 /// Synthesizes the circuit in setup mode and digests its matrices.
 pub fn shape(slots: usize, kind: CircuitKind) -> Result<Shape, ProverError> {
+    Ok(matrices(slots, kind)?.shape)
+}
+
+/// Synthesizes the circuit in setup mode: its matrices and shape.
+pub fn matrices(slots: usize, kind: CircuitKind) -> Result<Matrices, ProverError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
     template(slots, kind)?.generate_constraints(cs.clone())?;
     cs.finalize();
-    let matrices = cs.to_matrices()?;
-    let mut buf = Vec::with_capacity(64 * cs.num_constraints());
-    for (label, ms) in &matrices {
-        buf.extend_from_slice(label.as_bytes());
+    let mut all = cs.to_matrices()?;
+    // The digest covers every predicate's matrices (ark-groth16 only has R1CS ones).
+    let mut hasher = Keccak256::new();
+    for (label, ms) in &all {
+        hasher.update(label.as_bytes());
         for m in ms {
-            buf.extend_from_slice(&(m.len() as u64).to_le_bytes());
+            hasher.update((m.len() as u64).to_le_bytes());
             for row in m {
-                buf.extend_from_slice(&(row.len() as u64).to_le_bytes());
+                hasher.update((row.len() as u64).to_le_bytes());
                 for (coeff, index) in row {
-                    buf.extend_from_slice(&coeff.into_bigint().to_bytes_le());
-                    buf.extend_from_slice(&(*index as u64).to_le_bytes());
+                    hasher.update(coeff.into_bigint().to_bytes_le());
+                    hasher.update((*index as u64).to_le_bytes());
                 }
             }
         }
     }
-    Ok(Shape {
+    let shape = Shape {
         kind,
         slots,
         constraints: cs.num_constraints(),
         instance_variables: cs.num_instance_variables(),
         witness_variables: cs.num_witness_variables(),
-        digest: keccak256(&buf),
-    })
+        digest: hasher.finalize(),
+    };
+    let r1cs = all.remove(R1CS_PREDICATE_LABEL).unwrap_or_default();
+    if all.values().any(|ms| ms.iter().any(|m| !m.is_empty())) {
+        return Err(ProverError::State(
+            "the circuit has constraints of a predicate other than R1CS".into(),
+        ));
+    }
+    Ok(Matrices { shape, r1cs })
 }
 
 /// The circuit's name in file names and messages: `batch` (transfers) or `dex`.

@@ -168,3 +168,32 @@ fn a_cached_shape_skips_synthesis_and_one_no_key_fits_is_computed_again() {
     // And the cache is right again.
     assert_eq!(store.shape(1, kind, false, &quiet).unwrap(), (shape, true));
 }
+
+/// A cached shape whose sizes still fit but whose circuit changed (no version bump) loads a key;
+/// the first proof synthesizes the matrices, finds another digest and refuses, naming the stale
+/// cache, instead of proving against matrices the keys were not made for.
+#[test]
+fn matrices_of_another_circuit_than_the_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    let kind = CircuitKind::Transfer;
+    let (keys, _) = store.load_or_dev_setup(1, kind, &quiet).unwrap();
+    let mut stale = keys.shape;
+    stale.digest = alloy_primitives::B256::repeat_byte(9);
+    std::fs::write(store.shape_path(1, kind), stale.to_text()).unwrap();
+    std::fs::copy(store.path(&keys.shape), store.path(&stale)).unwrap();
+    let (loaded, cached) = store.load_or_dev_setup(1, kind, &quiet).unwrap();
+    assert!(cached);
+    assert_eq!(loaded.shape, stale);
+    let err = loaded.matrices(&quiet).unwrap_err();
+    assert!(
+        matches!(err, ProverError::ShapeMismatch { expected, found, .. }
+            if expected == stale.digest && found == keys.shape.digest),
+        "{err}"
+    );
+    // the right keys build their matrices once and share them with their clones
+    let a = keys.matrices(&quiet).unwrap();
+    let b = keys.clone().matrices(&quiet).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    assert_eq!(a.shape, keys.shape);
+}
