@@ -74,6 +74,53 @@ fn subtree_root(entries: &[(u16, u128)], level: usize) -> Fr {
     poseidon::hash(children)
 }
 
+/// Refreshes the balance roots of `accounts` and returns their leaves, as [`Account::refresh`]
+/// and [`Account::leaf_hash`] of each, with the hashes of one tree level batched across all
+/// of them ([`poseidon::hash_many`]). Single-threaded: callers split large sets across cores.
+pub fn refresh_and_hash(accounts: &mut [&mut Account]) -> Vec<Fr> {
+    // Per stale account, the nodes of the current level: (prefix, value), sorted by prefix.
+    let stale: Vec<usize> = (0..accounts.len()).filter(|&i| accounts[i].stale).collect();
+    let mut nodes: Vec<Vec<(u16, Fr)>> = stale
+        .iter()
+        .map(|&i| {
+            let a = &accounts[i];
+            a.balances.iter().map(|(t, b)| (*t, Fr::from(*b))).collect()
+        })
+        .collect();
+    for level in (0..BALANCE_TREE_DEPTH).rev() {
+        // A level-`level` node's children are the level + 1 nodes sharing its prefix.
+        let mut inputs: Vec<[Fr; ARITY]> = Vec::new();
+        let mut parents: Vec<Vec<u16>> = Vec::with_capacity(nodes.len());
+        for children in &nodes {
+            let mut mine: Vec<u16> = Vec::new();
+            for (prefix, value) in children {
+                let parent = prefix >> 2;
+                if mine.last() != Some(&parent) {
+                    mine.push(parent);
+                    inputs.push([balance_default(level + 1); ARITY]);
+                }
+                inputs.last_mut().expect("pushed above")[(prefix & 3) as usize] = *value;
+            }
+            parents.push(mine);
+        }
+        let mut hashes = poseidon::hash_many(&inputs).into_iter();
+        for (level_nodes, mine) in nodes.iter_mut().zip(parents) {
+            *level_nodes = mine
+                .into_iter()
+                .map(|p| (p, hashes.next().expect("one hash per parent")))
+                .collect();
+        }
+    }
+    for (&i, root) in stale.iter().zip(nodes) {
+        debug_assert!(root.len() <= 1 && root.first().is_none_or(|(p, _)| *p == 0));
+        let a = &mut accounts[i];
+        a.balance_root = root.first().map_or_else(empty_balance_root, |(_, r)| *r);
+        a.stale = false;
+    }
+    let inputs: Vec<[Fr; 4]> = accounts.iter().map(|a| a.leaf_inputs()).collect();
+    poseidon::hash_many(&inputs)
+}
+
 impl Account {
     /// A fresh account owned by `owner`.
     pub fn new(owner: Address) -> Self {
@@ -170,12 +217,16 @@ impl Account {
 
     /// The leaf: `Poseidon(owner, pubkey_hash, nonce, balance_root)`.
     pub fn leaf_hash(&self) -> Fr {
-        poseidon::hash([
+        poseidon::hash(self.leaf_inputs())
+    }
+
+    fn leaf_inputs(&self) -> [Fr; 4] {
+        [
             address_to_fr(&self.owner),
             self.pubkey_hash,
             Fr::from(self.nonce.0),
             self.balance_root(),
-        ])
+        ]
     }
 
     /// Storage encoding: owner (20) | pubkey_hash (32, LE) | nonce (4) | balance_root (32, LE) |
@@ -244,6 +295,56 @@ pub fn balance_root_from_path(token: TokenId, leaf: Fr, path: &[Siblings]) -> Fr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The batched hashing is `refresh` + `leaf_hash` of each account: any mix of stale and
+        /// fresh accounts, of empty ones and of up to eight balances anywhere in the tree
+        /// (first and last token included).
+        #[test]
+        fn batched_leaves_are_the_leaves(
+            accounts in proptest::collection::vec(
+                (
+                    any::<[u8; 20]>(),
+                    any::<u32>(),
+                    proptest::collection::btree_map(
+                        prop_oneof![Just(0u16), Just(255u16), 0u16..256],
+                        1u128..u128::MAX,
+                        0..8,
+                    ),
+                    any::<bool>(),
+                ),
+                0..40,
+            )
+        ) {
+            let mut batch: Vec<Account> = Vec::new();
+            for (owner, nonce, balances, stale) in accounts {
+                let mut a = Account::new(Address::from(owner));
+                a.nonce = Nonce(nonce);
+                for (t, b) in balances {
+                    a.set_balance(TokenId(t), b);
+                }
+                if !stale {
+                    a.refresh();
+                }
+                batch.push(a);
+            }
+            let mut one_by_one = batch.clone();
+            let expected: Vec<Fr> = one_by_one
+                .iter_mut()
+                .map(|a| {
+                    a.refresh();
+                    a.leaf_hash()
+                })
+                .collect();
+            let leaves = refresh_and_hash(&mut batch.iter_mut().collect::<Vec<_>>());
+            prop_assert_eq!(leaves, expected);
+            for (a, b) in batch.iter().zip(&one_by_one) {
+                prop_assert!(!a.stale);
+                prop_assert_eq!(a.balance_root, b.balance_root);
+            }
+        }
+    }
 
     #[test]
     fn empty_account_is_the_default_leaf() {

@@ -283,13 +283,7 @@ impl<S: Storage> State<S> {
             .into_iter()
             .filter_map(|id| self.accounts.remove(&id).map(|a| (id, a)))
             .collect();
-        let leaves: Vec<Fr> = items
-            .par_iter_mut()
-            .map(|(_, a)| {
-                a.refresh();
-                a.leaf_hash()
-            })
-            .collect();
+        let leaves = refresh_and_hash_par(items.iter_mut().map(|(_, a)| a).collect());
         for ((id, account), leaf) in items.into_iter().zip(leaves) {
             self.tree.set_leaf(id, leaf);
             self.accounts.insert(id, account);
@@ -436,13 +430,7 @@ impl<S: Storage> State<S> {
             return Err(StateError::TreeFull);
         }
         let mut accounts = accounts;
-        let leaves: Vec<Fr> = accounts
-            .par_iter_mut()
-            .map(|a| {
-                a.refresh();
-                a.leaf_hash()
-            })
-            .collect();
+        let leaves = refresh_and_hash_par(accounts.iter_mut().collect());
         for (i, (account, leaf)) in accounts.into_iter().zip(leaves).enumerate() {
             let id = AccountId(i as u32);
             self.tree.set_leaf(id, leaf);
@@ -974,4 +962,13 @@ impl<S: Storage> State<S> {
             hashed_nodes,
         })
     }
+}
+
+/// [`crate::account::refresh_and_hash`] of `accounts`, in chunks across the cores.
+fn refresh_and_hash_par(mut accounts: Vec<&mut Account>) -> Vec<Fr> {
+    accounts
+        .par_chunks_mut(64)
+        .map(crate::account::refresh_and_hash)
+        .collect::<Vec<_>>()
+        .concat()
 }

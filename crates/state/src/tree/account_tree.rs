@@ -91,19 +91,32 @@ impl AccountTree {
             }
             hashed += dirty.len();
             let this = &*self;
-            let compute = |idx: &u64| -> Result<(u64, Fr), StorageError> {
-                let mut children = [Fr::from(0u64); ARITY];
-                for (i, c) in children.iter_mut().enumerate() {
-                    *c = this.node(storage, level + 1, idx * ARITY as u64 + i as u64)?;
+            // The nodes of a chunk are hashed together (eight at once where the CPU can).
+            let compute = |chunk: &[u64]| -> Result<Vec<(u64, Fr)>, StorageError> {
+                let children = chunk
+                    .iter()
+                    .map(|idx| {
+                        let mut children = [Fr::from(0u64); ARITY];
+                        for (i, c) in children.iter_mut().enumerate() {
+                            *c = this.node(storage, level + 1, idx * ARITY as u64 + i as u64)?;
+                        }
+                        Ok(children)
+                    })
+                    .collect::<Result<Vec<_>, StorageError>>()?;
+                let keys = chunk.iter().map(|idx| NodeKey::new(level, *idx).0);
+                Ok(keys.zip(poseidon::hash_many(&children)).collect())
+            };
+            if dirty.len() >= 64 {
+                for part in dirty
+                    .par_chunks(32)
+                    .map(compute)
+                    .collect::<Result<Vec<_>, _>>()?
+                {
+                    self.overlay.extend(part);
                 }
-                Ok((NodeKey::new(level, *idx).0, poseidon::hash(children)))
-            };
-            let results: Vec<(u64, Fr)> = if dirty.len() >= 64 {
-                dirty.par_iter().map(compute).collect::<Result<_, _>>()?
             } else {
-                dirty.iter().map(compute).collect::<Result<_, _>>()?
-            };
-            self.overlay.extend(results);
+                self.overlay.extend(compute(&dirty)?);
+            }
         }
         Ok(hashed)
     }
