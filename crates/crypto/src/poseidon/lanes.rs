@@ -82,6 +82,7 @@ fn limbs_of(x: &Fr) -> [u64; 5] {
 
 /// The field element of five normalized limbs holding `x * R` with `x * R < 2p`.
 fn from_limbs(l: [u64; 5]) -> Fr {
+    debug_assert!(l[..4].iter().all(|x| *x >> 52 == 0) && l[4] >> 48 == 0);
     let mut w = [
         l[0] | (l[1] << 52),
         (l[1] >> 12) | (l[2] << 40),
