@@ -5,6 +5,10 @@ use zkr_crypto::{
     eddsa::{PrivateKey, verify},
     poseidon,
 };
+fn rayon_threads() -> String {
+    std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into())
+}
+
 fn main() {
     let n = 20000;
     let mut x = Fr::from(1u64);
@@ -54,6 +58,22 @@ fn main() {
         verify(&p, &x, &s).unwrap();
     }
     println!("verify {:.2}us", t.elapsed().as_secs_f64() * 1e6 / 2000.0);
+    // a block's signatures checked together (one multi-scalar multiplication)
+    let items: Vec<_> = (0..1000u64)
+        .map(|i| {
+            let key = PrivateKey::from_bytes([(i % 251) as u8 + 1; 32]);
+            let m = Fr::from(i);
+            (key.public(), m, key.sign(&m))
+        })
+        .collect();
+    let t = Instant::now();
+    let results = zkr_crypto::eddsa::verify_batch(&items);
+    assert!(results.iter().all(|r| r.is_ok()));
+    println!(
+        "verify_batch of 1000: {:.2}us per signature ({} threads)",
+        t.elapsed().as_secs_f64() * 1e6 / 1000.0,
+        rayon_threads()
+    );
     let t = Instant::now();
     for _ in 0..2000 {
         k.sign(&x);

@@ -156,6 +156,16 @@ impl Extended {
         }
     }
 
+    /// The inverse point.
+    pub fn neg(&self) -> Extended {
+        Extended {
+            x: -self.x,
+            y: self.y,
+            t: -self.t,
+            z: self.z,
+        }
+    }
+
     /// Whether this is the identity.
     pub fn is_identity(&self) -> bool {
         self.x.is_zero() && self.y == self.z

@@ -5,18 +5,29 @@
 //! - public key: `A = (s >> 3) * Base8`;
 //! - signature of a field element `M`: `r = LE(BLAKE-512(h[32..64] || LE32(M))) mod l`,
 //!   `R8 = r * Base8`, `hm = Poseidon(R8.x, R8.y, A.x, A.y, M)`, `S = (r + hm * s) mod l`;
-//! - verification: `S * Base8 == R8 + (8 * hm) * A`.
+//! - verification: `8 * (S * Base8) == 8 * (R8 + (8 * hm) * A)`.
 //!
-//! Verification is strict: both points must be on the curve, `A` must not have small order and
-//! `S` must be below the subgroup order `l`, so a signature has exactly one valid encoding.
+//! Both points must be on the curve, `A` must not have small order and `S` must be below the
+//! subgroup order `l`. The equation is cofactored (as ZIP-215 does for Ed25519): it holds up to
+//! a point of order dividing 8. circomlibjs checks `S * Base8 == R8 + (8 * hm) * A` exactly,
+//! which only differs for an `R8` with a small-order component; an honest signer's `R8 = r *
+//! Base8` never has one, so every circomlibjs signature verifies here and the reverse differs
+//! only for signatures their key's owner crafted on purpose. The cofactored equation is what a
+//! batch can check ([`verify_batch`]): a random linear combination cannot see small-order
+//! components (they vanish for even coefficients), so a strict single check and a batch check
+//! would disagree on such signatures; with the cofactor both accept exactly the same ones.
 
 use crate::babyjubjub::{Extended, Point, mul_base8_le_bytes, subgroup_order};
 use crate::field::{fr_from_biguint, fr_to_biguint};
 use crate::poseidon;
 use crate::{CryptoError, Fr};
+use ark_ec::VariableBaseMSM;
+use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fr as ScalarL};
+use ark_ff::{AdditiveGroup, Field, Zero};
 use ark_ff::{BigInteger, PrimeField};
 use blake_hash::{Blake512, Digest};
 use num_bigint::BigUint;
+use std::sync::OnceLock;
 
 /// A 32-byte EdDSA private key. Its `Debug` output never shows the key.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,9 +117,53 @@ impl PrivateKey {
     }
 }
 
-/// Verifies an EdDSA-Poseidon signature of `message` by `public`, as circomlibjs
-/// `verifyPoseidon` does, and additionally rejects small-order public keys.
+/// Verifies an EdDSA-Poseidon signature of `message` by `public`: the checks and the cofactored
+/// equation of the module documentation.
 pub fn verify(public: &PublicKey, message: &Fr, sig: &Signature) -> Result<(), CryptoError> {
+    precheck(public, sig)?;
+    let hm = poseidon::hash(hash_inputs(public, message, sig));
+    if equation_holds(public, sig, &hm) {
+        Ok(())
+    } else {
+        Err(CryptoError::BadSignature)
+    }
+}
+
+/// Verifies many signatures: `verify_batch(items)[i] == verify(items[i])` for every `i`. The
+/// equations of all signatures that pass the point and scalar checks are checked together, as one
+/// random linear combination (one multi-scalar multiplication); only if that fails is each
+/// checked alone, to find the bad ones. The combination's 128-bit coefficients come from the
+/// operating system's randomness, so no signer can aim at them: a batch with a bad signature
+/// passes with probability at most 2^-128.
+pub fn verify_batch(items: &[(PublicKey, Fr, Signature)]) -> Vec<Result<(), CryptoError>> {
+    let mut results: Vec<Result<(), CryptoError>> =
+        items.iter().map(|(a, _, s)| precheck(a, s)).collect();
+    let inputs: Vec<[Fr; 5]> = items.iter().map(|(a, m, s)| hash_inputs(a, m, s)).collect();
+    let hms = poseidon::hash_many(&inputs);
+    let candidates: Vec<usize> = (0..items.len()).filter(|&i| results[i].is_ok()).collect();
+    let checked_together = candidates.len() > 1 && {
+        let chosen: Vec<(&PublicKey, &Signature, &Fr)> = candidates
+            .iter()
+            .map(|&i| (&items[i].0, &items[i].2, &hms[i]))
+            .collect();
+        batch_equation_holds(&chosen, &mut rand::rngs::OsRng)
+    };
+    if !checked_together {
+        for i in candidates {
+            if !equation_holds(&items[i].0, &items[i].2, &hms[i]) {
+                results[i] = Err(CryptoError::BadSignature);
+            }
+        }
+    }
+    results
+}
+
+fn hash_inputs(public: &PublicKey, message: &Fr, sig: &Signature) -> [Fr; 5] {
+    [sig.r8.x, sig.r8.y, public.x, public.y, *message]
+}
+
+/// The checks of one signature's points and scalar.
+fn precheck(public: &PublicKey, sig: &Signature) -> Result<(), CryptoError> {
     if !public.is_on_curve() || !sig.r8.is_on_curve() {
         return Err(CryptoError::NotOnCurve);
     }
@@ -118,21 +173,175 @@ pub fn verify(public: &PublicKey, message: &Fr, sig: &Signature) -> Result<(), C
     if fr_to_biguint(&sig.s) >= *subgroup_order() {
         return Err(CryptoError::NonCanonicalS);
     }
-    let hm = poseidon::hash([sig.r8.x, sig.r8.y, public.x, public.y, *message]);
+    Ok(())
+}
+
+/// `8 * (S * Base8 - R8 - (8 * hm) * A)` is the identity.
+fn equation_holds(public: &PublicKey, sig: &Signature, hm: &Fr) -> bool {
     let left = mul_base8_le_bytes(&sig.s.into_bigint().to_bytes_le());
-    let eight_hm: BigUint = fr_to_biguint(&hm) << 3u32;
+    let eight_hm: BigUint = fr_to_biguint(hm) << 3u32;
     let right =
         Extended::from(sig.r8).add(&Extended::from(*public).mul_le_bytes(&eight_hm.to_bytes_le()));
-    if left.eq_point(&right) {
-        Ok(())
-    } else {
-        Err(CryptoError::BadSignature)
+    left.add(&right.neg())
+        .double()
+        .double()
+        .double()
+        .is_identity()
+}
+
+/// `8 * sum(z_i * (S_i * Base8 - R8_i - (8 * hm_i) * A_i))` is the identity, for random 128-bit
+/// `z_i`. Multiplied by the cofactor every term lies in the subgroup of prime order `l`, so
+/// scalars are taken mod `l`, and a term that is not the identity makes the sum the identity
+/// for at most one value of its `z_i` mod `l` given the others.
+fn batch_equation_holds(
+    items: &[(&PublicKey, &Signature, &Fr)],
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> bool {
+    let mut bases = Vec::with_capacity(2 * items.len() + 1);
+    let mut scalars = Vec::with_capacity(2 * items.len() + 1);
+    let mut s_sum = ScalarL::ZERO;
+    let eight = ScalarL::from(8u64);
+    for (public, sig, hm) in items {
+        let z = ScalarL::from((u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64()));
+        s_sum += z * to_scalar_l(&sig.s);
+        bases.push(to_ark(&sig.r8));
+        scalars.push(-z);
+        bases.push(to_ark(public));
+        scalars.push(-(z * eight * to_scalar_l(hm)));
+    }
+    bases.push(to_ark(&Point::base8()));
+    scalars.push(s_sum);
+    let mut sum = EdwardsProjective::msm_unchecked(&bases, &scalars);
+    for _ in 0..3 {
+        sum.double_in_place();
+    }
+    sum.is_zero()
+}
+
+fn to_scalar_l(x: &Fr) -> ScalarL {
+    ScalarL::from_le_bytes_mod_order(&x.into_bigint().to_bytes_le())
+}
+
+/// A point of circomlib's BabyJubjub (`a = 168700`) on arkworks' isomorphic form (`a = 1`,
+/// `d = 168696 / 168700`): `(x * sqrt(168700), y)`.
+fn to_ark(p: &Point) -> EdwardsAffine {
+    static SQRT_A: OnceLock<Fr> = OnceLock::new();
+    let sqrt_a = SQRT_A.get_or_init(|| {
+        Fr::from(crate::babyjubjub::A)
+            .sqrt()
+            .expect("168700 is a square mod p (the curves are isomorphic)")
+    });
+    EdwardsAffine::new_unchecked(p.x * sqrt_a, p.y)
+}
+
+/// For tests of the cofactored equation (here and in the circuit's), feature `test-support`.
+#[cfg(any(test, feature = "test-support"))]
+pub mod tests_support {
+    use super::*;
+
+    /// The key `a * Base8` and a signature `(R8, S)` of `message` under it whose
+    /// `R8 = r * Base8 + (0, -1)` carries the order-2 point, signed for that `R8`: valid under
+    /// the cofactored equation, not under circomlibjs' strict one. Made from the secret scalar
+    /// `a`, as only a key's owner can.
+    pub fn torsioned(a: u64, r: u64, message: &Fr) -> (PublicKey, Signature) {
+        let public = Point::base8().mul(&BigUint::from(a));
+        let order2 = Point {
+            x: Fr::ZERO,
+            y: -Fr::ONE,
+        };
+        let r8 = Point::base8().mul(&BigUint::from(r)).add(&order2);
+        let hm = poseidon::hash([r8.x, r8.y, public.x, public.y, *message]);
+        let s =
+            (BigUint::from(r) + fr_to_biguint(&hm) * 8u32 * BigUint::from(a)) % subgroup_order();
+        let s = fr_from_biguint(&s).expect("below the subgroup order");
+        (public, Signature { r8, s })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Item = (PublicKey, Fr, Signature);
+
+    fn signed(seed: u8, msg: u64) -> Item {
+        let key = PrivateKey::from_bytes([seed; 32]);
+        let m = Fr::from(msg);
+        (key.public(), m, key.sign(&m))
+    }
+
+    #[test]
+    fn cofactored_equation_accepts_a_torsioned_r8_only_when_signed_for_it() {
+        let msg = Fr::from(5u64);
+        let (a, sig) = tests_support::torsioned(987_654_321, 123_456_789, &msg);
+        let (r8, s) = (sig.r8, sig.s);
+        assert!(r8.is_on_curve() && !Extended::from(r8).double().double().double().is_identity());
+        // the strict (circomlibjs) equation does not hold ...
+        let hm = poseidon::hash(hash_inputs(&a, &msg, &sig));
+        let right = Extended::from(r8)
+            .add(&Extended::from(a).mul_le_bytes(&(fr_to_biguint(&hm) << 3u32).to_bytes_le()));
+        assert!(!mul_base8_le_bytes(&s.into_bigint().to_bytes_le()).eq_point(&right));
+        // ... the cofactored one does, alone and in a batch, every time
+        assert_eq!(verify(&a, &msg, &sig), Ok(()));
+        for _ in 0..20 {
+            let items = vec![(a, msg, sig), signed(1, 2), (a, msg, sig)];
+            assert!(verify_batch(&items).iter().all(|r| r.is_ok()));
+        }
+        // an honest signature's R8 with the torsion added but not signed for it fails
+        let key = PrivateKey::from_bytes([9u8; 32]);
+        let honest = key.sign(&msg);
+        let moved = Signature {
+            r8: honest.r8.add(&Point {
+                x: Fr::ZERO,
+                y: -Fr::ONE,
+            }),
+            s: honest.s,
+        };
+        assert_eq!(verify(&key.public(), &msg, &honest), Ok(()));
+        assert_eq!(
+            verify(&key.public(), &msg, &moved),
+            Err(CryptoError::BadSignature)
+        );
+    }
+
+    /// `verify_batch` gives exactly `verify`'s result for each signature, for batches of good
+    /// signatures and ones with every kind of bad signature anywhere.
+    #[test]
+    fn batch_results_are_the_single_results() {
+        let good: Vec<_> = (1..=12u8).map(|i| signed(i, u64::from(i))).collect();
+        assert!(verify_batch(&good).iter().all(|r| r.is_ok()));
+        assert!(verify_batch(&[]).is_empty());
+        assert_eq!(verify_batch(&good[..1]), vec![Ok(())]);
+        let tamper: [fn(&mut Item); 6] = [
+            |x| x.1 += Fr::from(1u64),
+            |x| x.2.s += Fr::from(1u64),
+            |x| x.2.s += fr_from_biguint(subgroup_order()).unwrap(),
+            |x| x.2.r8.x += Fr::from(1u64),
+            |x| {
+                x.0 = Point {
+                    x: Fr::ZERO,
+                    y: -Fr::ONE,
+                }
+            },
+            |x| x.0 = PrivateKey::from_bytes([99; 32]).public(),
+        ];
+        for (k, t) in tamper.iter().enumerate() {
+            for at in [0, 5, 11] {
+                let mut items = good.clone();
+                t(&mut items[at]);
+                let expected: Vec<_> = items.iter().map(|(a, m, s)| verify(a, m, s)).collect();
+                assert!(expected[at].is_err(), "tamper {k} makes a bad signature");
+                assert_eq!(verify_batch(&items), expected, "tamper {k} at {at}");
+            }
+        }
+        // two bad ones whose errors could cancel in a sum with fixed coefficients
+        let mut items = good.clone();
+        items[2].2.s += Fr::from(1u64);
+        items[3].2.s -= Fr::from(1u64);
+        let results = verify_batch(&items);
+        assert_eq!(results[2], Err(CryptoError::BadSignature));
+        assert_eq!(results[3], Err(CryptoError::BadSignature));
+    }
 
     #[test]
     fn sign_then_verify_and_tamper() {

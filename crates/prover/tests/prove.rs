@@ -112,14 +112,14 @@ fn the_dex_circuit_proves_a_batch_of_pool_operations_and_the_transfer_circuit_re
 /// are found by it) and pin the new digests here.
 const PINNED_DIGESTS: [(u32, CircuitKind, &str); 2] = [
     (
-        1,
+        2,
         CircuitKind::Transfer,
-        "0xa5eacd90b93ec6d7c1bf87a95944a39bc5841c11abe1423f98caafc9450fc37b",
+        "0xe74c5d8a4edb38f10a19661cce33f92f84516e99db4fb7b1861600f3a4e25626",
     ),
     (
-        1,
+        2,
         CircuitKind::Dex,
-        "0xfdda4f3fe71ad807e2d0c6dffa9c35cf953b80efd4e004544ac424be6d3fa71b",
+        "0x1fa496c5ce3f0e6be0c1cc77d0d97d01eed33873d65f8ddd372086d4fe693eec",
     ),
 ];
 

@@ -119,6 +119,47 @@ impl Prechecked {
     pub fn message(&self) -> Fr {
         self.message
     }
+
+    /// [`Prechecked::of`] each transaction (`None` entries stay `None`), with the signatures
+    /// verified together in chunks across the cores ([`zkr_crypto::eddsa::verify_batch`]: the
+    /// same result for each signature as verifying it alone).
+    pub fn of_many(txs: &[Option<&L2Tx>], chain: ChainId) -> Vec<Option<Prechecked>> {
+        let parts: Vec<Option<(Fr, Fr)>> = txs
+            .par_iter()
+            .map(|tx| {
+                let tx = (*tx)?;
+                Some((tx.message(chain).ok()?, tx.signature().pubkey_hash()))
+            })
+            .collect();
+        let signed: Vec<usize> = (0..txs.len()).filter(|&i| parts[i].is_some()).collect();
+        let items: Vec<_> = signed
+            .iter()
+            .filter_map(|&i| {
+                let (sig, (message, _)) = (txs[i]?.signature(), parts[i]?);
+                Some((sig.public_key(), message, sig.eddsa()))
+            })
+            .collect();
+        let chunk = items.len().div_ceil(rayon::current_num_threads()).max(64);
+        let verified: Vec<Result<(), CryptoError>> = items
+            .par_chunks(chunk)
+            .map(zkr_crypto::eddsa::verify_batch)
+            .collect::<Vec<_>>()
+            .concat();
+        let mut verified = verified.into_iter();
+        txs.iter()
+            .zip(parts)
+            .map(|(tx, part)| {
+                let (tx, (message, signer_pkh)) = ((*tx)?, part?);
+                Some(Prechecked {
+                    tx: tx.clone(),
+                    chain,
+                    message,
+                    signer_pkh,
+                    verified: verified.next().expect("one result per signed transaction"),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Whether a signature still needs checking.
@@ -547,17 +588,18 @@ impl<S: Storage> State<S> {
         self.apply_checked(request, sig)
     }
 
-    /// Applies a block's operations in order, verifying their signatures in parallel first.
+    /// Applies a block's operations in order, verifying their signatures together first.
     /// Returns one result per request; rejected requests change nothing.
     pub fn apply_block(&mut self, requests: &[OpRequest]) -> Vec<Result<Applied, StateError>> {
         let chain = self.config.chain_id;
-        let checks: Vec<Option<Prechecked>> = requests
-            .par_iter()
+        let txs: Vec<Option<&L2Tx>> = requests
+            .iter()
             .map(|r| match r {
-                OpRequest::Tx(tx) => Prechecked::of(tx, chain),
+                OpRequest::Tx(tx) => Some(tx),
                 _ => None,
             })
             .collect();
+        let checks = Prechecked::of_many(&txs, chain);
         requests
             .iter()
             .zip(checks)

@@ -51,3 +51,47 @@ fn a_precheck_is_used_only_for_its_own_transaction_and_chain() {
         9_900
     );
 }
+
+/// A block's signatures are verified together (`Prechecked::of_many`): the outcome of every
+/// operation, good or forged, and the state after the block are those of applying the same
+/// operations one by one.
+#[test]
+fn a_block_verified_together_applies_as_one_by_one() {
+    let setup = || {
+        let mut state = state_with_tokens(MemoryStorage::new(), 2);
+        let users: Vec<User> = (1..=6).map(User::new).collect();
+        let ids: Vec<u32> = users
+            .iter()
+            .map(|u| onboard(&mut state, u, 10_000))
+            .collect();
+        (state, users, ids)
+    };
+    let (mut together, users, ids) = setup();
+    let (mut alone, _, _) = setup();
+    let mut requests = Vec::new();
+    for (k, (u, id)) in users.iter().zip(&ids).enumerate() {
+        requests.push(u.transfer(*id, users[(k + 1) % 6].address(), 0, 10 + k as u128, 0, 1));
+    }
+    // a forgery in the middle: user 2's second transfer with its amount raised after signing
+    let mut forged = tx(users[2].transfer(ids[2], users[0].address(), 0, 5, 0, 2));
+    if let L2Tx::Transfer(t) = &mut forged {
+        t.amount = zkr_types::Amount(5_000);
+    }
+    requests.insert(3, OpRequest::Tx(forged));
+    // an operation without a signature, and a signature by a key the account does not have
+    requests.push(User::new(9).deposit(0, 1_000));
+    requests.push(User::new(7).transfer(ids[4], users[0].address(), 0, 1, 0, 2));
+    let block = together.apply_block(&requests);
+    let single: Vec<_> = requests.iter().map(|r| alone.apply(r)).collect();
+    assert_eq!(block.len(), single.len());
+    for (k, (b, s)) in block.iter().zip(&single).enumerate() {
+        assert_eq!(
+            b.as_ref().map(|a| &a.pubdata).map_err(|e| e.to_string()),
+            s.as_ref().map(|a| &a.pubdata).map_err(|e| e.to_string()),
+            "operation {k}"
+        );
+    }
+    assert!(matches!(block[3], Err(StateError::InvalidSignature(_))));
+    assert!(block.iter().filter(|r| r.is_ok()).count() >= 7);
+    assert_eq!(together.seal_block().unwrap(), alone.seal_block().unwrap());
+}

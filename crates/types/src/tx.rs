@@ -73,16 +73,20 @@ impl L2Signature {
         pubkey_hash(&self.public_key())
     }
 
-    /// Verifies the signature over `message`.
-    pub fn verify(&self, message: &Fr) -> Result<(), CryptoError> {
-        let sig = Signature {
+    /// The signature proper: `R8` and `S`.
+    pub fn eddsa(&self) -> Signature {
+        Signature {
             r8: Point {
                 x: self.r8x,
                 y: self.r8y,
             },
             s: self.s,
-        };
-        eddsa::verify(&self.public_key(), message, &sig)
+        }
+    }
+
+    /// Verifies the signature over `message`.
+    pub fn verify(&self, message: &Fr) -> Result<(), CryptoError> {
+        eddsa::verify(&self.public_key(), message, &self.eddsa())
     }
 }
 

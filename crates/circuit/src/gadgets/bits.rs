@@ -11,9 +11,16 @@ use zkr_crypto::Fr;
 
 /// Allocates the `n` low bits of `x` and enforces that they sum to `x` (`n + 1` constraints).
 fn decompose(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
+    let bits = alloc_bits(x, n)?;
+    from_bits_le(&bits).enforce_equal(x)?;
+    Ok(bits)
+}
+
+/// Allocates the `n` low bits of `x`'s value (`n` booleanity constraints, nothing else).
+fn alloc_bits(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
     let cs = x.cs();
     let bits_of = x.value().ok().map(|v| v.into_bigint().to_bits_le());
-    let bits: Vec<BoolVar> = (0..n)
+    (0..n)
         .map(|i| {
             BoolVar::new_witness(cs.clone(), || {
                 bits_of
@@ -22,9 +29,7 @@ fn decompose(x: &FrVar, n: usize) -> GResult<Vec<BoolVar>> {
                     .ok_or(SynthesisError::AssignmentMissing)
             })
         })
-        .collect::<GResult<_>>()?;
-    from_bits_le(&bits).enforce_equal(x)?;
-    Ok(bits)
+        .collect()
 }
 
 /// The `n` low bits of `x`, little-endian, enforcing `x = sum b_i 2^i` (so `x < 2^n`).
@@ -53,10 +58,20 @@ pub fn range_check(x: &FrVar, n: usize) -> GResult<()> {
     to_bits_le(x, n).map(|_| ())
 }
 
-/// The bits of a full field element (254 of them). Not canonical: the integer they spell may be
-/// `x` or `x + r`; use only where that cannot matter.
+/// The bits of a full field element (254 of them), canonical: the integer they spell is below
+/// the modulus `r`, so it is `x` itself and never `x + r` (which a bare decomposition allows for
+/// every `x < 2^254 - r`, and which differs from `x` as a scalar of a curve point).
 pub fn to_bits_le_full(x: &FrVar) -> GResult<Vec<BoolVar>> {
-    decompose(x, 254)
+    let bits = alloc_bits(x, 254)?;
+    enforce_full_bits(x, &bits)?;
+    Ok(bits)
+}
+
+/// Enforces that 254 little-endian `bits` spell `x`'s canonical integer: they sum to `x` and
+/// the integer is below the modulus.
+fn enforce_full_bits(x: &FrVar, bits: &[BoolVar]) -> GResult<()> {
+    from_bits_le(bits).enforce_equal(x)?;
+    BoolVar::enforce_in_field_le(bits)
 }
 
 /// The condition-dependent value `cond ? a : b` (1 constraint).
@@ -90,5 +105,31 @@ mod tests {
             !cs.is_satisfied().unwrap(),
             "a negative number is not below 2^128"
         );
+    }
+
+    /// A field element's full decomposition is canonical: the bits of `x + r` (which also sum
+    /// to `x` in the field) are refused, the bits of `x` accepted, for `x` near both ends.
+    #[test]
+    fn full_decompositions_are_canonical() {
+        use num_bigint::BigUint;
+        let r = BigUint::from_bytes_le(&Fr::MODULUS.to_bytes_le());
+        for x in [0u64, 1, 12345] {
+            for (shift, ok) in [(false, true), (true, false)] {
+                let cs = ConstraintSystem::<Fr>::new_ref();
+                let xv = FrVar::new_witness(cs.clone(), || Ok(Fr::from(x))).unwrap();
+                let int = BigUint::from(x) + if shift { r.clone() } else { BigUint::ZERO };
+                assert!(int.bits() <= 254);
+                let bits: Vec<BoolVar> = (0..254)
+                    .map(|i| BoolVar::new_witness(cs.clone(), || Ok(int.bit(i))).unwrap())
+                    .collect();
+                enforce_full_bits(&xv, &bits).unwrap();
+                assert_eq!(cs.is_satisfied().unwrap(), ok, "x = {x}, + r: {shift}");
+            }
+        }
+        // and the gadget itself decomposes r - 1 (the largest element)
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let xv = FrVar::new_witness(cs.clone(), || Ok(-Fr::from(1u64))).unwrap();
+        to_bits_le_full(&xv).unwrap();
+        assert!(cs.is_satisfied().unwrap());
     }
 }

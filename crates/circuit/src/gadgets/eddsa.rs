@@ -1,6 +1,7 @@
 //! EdDSA-Poseidon verification in R1CS (native twin: [`zkr_crypto::eddsa::verify`]):
-//! `S * Base8 == R8 + hm * (8 * A)` with `hm = Poseidon(R8.x, R8.y, A.x, A.y, M)`, both points on
-//! the curve, `8 * A` not the identity, and `S < l`. When `enabled` is false the equation and
+//! `8 * (S * Base8 - R8 - hm * (8 * A))` is the identity (the cofactored equation, which
+//! [`zkr_crypto::eddsa::verify_batch`] checks too) with `hm = Poseidon(R8.x, R8.y, A.x, A.y, M)`, both
+//! points on the curve, `8 * A` not the identity, and `S < l`. When `enabled` is false the equation and
 //! the small-order check are not enforced (the slot holds no signed transaction), but every
 //! value is still computed, so the constraint count does not depend on the operation.
 
@@ -61,8 +62,15 @@ pub fn verify(
     let hm_bits = to_bits_le_full(&hm)?;
     let left = PointVar::mul_constant_bits(&Point::base8(), &s_bits)?;
     let right = r8.add(&a8.mul_bits(&hm_bits)?)?;
-    left.x.conditional_enforce_equal(&right.x, enabled)?;
-    left.y.conditional_enforce_equal(&right.y, enabled)?;
+    // 8 * (left - right) is the identity (0, 1): all points are on the curve, where the
+    // addition law is complete, so this is exactly the native cofactored equation.
+    let minus_right = PointVar {
+        x: right.x.negate()?,
+        y: right.y,
+    };
+    let d = left.add(&minus_right)?.double()?.double()?.double()?;
+    d.x.conditional_enforce_equal(&FrVar::zero(), enabled)?;
+    d.y.conditional_enforce_equal(&FrVar::one(), enabled)?;
     Ok(())
 }
 
@@ -121,6 +129,20 @@ mod tests {
         assert!(
             !run(true, Point::IDENTITY, Point::IDENTITY, Fr::ZERO, msg).0,
             "identity key"
+        );
+        // R8 with a small-order component, re-signed by the key's owner: the cofactored equation
+        // holds, as natively (`zkr_crypto::eddsa` documents why); without re-signing it fails.
+        let (at, sigt) =
+            zkr_crypto::eddsa::tests_support::torsioned(987_654_321, 123_456_789, &msg);
+        assert_eq!(zkr_crypto::eddsa::verify(&at, &msg, &sigt), Ok(()));
+        assert!(
+            run(true, at, sigt.r8, sigt.s, msg).0,
+            "cofactored: torsioned R8"
+        );
+        let honest = Point::base8().mul(&num_bigint::BigUint::from(123_456_789u64));
+        assert!(
+            !run(true, at, honest, sigt.s, msg).0,
+            "the same S for R8 without the torsion"
         );
         // disabled: a garbage (but on-curve) signature is fine
         assert!(run(false, Point::IDENTITY, Point::IDENTITY, Fr::ZERO, msg).0);
