@@ -25,5 +25,6 @@ pub mod witness;
 pub use error::StateError;
 pub use request::{DepositRequest, FullExitRequest, OpRequest};
 pub use state::{
-    Applied, BalanceProof, BatchSealed, BlockSealed, ChainConfig, Pool, Prechecked, State,
+    Applied, BalanceProof, BatchSealed, BlockSealed, ChainConfig, PendingCheck, Pool, Prechecked,
+    State,
 };

@@ -87,6 +87,30 @@ pub struct Prechecked {
     verified: Result<(), CryptoError>,
 }
 
+/// A [`Prechecked`] whose signature is still to be verified ([`Prechecked::pending`]).
+#[derive(Debug, Clone)]
+pub struct PendingCheck(Prechecked);
+
+impl PendingCheck {
+    /// What to verify: the signer's public key, the message, the signature.
+    pub fn signature(
+        &self,
+    ) -> (
+        zkr_crypto::eddsa::PublicKey,
+        Fr,
+        zkr_crypto::eddsa::Signature,
+    ) {
+        let sig = self.0.tx.signature();
+        (sig.public_key(), self.0.message, sig.eddsa())
+    }
+
+    /// The checks, with the result of verifying exactly [`PendingCheck::signature`].
+    pub fn verified(mut self, result: Result<(), CryptoError>) -> Prechecked {
+        self.0.verified = result;
+        self.0
+    }
+}
+
 /// What a spending transaction asks for.
 struct Spend<'a> {
     id: AccountId,
@@ -105,14 +129,24 @@ impl Prechecked {
     /// The checks of `tx` under `chain`; `None` when its message cannot be computed (applying
     /// it then rejects it with the reason).
     pub fn of(tx: &L2Tx, chain: ChainId) -> Option<Prechecked> {
+        let pending = Prechecked::pending(tx, chain)?;
+        let (public, message, sig) = pending.signature();
+        let verified = zkr_crypto::eddsa::verify(&public, &message, &sig);
+        Some(pending.verified(verified))
+    }
+
+    /// The message and signer's key hash of `tx` under `chain`, its signature left to be
+    /// verified by the caller ([`PendingCheck::verified`]), alone or in a batch; `None` as in
+    /// [`Prechecked::of`].
+    pub fn pending(tx: &L2Tx, chain: ChainId) -> Option<PendingCheck> {
         let message = tx.message(chain).ok()?;
-        Some(Prechecked {
+        Some(PendingCheck(Prechecked {
             tx: tx.clone(),
             chain,
             message,
             signer_pkh: tx.signature().pubkey_hash(),
-            verified: tx.signature().verify(&message),
-        })
+            verified: Err(CryptoError::BadSignature),
+        }))
     }
 
     /// The transaction's signed message.
@@ -124,21 +158,11 @@ impl Prechecked {
     /// verified together in chunks across the cores ([`zkr_crypto::eddsa::verify_batch`]: the
     /// same result for each signature as verifying it alone).
     pub fn of_many(txs: &[Option<&L2Tx>], chain: ChainId) -> Vec<Option<Prechecked>> {
-        let parts: Vec<Option<(Fr, Fr)>> = txs
+        let pending: Vec<Option<PendingCheck>> = txs
             .par_iter()
-            .map(|tx| {
-                let tx = (*tx)?;
-                Some((tx.message(chain).ok()?, tx.signature().pubkey_hash()))
-            })
+            .map(|tx| Prechecked::pending((*tx)?, chain))
             .collect();
-        let signed: Vec<usize> = (0..txs.len()).filter(|&i| parts[i].is_some()).collect();
-        let items: Vec<_> = signed
-            .iter()
-            .filter_map(|&i| {
-                let (sig, (message, _)) = (txs[i]?.signature(), parts[i]?);
-                Some((sig.public_key(), message, sig.eddsa()))
-            })
-            .collect();
+        let items: Vec<_> = pending.iter().flatten().map(|p| p.signature()).collect();
         let chunk = items.len().div_ceil(rayon::current_num_threads()).max(64);
         let verified: Vec<Result<(), CryptoError>> = items
             .par_chunks(chunk)
@@ -146,17 +170,13 @@ impl Prechecked {
             .collect::<Vec<_>>()
             .concat();
         let mut verified = verified.into_iter();
-        txs.iter()
-            .zip(parts)
-            .map(|(tx, part)| {
-                let (tx, (message, signer_pkh)) = ((*tx)?, part?);
-                Some(Prechecked {
-                    tx: tx.clone(),
-                    chain,
-                    message,
-                    signer_pkh,
-                    verified: verified.next().expect("one result per signed transaction"),
-                })
+        pending
+            .into_iter()
+            .map(|p| {
+                let result = p
+                    .as_ref()
+                    .map(|_| verified.next().expect("one result per signed transaction"));
+                Some(p?.verified(result?))
             })
             .collect()
     }
