@@ -113,11 +113,18 @@ mod tests {
     fn full_decompositions_are_canonical() {
         use num_bigint::BigUint;
         let r = BigUint::from_bytes_le(&Fr::MODULUS.to_bytes_le());
-        for x in [0u64, 1, 12345] {
+        // the largest x whose x + r still fits 254 bits, too
+        let top = (BigUint::from(1u8) << 254u32) - &r - 1u8;
+        for x in [
+            BigUint::ZERO,
+            BigUint::from(1u8),
+            BigUint::from(12345u32),
+            top,
+        ] {
             for (shift, ok) in [(false, true), (true, false)] {
                 let cs = ConstraintSystem::<Fr>::new_ref();
-                let xv = FrVar::new_witness(cs.clone(), || Ok(Fr::from(x))).unwrap();
-                let int = BigUint::from(x) + if shift { r.clone() } else { BigUint::ZERO };
+                let xv = FrVar::new_witness(cs.clone(), || Ok(Fr::from(x.clone()))).unwrap();
+                let int = &x + if shift { r.clone() } else { BigUint::ZERO };
                 assert!(int.bits() <= 254);
                 let bits: Vec<BoolVar> = (0..254)
                     .map(|i| BoolVar::new_witness(cs.clone(), || Ok(int.bit(i))).unwrap())
