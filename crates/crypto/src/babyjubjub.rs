@@ -61,11 +61,7 @@ impl Point {
 
     /// Whether `8 * self` is the identity (the point lies in the small torsion subgroup).
     pub fn has_small_order(&self) -> bool {
-        let mut p = Extended::from(*self);
-        for _ in 0..3 {
-            p = p.double();
-        }
-        p.is_identity()
+        Extended::from(*self).has_small_order()
     }
 
     /// Point addition.
@@ -164,6 +160,11 @@ impl Extended {
             t: -self.t,
             z: self.z,
         }
+    }
+
+    /// Whether `8 * self` is the identity (the point lies in the small torsion subgroup).
+    pub fn has_small_order(&self) -> bool {
+        self.double().double().double().is_identity()
     }
 
     /// Whether this is the identity.
