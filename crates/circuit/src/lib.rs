@@ -24,13 +24,13 @@ pub use batch::{BatchCircuit, Statement, Synthesis};
 /// constraints: key stores find cached circuit shapes (and so cached keys) by it instead of
 /// synthesizing the circuit at every start. The prover's test
 /// `the_shape_digest_is_pinned_to_the_circuit_version` fails until it is bumped.
-pub const CIRCUIT_VERSION: u32 = 2;
+pub const CIRCUIT_VERSION: u32 = 3;
 
 /// R1CS constraints of one operation slot of the transfer circuit, whatever operation it holds
 /// (measured by the test `every_slot_costs_the_same_and_the_batch_adds_fee_credits`).
-pub const SLOT_CONSTRAINTS: usize = 28_934;
+pub const SLOT_CONSTRAINTS: usize = 27_498;
 /// R1CS constraints of one union slot of the DEX circuit (same test).
-pub const UNION_SLOT_CONSTRAINTS: usize = 44_216;
+pub const UNION_SLOT_CONSTRAINTS: usize = 42_780;
 /// Constraints of a batch besides its slots: the four fee credits, meta ranges, commitment.
 pub const BATCH_OVERHEAD_CONSTRAINTS: usize = 42_226;
 pub use witness::{BatchBuilder, BatchWitness, SlotWitness, empty_batch};

@@ -112,14 +112,14 @@ fn the_dex_circuit_proves_a_batch_of_pool_operations_and_the_transfer_circuit_re
 /// are found by it) and pin the new digests here.
 const PINNED_DIGESTS: [(u32, CircuitKind, &str); 2] = [
     (
-        2,
+        3,
         CircuitKind::Transfer,
-        "0xe74c5d8a4edb38f10a19661cce33f92f84516e99db4fb7b1861600f3a4e25626",
+        "0x8999cbeea3c0a31402fd7220956659c915bce5976bf394562a67b65404bf4c9c",
     ),
     (
-        2,
+        3,
         CircuitKind::Dex,
-        "0x1fa496c5ce3f0e6be0c1cc77d0d97d01eed33873d65f8ddd372086d4fe693eec",
+        "0xdc6260f65565d5d549068ec3c23ef0500aa1a88d5475a30055c1c36b2874a198",
     ),
 ];
 

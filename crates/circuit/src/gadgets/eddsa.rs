@@ -5,7 +5,7 @@
 //! the small-order check are not enforced (the slot holds no signed transaction), but every
 //! value is still computed, so the constraint count does not depend on the operation.
 
-use super::babyjubjub::PointVar;
+use super::babyjubjub::{FixedBase, PointVar};
 use super::bits::{to_bits_le, to_bits_le_full};
 use super::poseidon::poseidon;
 use super::{BoolVar, FrVar, GResult};
@@ -16,7 +16,7 @@ use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::SynthesisError;
 use zkr_crypto::Fr;
-use zkr_crypto::babyjubjub::{Point, SUBGROUP_ORDER};
+use zkr_crypto::babyjubjub::SUBGROUP_ORDER;
 use zkr_crypto::field::fr_from_decimal;
 
 /// Bits of `S` (`l < 2^251`).
@@ -60,7 +60,7 @@ pub fn verify(
         message.clone(),
     ])?;
     let hm_bits = to_bits_le_full(&hm)?;
-    let left = PointVar::mul_constant_bits(&Point::base8(), &s_bits)?;
+    let left = PointVar::mul_fixed_bits(FixedBase::base8(), &s_bits)?;
     let right = r8.add(&a8.mul_bits(&hm_bits)?)?;
     // 8 * (left - right) is the identity (0, 1): all points are on the curve, where the
     // addition law is complete, so this is exactly the native cofactored equation.
@@ -78,6 +78,7 @@ pub fn verify(
 mod tests {
     use super::*;
     use ark_relations::gr1cs::ConstraintSystem;
+    use zkr_crypto::babyjubjub::Point;
     use zkr_crypto::eddsa::PrivateKey;
 
     fn run(enabled: bool, public: Point, r8: Point, s: Fr, msg: Fr) -> (bool, usize) {
