@@ -1,10 +1,11 @@
 //! `zkr crypto`: Poseidon, BabyJubjub public keys and EdDSA-Poseidon signatures, with the same
-//! results as circomlibjs.
+//! results as circomlibjs, and the L2 public key an Ethereum key derives (`docs/protocol.md` §2.3).
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde_json::json;
 use zkr_crypto::eddsa::PrivateKey;
+use zkr_crypto::eth::{EthPrivateKey, derive_l2_key};
 use zkr_crypto::field::{fr_from_decimal, fr_to_decimal};
 use zkr_crypto::poseidon;
 
@@ -33,6 +34,18 @@ pub enum CryptoCommand {
         /// The message: a decimal field element.
         #[arg(long)]
         message: String,
+    },
+    /// The L2 public key that an Ethereum key derives on a zkr chain (its `personal_sign` of
+    /// the fixed message, hashed: `docs/protocol.md` §2.3), as `zkr wallet` and the browser
+    /// wallet derive it. Prints {"x":"<decimal>","y":"<decimal>","pubkey_hash":"<decimal>"};
+    /// the L2 private key is never printed.
+    L2Pubkey {
+        /// The Ethereum private key as 64 hex characters (0x prefix optional).
+        #[arg(long, env = "ZKR_PRIVATE_KEY", hide_env_values = true)]
+        eth_private_key: String,
+        /// The zkr chain id (`chainId` of the node's `zkr_getContracts`).
+        #[arg(long)]
+        chain_id: u32,
     },
 }
 
@@ -63,6 +76,18 @@ pub fn run(cmd: CryptoCommand) -> Result<()> {
             println!(
                 "{}",
                 json!({"r8x": fr_to_decimal(&sig.r8.x), "r8y": fr_to_decimal(&sig.r8.y), "s": fr_to_decimal(&sig.s)})
+            );
+        }
+        CryptoCommand::L2Pubkey {
+            eth_private_key,
+            chain_id,
+        } => {
+            let eth = EthPrivateKey::from_hex(&eth_private_key).context("--eth-private-key")?;
+            let a = derive_l2_key(&eth, chain_id)?.public();
+            let pkh = zkr_types::tx::pubkey_hash(&a);
+            println!(
+                "{}",
+                json!({"x": fr_to_decimal(&a.x), "y": fr_to_decimal(&a.y), "pubkey_hash": fr_to_decimal(&pkh)})
             );
         }
     }
