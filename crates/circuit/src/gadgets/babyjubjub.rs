@@ -357,29 +357,45 @@ mod tests {
         k
     }
 
+    /// Multiplies `p` by the `n` low bits of `k` with `multiply` (given the constraint system and
+    /// the bits), asserts the result is the native product and the constraints hold, and returns
+    /// the constraints the multiplication added.
+    fn check_product(
+        k: Fr,
+        n: usize,
+        p: &Point,
+        multiply: impl Fn(&ark_relations::gr1cs::ConstraintSystemRef<Fr>, &[BoolVar]) -> PointVar,
+    ) -> usize {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let kv = FrVar::new_witness(cs.clone(), || Ok(k)).unwrap();
+        let bits = to_bits_le_full(&kv).unwrap();
+        let before = cs.num_constraints();
+        let r = multiply(&cs, &bits[..n]);
+        let cost = cs.num_constraints() - before;
+        let low =
+            BigUint::from_bytes_le(&k.into_bigint().to_bytes_le()) % (BigUint::from(1u8) << n);
+        let expected = p.mul(&low);
+        assert_eq!(
+            (r.x.value().unwrap(), r.y.value().unwrap()),
+            (expected.x, expected.y),
+            "{k} * {p:?}, {n} bits"
+        );
+        assert!(cs.is_satisfied().unwrap());
+        cost
+    }
+
     #[test]
     fn variable_base_multiplication_matches_native() {
         for p in points() {
             for k in scalars() {
                 for n in [254, 253, 1, 2, 3] {
-                    let cs = ConstraintSystem::<Fr>::new_ref();
-                    let kv = FrVar::new_witness(cs.clone(), || Ok(k)).unwrap();
-                    let bits = to_bits_le_full(&kv).unwrap();
-                    let pv = point_var(&cs, &p);
-                    let before = cs.num_constraints();
-                    let r = pv.mul_bits(&bits[..n]).unwrap();
+                    // the point's two coordinates are witnesses too: 0 constraints
+                    let cost = check_product(k, n, &p, |cs, bits| {
+                        point_var(cs, &p).mul_bits(bits).unwrap()
+                    });
                     if n == 254 {
-                        assert_eq!(cs.num_constraints() - before, 11 + 6 * 127 + 16 * 126);
+                        assert_eq!(cost, 11 + 6 * 127 + 16 * 126);
                     }
-                    let low = BigUint::from_bytes_le(&k.into_bigint().to_bytes_le())
-                        % (BigUint::from(1u8) << n);
-                    let expected = p.mul(&low);
-                    assert_eq!(
-                        (r.x.value().unwrap(), r.y.value().unwrap()),
-                        (expected.x, expected.y),
-                        "{k} * {p:?}, {n} bits"
-                    );
-                    assert!(cs.is_satisfied().unwrap());
                 }
             }
         }
@@ -387,30 +403,17 @@ mod tests {
 
     #[test]
     fn fixed_base_multiplication_matches_native() {
-        let base = Point::base8();
-        let table = FixedBase::base8();
         let other = points()[5];
         let other_table = FixedBase::new(&other, 254);
         for k in scalars() {
             for n in [253, 251, 250, 1, 2, 3, 4] {
-                for (p, t) in [(base, table), (other, &other_table)] {
-                    let cs = ConstraintSystem::<Fr>::new_ref();
-                    let kv = FrVar::new_witness(cs.clone(), || Ok(k)).unwrap();
-                    let bits = to_bits_le_full(&kv).unwrap();
-                    let before = cs.num_constraints();
-                    let r = PointVar::mul_fixed_bits(t, &bits[..n]).unwrap();
+                for (p, t) in [(Point::base8(), FixedBase::base8()), (other, &other_table)] {
+                    let cost = check_product(k, n, &p, |_, bits| {
+                        PointVar::mul_fixed_bits(t, bits).unwrap()
+                    });
                     if n == 251 {
-                        assert_eq!(cs.num_constraints() - before, 83 * 4 + 1 + 83 * 6);
+                        assert_eq!(cost, 83 * 4 + 1 + 83 * 6);
                     }
-                    let low = BigUint::from_bytes_le(&k.into_bigint().to_bytes_le())
-                        % (BigUint::from(1u8) << n);
-                    let expected = p.mul(&low);
-                    assert_eq!(
-                        (r.x.value().unwrap(), r.y.value().unwrap()),
-                        (expected.x, expected.y),
-                        "{k} * base, {n} bits"
-                    );
-                    assert!(cs.is_satisfied().unwrap());
                 }
             }
         }
