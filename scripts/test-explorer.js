@@ -11,71 +11,24 @@
 //   ZKR_CHROMIUM: the browser [default: /usr/bin/chromium]
 //   ZKR_DEVNET_DIR: use a devnet already running from that dir instead of starting one
 "use strict";
-const { spawn, spawnSync, execFileSync } = require("child_process");
+const { spawnSync, execFileSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const net = require("net");
-const readline = require("readline");
-const { chromium } = require("playwright-core");
+const { checker, startDevnet, stopDevnet, sleep, waitFor, getJson, launchChromium } = require("./lib/harness");
 
 const root = path.resolve(__dirname, "..");
 const zkr = process.argv[2] || path.join(root, "target", "debug", "zkr");
 const cast = path.join(root, "node_modules", ".bin", "cast");
 const shots = process.env.ZKR_SCREENSHOTS || path.join(root, "target", "explorer-screenshots");
 const TRANSFER_TO = "0x000000000000000000000000000000000000bEEF";
-
-let failed = 0;
-let passed = 0;
-function check(name, ok, detail = "") {
-  if (ok) { passed++; console.log(`ok   ${name}`); } else { failed++; console.error(`FAIL ${name}${detail ? ": " + detail : ""}`); }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-// Starts `zkr devnet` and resolves when it prints its `ready` line.
-async function startDevnet(dir) {
-  const [l1, l2, ex] = [await freePort(), await freePort(), await freePort()];
-  const log = fs.openSync(path.join(os.tmpdir(), `zkr-explorer-devnet-${process.pid}.log`), "w");
-  const child = spawn(zkr, ["devnet", "--data-dir", dir, "--project-dir", root, "--l1-port", String(l1),
-    "--l2-port", String(l2), "--explorer-port", String(ex)], { stdio: ["ignore", "pipe", log] });
-  const lines = readline.createInterface({ input: child.stdout });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the devnet was not ready within 10 minutes")), 600_000);
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`zkr devnet exited (${code}) before ready`)); });
-    lines.on("line", (l) => { if (l.includes("ready")) { clearTimeout(timer); resolve(); } });
-  });
-  return child;
-}
+const { check, counts } = checker();
 
 function wallet(file, ...args) {
   const key = file.accounts[0].private_key;
   const r = spawnSync(zkr, ["wallet", "--l2-rpc", file.l2_rpc, "--private-key", key, ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`zkr wallet ${args.join(" ")}: ${r.stderr}`);
   return r.stdout.trim().split("\n")[0].trim();
-}
-
-async function getJson(url) {
-  const r = await fetch(url);
-  return { status: r.status, body: await r.json() };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, f, ms = 180_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 function castCall(rpc, ...args) {
@@ -86,7 +39,7 @@ async function main() {
   fs.mkdirSync(shots, { recursive: true });
   const own = !process.env.ZKR_DEVNET_DIR;
   const dir = process.env.ZKR_DEVNET_DIR || fs.mkdtempSync(path.join(os.tmpdir(), "zkr-explorer-"));
-  const devnet = own ? await startDevnet(dir) : null;
+  const devnet = own ? await startDevnet(zkr, root, dir, "explorer") : null;
   let browser = null;
   try {
     const file = JSON.parse(fs.readFileSync(path.join(dir, "devnet.json"), "utf8"));
@@ -99,11 +52,7 @@ async function main() {
     const transfer = wallet(file, "transfer", "--to", TRANSFER_TO, "--amount", "1.25", "--wait", "included");
     check("the wallet printed the transfer's hash", /^0x[0-9a-f]{64}$/.test(transfer), transfer);
 
-    browser = await chromium.launch({
-      executablePath: process.env.ZKR_CHROMIUM || "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = [];
@@ -234,14 +183,10 @@ async function main() {
     check("no request leaves the explorer", foreign.length === 0, foreign.join(", "));
   } finally {
     if (browser) await browser.close();
-    if (devnet) {
-      devnet.kill("SIGTERM");
-      await new Promise((r) => { devnet.on("exit", r); setTimeout(r, 60_000); });
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    if (devnet) await stopDevnet(devnet, dir);
   }
-  console.log(`explorer: ${passed} checks passed, ${failed} failed; screenshots in ${shots}`);
-  if (failed) process.exit(1);
+  console.log(`explorer: ${counts.passed} checks passed, ${counts.failed} failed; screenshots in ${shots}`);
+  if (counts.failed) process.exit(1);
 }
 
 main().catch((e) => { console.error(`error: ${e.stack || e.message}`); process.exit(1); });

@@ -48,6 +48,8 @@ pub struct ExplorerConfig {
     pub tvl_every: Duration,
     /// USD price per token symbol, for TVL in dollars (tokens without one show amounts).
     pub prices: BTreeMap<String, f64>,
+    /// The browser wallet served beside the explorer at `/wallet` (`zkr-wallet`), when set.
+    pub wallet: Option<zkr_wallet::WalletConfig>,
 }
 
 /// What the handlers share.
@@ -105,7 +107,10 @@ impl Explorer {
             .map_err(|e| ExplorerError::Server(e.to_string()))?;
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
-        let app = api::router(ctx.clone());
+        let mut app = api::router(ctx.clone());
+        if let Some(w) = &config.wallet {
+            app = zkr_wallet::router(w.clone()).merge(app);
+        }
         let mut server_stop = stopped.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {

@@ -67,6 +67,7 @@ fn fixture() -> Fx {
             l1: None,
             tvl_every: Duration::from_secs(10),
             prices: BTreeMap::new(),
+            wallet: None,
         },
         stats: Mutex::new(stats::Stats::default()),
         tvl: Mutex::new(None),

@@ -2,10 +2,14 @@
 // circomlibjs's Poseidon and EdDSA-Poseidon on BabyJubjub, and the L2 key derived from an
 // Ethereum wallet's signature (docs/protocol.md §2.1-2.3). Bundled with its dependencies into
 // `crates/wallet/assets/zkr-crypto.js` by `node scripts/build-wallet-crypto.js`; the page gets
-// `window.ZkrCrypto`. Private keys stay in the caller's memory: nothing here stores or logs them.
+// `window.ZkrCrypto`, with ethers v5's `Interface`, `parseUnits` and `formatUnits` for L1 calls.
+// Private keys stay in the caller's memory: nothing here stores or logs them.
 import buildEddsa from "../../../node_modules/circomlibjs/src/eddsa.js";
 import { buildPoseidon } from "../../../node_modules/circomlibjs/src/poseidon_wasm.js";
 import { keccak_256 } from "js-sha3";
+// L1 calldata and unit conversions come from ethers v5's ABI coder and units (not hand-built).
+export { Interface } from "@ethersproject/abi";
+export { formatUnits, parseUnits } from "@ethersproject/units";
 
 let eddsa = null;
 let poseidonFn = null;
@@ -39,6 +43,11 @@ function hexBytes(hex, n) {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+/** keccak256 of bytes, as 0x-prefixed hex. */
+export function keccak256(bytes) {
+  return "0x" + keccak_256(bytes);
 }
 
 /** The L2 private key (32 bytes) of a 65-byte `personal_sign` signature `r || s || v`. */

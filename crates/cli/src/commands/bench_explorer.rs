@@ -168,6 +168,7 @@ pub fn run(args: &ExplorerBenchArgs) -> Result<()> {
                 l1: None,
                 tvl_every: Duration::from_secs(3600),
                 prices: BTreeMap::new(),
+                wallet: None,
             },
         )
         .await?;

@@ -17,6 +17,7 @@ use zkr_node::limits::TxRateLimit;
 use zkr_node::{L1Config, Node, NodeConfig, SequencerConfig};
 use zkr_state::ChainConfig;
 use zkr_types::{Address, ChainId};
+use zkr_wallet::WalletConfig;
 
 /// Default L2 JSON-RPC address.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:3050";
@@ -449,6 +450,7 @@ fn explorer_config(
     args: &NodeArgs,
     addr: SocketAddr,
     l1: &Option<L1View>,
+    rpc: SocketAddr,
 ) -> Result<ExplorerConfig> {
     let mut prices = std::collections::BTreeMap::new();
     for p in &args.explorer_prices {
@@ -472,7 +474,23 @@ fn explorer_config(
         l1: l1.clone(),
         tvl_every: Duration::from_secs(secs),
         prices,
+        wallet: Some(WalletConfig {
+            l2_rpc: format!("http://{}", reachable(rpc)),
+        }),
     })
+}
+
+/// How this process reaches a server bound to `addr` (an unspecified address is this host).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
 }
 
 pub fn run(args: NodeArgs) -> Result<()> {
@@ -496,7 +514,7 @@ pub fn run(args: NodeArgs) -> Result<()> {
         let explorer = match args.explorer {
             None => None,
             Some(addr) => {
-                let config = explorer_config(&args, addr, &node_l1)?;
+                let config = explorer_config(&args, addr, &node_l1, node.http_addr)?;
                 let e = Explorer::start(node.sequencer.clone(), config)
                     .await
                     .context("starting the explorer")?;

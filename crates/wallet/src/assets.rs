@@ -1,0 +1,53 @@
+//! The page and its assets, compiled into the binary (no CDN, no network at run time).
+
+use crate::WalletError;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+
+/// (name, content type, content).
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "wallet.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/wallet.js"),
+    ),
+    (
+        "l2.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/l2.js"),
+    ),
+    (
+        "wallet.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/wallet.css"),
+    ),
+    (
+        "zkr-crypto.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/zkr-crypto.js"),
+    ),
+];
+
+/// The single page.
+pub async fn index() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Html(include_str!("../assets/index.html")),
+    )
+}
+
+/// An asset by name.
+pub async fn file(Path(name): Path<String>) -> Result<impl IntoResponse, WalletError> {
+    let (_, kind, body) = FILES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .ok_or_else(|| WalletError::NotFound(format!("asset {name}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, *kind),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        *body,
+    ))
+}
