@@ -8,6 +8,8 @@ use zkr_crypto::eddsa::PrivateKey;
 use zkr_crypto::eth::{EthPrivateKey, derive_l2_key};
 use zkr_crypto::field::{fr_from_decimal, fr_to_decimal};
 use zkr_crypto::poseidon;
+use zkr_types::ChainId;
+use zkr_types::tx::{L2Tx, hash_of_message};
 
 #[derive(Debug, Subcommand)]
 pub enum CryptoCommand {
@@ -46,6 +48,18 @@ pub enum CryptoCommand {
         /// The zkr chain id (`chainId` of the node's `zkr_getContracts`).
         #[arg(long)]
         chain_id: u32,
+    },
+    /// The signed message `M` and the hash of an L2 transaction in its JSON wire form
+    /// (`docs/protocol.md` §5), and whether its EdDSA signature verifies over `M` under the key
+    /// it carries, as the node checks it. Prints
+    /// {"message":"<decimal>","hash":"0x...","signatureValid":true|false}.
+    TxMessage {
+        /// The zkr chain id.
+        #[arg(long)]
+        chain_id: u32,
+        /// The transaction as JSON, signature included.
+        #[arg(long)]
+        tx: String,
     },
 }
 
@@ -88,6 +102,18 @@ pub fn run(cmd: CryptoCommand) -> Result<()> {
             println!(
                 "{}",
                 json!({"x": fr_to_decimal(&a.x), "y": fr_to_decimal(&a.y), "pubkey_hash": fr_to_decimal(&pkh)})
+            );
+        }
+        CryptoCommand::TxMessage { chain_id, tx } => {
+            let tx: L2Tx = serde_json::from_str(&tx).context("--tx: not an L2 transaction")?;
+            let m = tx.message(ChainId(chain_id)).context("--tx")?;
+            println!(
+                "{}",
+                json!({
+                    "message": fr_to_decimal(&m),
+                    "hash": hash_of_message(&m),
+                    "signatureValid": tx.signature().verify(&m).is_ok(),
+                })
             );
         }
     }
