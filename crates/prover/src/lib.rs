@@ -10,6 +10,7 @@
 //! ceremony and loads its keys with [`keys::KeyStore`] (see `docs/prover.md`).
 
 mod error;
+pub mod job;
 pub mod keys;
 pub mod proof;
 pub mod setup;
@@ -17,8 +18,9 @@ pub mod shape;
 pub mod solidity;
 
 pub use error::ProverError;
+pub use job::ProvingJob;
 pub use keys::{KeyStore, Keys};
-pub use proof::{BatchProof, prove, verify};
+pub use proof::{BatchProof, prove, prove_circuit, verify};
 
 /// Progress callback: receives a short description of each phase as it starts.
 pub type Progress<'a> = &'a dyn Fn(&str);

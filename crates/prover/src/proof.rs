@@ -69,9 +69,35 @@ pub fn prove(
     witness: BatchWitness,
     progress: Progress<'_>,
 ) -> Result<BatchProof, ProverError> {
+    prove_circuit(
+        keys,
+        BatchCircuit::with_kind(witness, keys.shape.kind)?,
+        progress,
+    )
+}
+
+/// Proves `circuit` (its assignment and its commitment, e.g. from a [`crate::job::ProvingJob`])
+/// with the keys of its shape, and verifies the proof, as [`prove`] does.
+pub fn prove_circuit(
+    keys: &Keys,
+    circuit: BatchCircuit,
+    progress: Progress<'_>,
+) -> Result<BatchProof, ProverError> {
     let started = Instant::now();
-    let commitment = witness.commitment()?.commitment();
-    let circuit = BatchCircuit::with_kind(witness, keys.shape.kind)?;
+    if circuit.assignment.kind != keys.shape.kind
+        || circuit.assignment.slots.len() != keys.shape.slots
+    {
+        return Err(ProverError::State(format!(
+            "a {}-slot {} circuit cannot be proven with the keys of the {}-slot {} circuit",
+            circuit.assignment.slots.len(),
+            crate::shape::kind_name(circuit.assignment.kind),
+            keys.shape.slots,
+            crate::shape::kind_name(keys.shape.kind)
+        )));
+    }
+    let commitment = circuit
+        .commitment
+        .ok_or_else(|| ProverError::State("the circuit has no commitment to prove".into()))?;
     let matrices = keys.matrices(progress)?;
     progress(&format!("proving {} constraints", keys.shape.constraints));
     let witness_started = Instant::now();
