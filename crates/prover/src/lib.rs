@@ -20,7 +20,7 @@ pub mod solidity;
 pub use error::ProverError;
 pub use job::ProvingJob;
 pub use keys::{KeyStore, Keys};
-pub use proof::{BatchProof, prove, prove_circuit, verify};
+pub use proof::{BatchProof, proof_from_bytes, proof_to_bytes, prove, prove_circuit, verify};
 
 /// Progress callback: receives a short description of each phase as it starts.
 pub type Progress<'a> = &'a dyn Fn(&str);

@@ -8,6 +8,7 @@ use ark_groth16::{Groth16, PreparedVerifyingKey, Proof};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use ark_std::UniformRand;
 use rand::rngs::OsRng;
@@ -169,6 +170,21 @@ fn assignment(circuit: &BatchCircuit, shape: &Shape) -> Result<Vec<Fr>, ProverEr
         )));
     }
     Ok([instance, witness].concat())
+}
+
+/// A proof's bytes (arkworks' compressed encoding), as a prover fleet hands it back.
+pub fn proof_to_bytes(proof: &Proof<Bn254>) -> Vec<u8> {
+    let mut out = Vec::new();
+    proof
+        .serialize_compressed(&mut out)
+        .expect("writing to a Vec cannot fail");
+    out
+}
+
+/// A proof from its bytes; points off the curve or outside the subgroup are refused.
+pub fn proof_from_bytes(bytes: &[u8]) -> Result<Proof<Bn254>, ProverError> {
+    Proof::deserialize_compressed(bytes)
+        .map_err(|e| ProverError::State(format!("a proof that does not decode: {e}")))
 }
 
 /// Verifies a proof of `commitment`.

@@ -49,7 +49,10 @@ fn a_decoded_job_proves_its_commitment_without_the_state() {
         .load_or_dev_setup(3, CircuitKind::Transfer, &quiet)
         .unwrap();
     let err = prove_circuit(&three, decoded.circuit().unwrap(), &quiet).unwrap_err();
-    assert!(err.to_string().contains("cannot be proven with the keys"), "{err}");
+    assert!(
+        err.to_string().contains("cannot be proven with the keys"),
+        "{err}"
+    );
 }
 
 #[test]
