@@ -6,6 +6,7 @@
 // byte that differs from the Rust side is refused (scripts/test-wallet.js sends every type).
 (function () {
   "use strict";
+  const C = window.ZkrCrypto; // captured once: a later reassignment of the global changes nothing
 
   const EXPONENT_BITS = 5n;
   const AMOUNT_MANTISSA_BITS = 35n;
@@ -48,6 +49,20 @@
     while (m >= (1n << AMOUNT_MANTISSA_BITS)) {
       m /= 10n;
       scale *= 10n;
+    }
+    return m * scale;
+  }
+
+  /** The smallest packable amount at least `value`. */
+  function roundUpAmount(value) {
+    const v = BigInt(value);
+    const limit = 1n << AMOUNT_MANTISSA_BITS;
+    let scale = 1n;
+    while (v / scale >= limit) scale *= 10n;
+    let m = (v + scale - 1n) / scale;
+    if (m >= limit) {
+      scale *= 10n;
+      m = (v + scale - 1n) / scale;
     }
     return m * scale;
   }
@@ -120,7 +135,7 @@
 
   /** `M` of a transaction (needs ZkrCrypto ready). */
   function message(tx, chainId) {
-    return window.ZkrCrypto.poseidon(messageParts(tx, chainId));
+    return C.poseidon(messageParts(tx, chainId));
   }
 
   /** The transaction hash: keccak256 of the 32-byte big-endian `M`, in hex. */
@@ -128,12 +143,11 @@
     const hex = BigInt(m).toString(16).padStart(64, "0");
     const bytes = new Uint8Array(32);
     for (let i = 0; i < 32; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    return window.ZkrCrypto.keccak256(bytes);
+    return C.keccak256(bytes);
   }
 
   /** `tx` (JSON form, amounts as decimal strings or BigInts) signed with the L2 key `key`. */
   function sign(tx, chainId, key) {
-    const C = window.ZkrCrypto;
     const pub = C.publicKey(key);
     const m = message(tx, chainId);
     const s = C.sign(key, m);
@@ -197,8 +211,8 @@
     return { a: (shares * ra) / supply, b: (shares * rb) / supply };
   }
 
-  window.ZkrL2 = {
-    packAmount, packFee, isAmountPackable, roundDownAmount, minimum, messageParts, message, txHash,
+  window.ZkrL2 = Object.freeze({
+    packAmount, packFee, isAmountPackable, roundDownAmount, roundUpAmount, minimum, messageParts, message, txHash,
     sign, changePubKeyTypedData, swapOut, addLiquidity, removeLiquidity, isqrt,
-  };
+  });
 })();

@@ -129,14 +129,22 @@
 
   const hex = (v) => "0x" + BigInt(v).toString(16);
 
-  async function sendL1(tx, what) {
+  // Sends an L1 transaction from the wallet; with `label`, it is in Activity from the moment it
+  // is sent (a deposit is never lost from view while it waits to be mined).
+  async function sendL1(tx, what, label = null, kind = "l1") {
     requireChain();
     const hash = await eth("eth_sendTransaction", [{ from: state.address, ...tx }], "transaction");
+    if (label) track(hash, label, kind);
     progress(`${what}: sent on Ethereum (${short(hash)}), waiting for it to be mined…`);
     for (let i = 0; ; i++) {
       const receipt = await eth("eth_getTransactionReceipt", [hash], "read");
       if (receipt) {
-        if (receipt.status !== "0x1") throw new UserError(`${what}: the Ethereum transaction ${hash} failed (reverted).`);
+        const entry = state.activity.find((a) => a.hash === hash);
+        if (receipt.status !== "0x1") {
+          if (entry) { entry.status = "failed"; entry.error = "reverted on Ethereum"; renderActivity(); }
+          throw new UserError(`${what}: the Ethereum transaction ${hash} failed (reverted).`);
+        }
+        if (entry && entry.kind === "claim") { entry.status = "executed"; renderActivity(); }
         return hash;
       }
       if (i > 600) throw new UserError(`${what}: the Ethereum transaction ${hash} was not mined after 5 minutes.`);
@@ -260,9 +268,13 @@
     if (next !== state.address) {
       // the L2 key belongs to one address: forget it with the address
       state.key = null;
+      state.keyAddress = null;
       state.pkh = null;
       state.account = null;
       state.l1 = {};
+      state.quote = null;
+      state.replaceConfirmed = null;
+      if (document.querySelector("#balances tbody")) renderBalances();
     }
     state.address = next;
     $("#who").textContent = next ? short(next) : "";
@@ -292,16 +304,23 @@
     return "0x" + Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  function requireSameAddress(address) {
+    if (state.address !== address) throw new UserError("Your wallet switched to another account meanwhile: nothing was sent. Try again.");
+  }
+
   async function l2Key() {
-    if (state.key) return state.key;
+    if (state.key && state.keyAddress === state.address) return state.key;
+    const address = state.address;
     progress("Sign the message in your wallet: it creates your zkr signing key…");
-    let sig = await eth("personal_sign", [utf8Hex(C.l2KeyMessage(state.contracts.chainId)), state.address], "signature");
+    let sig = await eth("personal_sign", [utf8Hex(C.l2KeyMessage(state.contracts.chainId)), address], "signature");
+    requireSameAddress(address);
     // r || s || v with v in {27, 28} (§2.3); a wallet answering v in {0, 1} means the same
     const v = parseInt(sig.slice(-2), 16);
     if (v === 0 || v === 1) sig = sig.slice(0, -2) + (v + 27).toString(16);
     const key = C.deriveL2Key(sig);
     state.pkh = C.pubkeyHash(C.publicKey(key)).toString();
     state.key = key;
+    state.keyAddress = address;
     return key;
   }
 
@@ -312,32 +331,60 @@
     return BigInt(q.fee);
   }
 
-  // The account id and next nonce, registering the key first (fee in `feeToken`) when needed.
+  // The fee to sign is the one on screen (the form's fee line, refreshed every 4 s). If none was
+  // shown yet, it is fetched and shown, and the user presses again; if the node's quote rose
+  // above it meanwhile, the node refuses it (1014) and the form shows the new one.
+  const shownFees = {};
+  async function feeToSign(kind, tokenId) {
+    const shown = shownFees[`${kind}/${tokenId}`];
+    if (shown !== undefined) return shown;
+    const now = await fee(kind, tokenId);
+    shownFees[`${kind}/${tokenId}`] = now;
+    updateForms();
+    throw new UserError(`The fee is ${amountText(now, tokenId)}. Check it and press the button again.`);
+  }
+
+  // The account id, next nonce and L2 key, registering the key first (fee in `feeToken`) when
+  // the account has another or none. Every await is followed by a check that the wallet is
+  // still on the same account, so one address's key is never used for another's account.
   async function readyAccount(feeToken, need) {
     requireChain();
-    const acct = await rpc("zkr_getAccount", [state.address]);
+    const address = state.address;
+    const acct = await rpc("zkr_getAccount", [address]);
+    requireSameAddress(address);
     if (!acct) throw new UserError("Your address has no zkr account yet: make a deposit first.");
     state.account = acct;
-    const key = await l2Key();
+    // A registered account: derive the key first to know whether it is this wallet's.
+    let key = acct.pubKeyHash !== "0" ? await l2Key() : null;
+    requireSameAddress(address);
+    const regFee = acct.pubKeyHash === state.pkh ? 0n : await feeToSign("ChangePubKey", feeToken);
+    // a new account: its balance is checked before the wallet is asked anything
+    checkBalance(need, feeToken, regFee);
+    if (!key) key = await l2Key();
+    requireSameAddress(address);
     let nonce = acct.nonce;
     if (acct.pubKeyHash !== state.pkh) {
-      const regFee = await fee("ChangePubKey", feeToken);
-      checkBalance(need, feeToken, regFee);
+      if (acct.pubKeyHash !== "0" && state.replaceConfirmed !== address) {
+        state.replaceConfirmed = address;
+        throw new UserError(`This account already has another zkr signing key registered (from another wallet or app). Press the button again to replace it with this wallet's key, for a fee of ${amountText(regFee, feeToken)}.`);
+      }
       progress("Approve the authorization in your wallet: it registers your zkr key (once)…");
       const typed = L2.changePubKeyTypedData({ l1ChainId: state.contracts.l1ChainId, rollup: state.contracts.rollup, pubKeyHash: state.pkh, nonce, accountId: acct.id });
-      const ethSignature = await eth("eth_signTypedData_v4", [state.address, JSON.stringify(typed)], "signature");
-      const { tx } = L2.sign({ type: "ChangePubKey", accountId: acct.id, owner: state.address, newPubKeyHash: state.pkh, feeToken: Number(feeToken), fee: regFee, nonce }, state.contracts.chainId, key);
+      const ethSignature = await eth("eth_signTypedData_v4", [address, JSON.stringify(typed)], "signature");
+      requireSameAddress(address);
+      const { tx } = L2.sign({ type: "ChangePubKey", accountId: acct.id, owner: address, newPubKeyHash: state.pkh, feeToken: Number(feeToken), fee: regFee, nonce }, state.contracts.chainId, key);
       tx.ethSignature = ethSignature;
       const hash = await rpc("zkr_sendTx", [tx]);
       track(hash, `Activated your zkr key (fee ${amountText(regFee, feeToken)})`, "l2");
       nonce += 1;
     }
-    return { id: acct.id, nonce, key };
+    return { id: acct.id, nonce, key, address };
   }
 
   // Throws "insufficient balance" when `need` ({token: amount}) plus `extra` of `feeToken` is
   // more than the L2 balance.
   function checkBalance(need, feeToken, extra = 0n) {
+    if (!state.account) throw new UserError("Your address has no zkr account yet: make a deposit first.");
     const want = { ...need };
     want[feeToken] = (want[feeToken] || 0n) + extra;
     for (const [id, amount] of Object.entries(want)) {
@@ -348,8 +395,9 @@
     }
   }
 
-  async function sendL2(tx, label) {
-    const { tx: signed } = L2.sign(tx, state.contracts.chainId, state.key);
+  async function sendL2(ready, tx, label) {
+    requireSameAddress(ready.address);
+    const { tx: signed } = L2.sign(tx, state.contracts.chainId, ready.key);
     progress("Sending to the node…");
     const hash = await rpc("zkr_sendTx", [signed]);
     track(hash, label, "l2");
@@ -357,22 +405,38 @@
   }
 
   // ---------- balances ----------
-  async function refresh() {
+  let refreshing = null;
+  function refresh() {
+    // one at a time: a caller during a refresh gets that refresh
+    if (!refreshing) refreshing = refreshOnce().finally(() => { refreshing = null; });
+    return refreshing;
+  }
+
+  async function refreshOnce() {
     if (!state.contracts) return;
     const [tokens, pools] = await Promise.all([rpc("zkr_getTokens"), rpc("zkr_getPools")]);
     state.tokens = tokens;
     state.pools = pools;
-    if (!state.address) return renderSelects();
-    state.account = await rpc("zkr_getAccount", [state.address]);
+    const address = state.address;
+    if (!address) return renderSelects();
+    const account = await rpc("zkr_getAccount", [address]);
+    const l1 = {};
     if (state.walletChain === state.contracts.l1ChainId) {
-      for (const t of state.tokens) {
-        const balance = t.address === ZERO
-          ? BigInt(await eth("eth_getBalance", [state.address, "latest"], "read"))
-          : big((await l1Call(t.address, erc20Abi, "balanceOf", [state.address]))[0]);
-        const pending = big((await l1Call(state.contracts.rollup, rollupAbi, "getPendingBalance", [state.address, t.address]))[0]);
-        state.l1[t.id] = { balance, pending };
-      }
+      await Promise.all(state.tokens.map(async (t) => {
+        try {
+          const [balance, pending] = await Promise.all([
+            t.address === ZERO
+              ? eth("eth_getBalance", [address, "latest"], "read").then(BigInt)
+              : l1Call(t.address, erc20Abi, "balanceOf", [address]).then((r) => big(r[0])),
+            l1Call(state.contracts.rollup, rollupAbi, "getPendingBalance", [address, t.address]).then((r) => big(r[0])),
+          ]);
+          l1[t.id] = { balance, pending };
+        } catch (_) { /* one token's contract failing leaves the others shown */ }
+      }));
     }
+    if (state.address !== address) return; // the wallet switched meanwhile: these are stale
+    state.account = account;
+    state.l1 = l1;
     renderSelects();
     renderBalances();
   }
@@ -399,8 +463,14 @@
       : `zkr account #${a.id} · nonce ${a.nonce} · ${a.pubKeyHash === "0" ? "signing key not registered yet (your first transaction registers it)" : "signing key registered"}`;
   }
 
+  let selectsKey = "";
   function renderSelects() {
-    const opts = (list) => list.map((t) => el("option", { value: t.id }, t.symbol));
+    const key = JSON.stringify([state.tokens, state.pools.map((p) => [p.id, p.tokenA, p.tokenB])]);
+    if (key === selectsKey) return;
+    selectsKey = key;
+    const symbols = state.tokens.map((t) => t.symbol);
+    const label = (t) => symbols.filter((x) => x === t.symbol).length > 1 ? `${t.symbol} (#${t.id}, ${short(t.address)})` : t.symbol;
+    const opts = (list) => list.map((t) => el("option", { value: t.id }, label(t)));
     for (const s of $$("select[data-l1-tokens], select[data-tokens]")) {
       const keep = s.value;
       s.replaceChildren(...opts(state.tokens));
@@ -420,9 +490,15 @@
   const formValue = (form, name) => $(`[name=${name}]`, form).value;
 
   async function feeLine(kind, feeToken) {
-    let text = `Network fee: ${amountText(await fee(kind, feeToken), feeToken)}`;
+    const f = await fee(kind, feeToken);
+    shownFees[`${kind}/${feeToken}`] = f;
+    let text = `Network fee: ${amountText(f, feeToken)}`;
     if (state.account && !registered()) {
-      text += ` + one-time key activation ${amountText(await fee("ChangePubKey", feeToken), feeToken)}`;
+      const r = await fee("ChangePubKey", feeToken);
+      shownFees[`ChangePubKey/${feeToken}`] = r;
+      text += state.account.pubKeyHash === "0"
+        ? ` + one-time key activation ${amountText(r, feeToken)}`
+        : ` + replacing the zkr key registered elsewhere ${amountText(r, feeToken)}`;
     }
     return text;
   }
@@ -469,41 +545,50 @@
     }, 200);
   }
 
+  // The live quote. Answers arriving out of order are dropped (a generation number), and the
+  // quote on screen is replaced in one step, never cleared while a new one is fetched.
+  let quoteGeneration = 0;
   async function updateQuote(form) {
+    const generation = ++quoteGeneration;
     const box = $("[data-quote]", form);
+    const show = (quote, ...children) => {
+      if (generation !== quoteGeneration) return;
+      state.quote = quote;
+      box.replaceChildren(...children);
+    };
     const sell = Number(formValue(form, "sell"));
     const buy = Number(formValue(form, "buy"));
     const text = formValue(form, "amount").trim();
-    state.quote = null;
-    if (!text) return box.replaceChildren();
-    if (sell === buy) return box.replaceChildren(el("p", { class: "bad" }, "Choose two different tokens."));
+    if (!text) return show(null);
+    if (sell === buy) return show(null, el("p", { class: "bad" }, "Choose two different tokens."));
     let amountIn;
+    let slippage;
     try {
       amountIn = parseAmount(text, token(sell).decimals);
       if (!L2.isAmountPackable(amountIn)) {
         throw new UserError(`That amount has too many significant digits for zkr; nearest below: ${fmt(L2.roundDownAmount(amountIn), token(sell).decimals, 18)}.`);
       }
+      slippage = slippageOf(form);
     } catch (e) {
-      return box.replaceChildren(el("p", { class: "bad" }, e.message));
+      return show(null, el("p", { class: "bad" }, e.message));
     }
     let q;
     try {
       q = await rpc("zkr_quoteSwap", [sell, buy, amountIn.toString()]);
     } catch (e) {
-      return box.replaceChildren(el("p", { class: "bad", "data-quote-error": "" }, e.message));
+      return show(null, el("p", { class: "bad", "data-quote-error": "" }, e.message));
     }
-    const slippage = Number(formValue(form, "slippage"));
-    let minOut;
-    try { minOut = L2.minimum(BigInt(q.amountOut), slippage); } catch (e) { return box.replaceChildren(el("p", { class: "bad" }, e.message)); }
-    state.quote = { sell, buy, amountIn, amountOut: BigInt(q.amountOut), minOut, pool: q.pool, slippage };
+    const minOut = L2.minimum(BigInt(q.amountOut), slippage);
     const impact = q.priceImpactBps / 100;
     const impactClass = impact >= 5 ? "bad" : impact >= 1 ? "warn" : "";
-    box.replaceChildren(el("dl", {},
-      el("dt", {}, "You receive about"), el("dd", { "data-quote-out": "" }, amountText(q.amountOut, buy)),
-      el("dt", {}, `At least (slippage ${slippage} %)`), el("dd", { "data-quote-min": "" }, amountText(minOut, buy)),
-      el("dt", {}, "Price"), el("dd", {}, `1 ${token(sell).symbol} = ${fmt((BigInt(q.amountOut) * 10n ** BigInt(token(sell).decimals)) / amountIn, token(buy).decimals)} ${token(buy).symbol}`),
-      el("dt", {}, "Price impact"), el("dd", { class: impactClass, "data-quote-impact": "" }, `${impact.toFixed(2)} %${impact >= 5 ? " (high: you lose much to the pool's price)" : ""}`),
-      el("dt", {}, "Liquidity providers' fee"), el("dd", {}, amountText(q.lpFee, sell))));
+    show({ sell, buy, amountIn, amountOut: BigInt(q.amountOut), minOut, pool: q.pool, slippage },
+      el("dl", {},
+        el("dt", {}, "You receive about"), el("dd", { "data-quote-out": q.amountOut }, amountText(q.amountOut, buy)),
+        el("dt", {}, `At least (slippage ${slippage} %)`), el("dd", { "data-quote-min": minOut.toString() }, amountText(minOut, buy)),
+        el("dt", {}, "Price"), el("dd", {}, `1 ${token(sell).symbol} = ${fmt((BigInt(q.amountOut) * 10n ** BigInt(token(sell).decimals)) / amountIn, token(buy).decimals)} ${token(buy).symbol}`),
+        el("dt", {}, "Price impact"), el("dd", { class: impactClass, "data-quote-impact": "" }, `${impact.toFixed(2)} %${impact >= 5 ? " (high: you lose much to the pool's price)" : ""}`),
+        el("dt", {}, "Liquidity providers' fee"), el("dd", {}, amountText(q.lpFee, sell))),
+      slippage > 5 ? el("p", { class: "warn" }, `A slippage tolerance of ${slippage} % lets the trade pay up to that much less than quoted.`) : null);
   }
 
   function selectedPool(form) {
@@ -511,9 +596,16 @@
     return state.pools.find((p) => p.id === id) || null;
   }
 
+  function slippageOf(form) {
+    const text = formValue(form, "slippage").trim();
+    const v = Number(text);
+    if (!text || !(v >= 0 && v <= 50)) throw new UserError("Enter a slippage tolerance between 0 and 50 %.");
+    return v;
+  }
+
   // {maxA, maxB, shares, minShares} or {shares, outA, outB, minA, minB} of the liquidity form.
   function liquidityPlan(form, p, add) {
-    const slippage = Number(formValue(form, "slippage"));
+    const slippage = slippageOf(form);
     const [ra, rb, s] = [BigInt(p.reserveA), BigInt(p.reserveB), BigInt(p.lpSupply)];
     if (add) {
       const maxA = parseAmount(formValue(form, "amountA"), token(p.tokenA).decimals, `amount of ${token(p.tokenA).symbol}`);
@@ -523,7 +615,10 @@
       }
       const d = L2.addLiquidity(maxA, maxB, ra, rb, s);
       if (d.shares <= 0n) throw new UserError("These amounts are too small to mint any pool share.");
-      return { maxA, maxB, a: d.a, b: d.b, shares: d.shares, minShares: L2.minimum(d.shares, slippage) };
+      // Sign the pro-rata deposits (rounded up to packable, never above what was typed), not the
+      // typed amounts: a price moved before the trade can then take no more than shown.
+      const cap = (v, typed) => { const r = L2.roundUpAmount(v); return r > typed ? typed : r; };
+      return { maxA: cap(d.a, maxA), maxB: cap(d.b, maxB), shares: d.shares, minShares: L2.minimum(d.shares, slippage) };
     }
     const percent = Number(formValue(form, "percent"));
     if (!(percent > 0 && percent <= 100)) throw new UserError("Enter a share between 0 and 100 %.");
@@ -544,11 +639,11 @@
     try {
       const plan = liquidityPlan(form, p, add);
       if (add) {
-        lines.push(el("dt", {}, "Deposits"), el("dd", {}, `${amountText(plan.a, p.tokenA)} + ${amountText(plan.b, p.tokenB)}`),
-          el("dt", {}, "You receive"), el("dd", { "data-quote-shares": "" }, `${amountText(plan.shares, p.lpToken)} (at least ${fmt(plan.minShares, LP_DECIMALS)})`));
+        lines.push(el("dt", {}, "Deposits at most"), el("dd", { "data-quote-max-a": plan.maxA.toString(), "data-quote-max-b": plan.maxB.toString() }, `${amountText(plan.maxA, p.tokenA)} + ${amountText(plan.maxB, p.tokenB)}`),
+          el("dt", {}, "You receive"), el("dd", { "data-quote-shares": plan.minShares.toString() }, `${amountText(plan.shares, p.lpToken)} (at least ${fmt(plan.minShares, LP_DECIMALS)})`));
       } else {
         lines.push(el("dt", {}, "You receive"), el("dd", { "data-quote-out": "" }, `${amountText(plan.outA, p.tokenA)} + ${amountText(plan.outB, p.tokenB)}`),
-          el("dt", {}, "At least"), el("dd", {}, `${amountText(plan.minA, p.tokenA)} + ${amountText(plan.minB, p.tokenB)}`));
+          el("dt", {}, "At least"), el("dd", { "data-quote-min-a": plan.minA.toString(), "data-quote-min-b": plan.minB.toString() }, `${amountText(plan.minA, p.tokenA)} + ${amountText(plan.minB, p.tokenB)}`));
       }
     } catch (e) {
       if (e instanceof UserError && (formValue(form, "amountA") || formValue(form, "amountB") || !add)) lines.push(el("dt", {}, ""), el("dd", { class: "bad" }, e.message));
@@ -564,11 +659,11 @@
     const pfee = big((await l1Call(state.contracts.rollup, rollupAbi, "priorityFee", []))[0]);
     const l1 = state.l1[t.id];
     if (l1 && amount > l1.balance) throw new UserError(`Insufficient balance: you have ${amountText(l1.balance, t.id)} on Ethereum.`);
-    let hash;
     if (t.address === ZERO) {
+      if (amount < pfee) throw new UserError(`The smallest ETH deposit is ${amountText(pfee, 0)} (the rollup's priority fee).`);
       if (l1 && amount + pfee > l1.balance) throw new UserError(`Insufficient balance: this needs ${amountText(amount + pfee, 0)} with the priority fee and you have ${amountText(l1.balance, 0)} on Ethereum.`);
       progress("Confirm the deposit in your wallet…");
-      hash = await sendL1({ to: state.contracts.rollup, value: hex(amount + pfee), data: rollupAbi.encodeFunctionData("depositETH", [state.address]) }, "Deposit");
+      await sendL1({ to: state.contracts.rollup, value: hex(amount + pfee), data: rollupAbi.encodeFunctionData("depositETH", [state.address]) }, "Deposit", `Deposit ${amountText(amount, t.id)}`);
     } else {
       const allowance = big((await l1Call(t.address, erc20Abi, "allowance", [state.address, state.contracts.rollup]))[0]);
       if (allowance < amount) {
@@ -576,10 +671,9 @@
         await sendL1({ to: t.address, data: erc20Abi.encodeFunctionData("approve", [state.contracts.rollup, amount.toString()]) }, `Approving ${t.symbol}`);
       }
       progress("Confirm the deposit in your wallet…");
-      hash = await sendL1({ to: state.contracts.rollup, value: hex(pfee), data: rollupAbi.encodeFunctionData("depositERC20", [t.address, amount.toString(), state.address]) }, "Deposit");
+      await sendL1({ to: state.contracts.rollup, value: hex(pfee), data: rollupAbi.encodeFunctionData("depositERC20", [t.address, amount.toString(), state.address]) }, "Deposit", `Deposit ${amountText(amount, t.id)}`);
     }
-    track(hash, `Deposit ${amountText(amount, t.id)}`, "l1");
-    form.reset();
+    $("[name=amount]", form).value = "";
   }
 
   async function transfer(form) {
@@ -588,12 +682,13 @@
     if (BigInt(to) === 0n) throw new UserError("Funds cannot be sent to the zero address.");
     const id = Number(formValue(form, "token"));
     const amount = packable(parseAmount(formValue(form, "amount"), token(id).decimals), id);
-    const f = await fee("Transfer", id);
+    const f = await feeToSign("Transfer", id);
     checkBalance({ [id]: amount + f }, id);
-    const { id: from, nonce } = await readyAccount(id, { [id]: amount + f });
+    const ready = await readyAccount(id, { [id]: amount + f });
+    const { id: from, nonce } = ready;
     progress("Signing with your zkr key…");
-    await sendL2({ type: "Transfer", from, to: to.toLowerCase(), token: id, amount, fee: f, nonce }, `Send ${amountText(amount, id)} to ${short(to)}`);
-    form.reset();
+    await sendL2(ready, { type: "Transfer", from, to: to.toLowerCase(), token: id, amount, fee: f, nonce }, `Send ${amountText(amount, id)} to ${short(to)}`);
+    $("[name=amount]", form).value = "";
   }
 
   async function withdraw(form) {
@@ -601,23 +696,33 @@
     if (!/^0x[0-9a-fA-F]{40}$/.test(toText)) throw new UserError("Enter the Ethereum address to withdraw to (0x followed by 40 hex digits), or leave it empty for your own.");
     const id = Number(formValue(form, "token"));
     const amount = parseAmount(formValue(form, "amount"), token(id).decimals);
-    const f = await fee("Withdraw", id);
+    const f = await feeToSign("Withdraw", id);
     checkBalance({ [id]: amount + f }, id);
-    const { id: accountId, nonce } = await readyAccount(id, { [id]: amount + f });
+    const ready = await readyAccount(id, { [id]: amount + f });
+    const { id: accountId, nonce } = ready;
     progress("Signing with your zkr key…");
-    await sendL2({ type: "Withdraw", accountId, to: toText.toLowerCase(), token: id, amount, fee: f, nonce }, `Withdraw ${amountText(amount, id)} to ${short(toText)}`);
-    form.reset();
+    await sendL2(ready, { type: "Withdraw", accountId, to: toText.toLowerCase(), token: id, amount, fee: f, nonce }, `Withdraw ${amountText(amount, id)} to ${short(toText)}`);
+    $("[name=amount]", form).value = "";
   }
 
   async function swap(form) {
     const q = state.quote;
     if (!q) throw new UserError("Enter an amount and wait for the quote.");
-    const f = await fee("Swap", q.sell);
+    // the quote on screen must be for what the form says now (an edit may not be quoted yet)
+    const sell = Number(formValue(form, "sell"));
+    const buy = Number(formValue(form, "buy"));
+    const amountIn = parseAmount(formValue(form, "amount"), token(sell).decimals);
+    if (q.sell !== sell || q.buy !== buy || q.amountIn !== amountIn || q.slippage !== slippageOf(form)) {
+      updateForms();
+      throw new UserError("The quote is being updated for your changes: check it and press Swap again.");
+    }
+    const f = await feeToSign("Swap", q.sell);
     checkBalance({ [q.sell]: q.amountIn + f }, q.sell);
-    const { id, nonce } = await readyAccount(q.sell, { [q.sell]: q.amountIn + f });
+    const ready = await readyAccount(q.sell, { [q.sell]: q.amountIn + f });
+    const { id, nonce } = ready;
     progress("Signing with your zkr key…");
     // the minimum is the one the user saw: the quote's output less the slippage tolerance
-    await sendL2({ type: "Swap", accountId: id, pool: q.pool, sell: q.sell, buy: q.buy, amountIn: q.amountIn, minOut: q.minOut, fee: f, nonce },
+    await sendL2(ready, { type: "Swap", accountId: id, pool: q.pool, sell: q.sell, buy: q.buy, amountIn: q.amountIn, minOut: q.minOut, fee: f, nonce },
       `Swap ${amountText(q.amountIn, q.sell)} for at least ${amountText(q.minOut, q.buy)}`);
     $("[name=amount]", form).value = "";
     state.quote = null;
@@ -629,17 +734,18 @@
     if (!p) throw new UserError("There is no pool yet.");
     const add = $("[name=mode]:checked", form).value === "add";
     const plan = liquidityPlan(form, p, add);
-    const f = await fee(add ? "AddLiquidity" : "RemoveLiquidity", p.tokenA);
-    const need = add ? { [p.tokenA]: plan.a + f, [p.tokenB]: plan.b } : { [p.lpToken]: plan.shares };
+    const f = await feeToSign(add ? "AddLiquidity" : "RemoveLiquidity", p.tokenA);
+    const need = add ? { [p.tokenA]: plan.maxA + f, [p.tokenB]: plan.maxB } : { [p.lpToken]: plan.shares };
     checkBalance(need, p.tokenA);
-    const { id, nonce } = await readyAccount(p.tokenA, need);
+    const ready = await readyAccount(p.tokenA, need);
+    const { id, nonce } = ready;
     progress("Signing with your zkr key…");
     const pair = `${token(p.tokenA).symbol}/${token(p.tokenB).symbol}`;
     if (add) {
-      await sendL2({ type: "AddLiquidity", accountId: id, pool: p.id, tokenA: p.tokenA, tokenB: p.tokenB, maxA: plan.maxA, maxB: plan.maxB, minShares: plan.minShares, fee: f, nonce },
+      await sendL2(ready, { type: "AddLiquidity", accountId: id, pool: p.id, tokenA: p.tokenA, tokenB: p.tokenB, maxA: plan.maxA, maxB: plan.maxB, minShares: plan.minShares, fee: f, nonce },
         `Add liquidity to ${pair}: up to ${amountText(plan.maxA, p.tokenA)} + ${amountText(plan.maxB, p.tokenB)}`);
     } else {
-      await sendL2({ type: "RemoveLiquidity", accountId: id, pool: p.id, tokenA: p.tokenA, tokenB: p.tokenB, shares: plan.shares, minA: plan.minA, minB: plan.minB, fee: f, nonce },
+      await sendL2(ready, { type: "RemoveLiquidity", accountId: id, pool: p.id, tokenA: p.tokenA, tokenB: p.tokenB, shares: plan.shares, minA: plan.minA, minB: plan.minB, fee: f, nonce },
         `Remove ${amountText(plan.shares, p.lpToken)} from ${pair}`);
     }
   }
@@ -661,8 +767,7 @@
       const t = token(id);
       const pending = big((await l1Call(state.contracts.rollup, rollupAbi, "getPendingBalance", [state.address, t.address]))[0]);
       if (pending === 0n) throw new UserError(`Nothing to claim in ${t.symbol}.`);
-      const hash = await sendL1({ to: state.contracts.rollup, data: rollupAbi.encodeFunctionData("withdrawPendingBalance", [state.address, t.address, pending.toString()]) }, `Claim ${t.symbol}`);
-      track(hash, `Claimed ${amountText(pending, id)} on Ethereum`, "claim");
+      await sendL1({ to: state.contracts.rollup, data: rollupAbi.encodeFunctionData("withdrawPendingBalance", [state.address, t.address, pending.toString()]) }, `Claim ${t.symbol}`, `Claim ${amountText(pending, id)} on Ethereum`, "claim");
     } catch (e) {
       showAlert(e instanceof UserError ? e.message : `Something went wrong: ${e.message || e}`);
     } finally {
@@ -677,7 +782,7 @@
   const STEP_WORDS = { pending: "Accepted", included: "In an L2 block", committed: "Committed on L1", proven: "Proven on L1", executed: "Final on L1" };
 
   function track(hash, label, kind) {
-    state.activity.unshift({ hash, label, kind, status: kind === "claim" ? "executed" : kind === "l1" ? "sent" : "pending", timeline: null, error: null });
+    state.activity.unshift({ hash, label, kind, status: kind === "l2" ? "pending" : "sent", timeline: null, error: null });
     renderActivity();
   }
 
@@ -690,18 +795,25 @@
         return el("span", { class: `step${done ? " done" : ""}${a.status === "rejected" && s === "included" ? " failed" : ""}`, "data-step": s }, STEP_WORDS[s]);
       });
       const link = a.kind === "claim" ? el("span", { class: "muted mono" }, short(a.hash)) : el("a", { href: `/#/tx/${a.hash}`, target: "_blank", rel: "noopener" }, "View in explorer");
-      const statusWords = a.status === "sent" ? "sent on L1" : a.kind === "claim" ? "paid out" : a.status;
+      const statusWords = a.status === "sent" ? (a.kind === "claim" ? "sent on L1" : "sent on L1, waiting for the node") : a.kind === "claim" && a.status === "executed" ? "paid out" : a.status;
       return el("div", { class: "tx", "data-tx": a.hash, "data-status": a.status },
         el("div", { class: "head" }, el("span", { class: "what" }, a.label), el("span", { class: `badge ${a.status}` }, statusWords), link),
         steps.length ? el("div", { class: "timeline" }, steps) : null,
-        a.error ? el("div", { class: "err" }, `Rejected: ${a.error}`) : null);
+        a.error ? el("div", { class: "err" }, `${a.status === "failed" ? "Failed" : "Rejected"}: ${a.error}`) : null);
     })));
   }
 
+  let polling = false;
   async function pollActivity() {
+    if (polling) return;
+    polling = true;
+    try { await pollActivityOnce(); } finally { polling = false; }
+  }
+
+  async function pollActivityOnce() {
     let changed = false;
     for (const a of state.activity) {
-      if (a.kind === "claim" || a.status === "executed" || a.status === "rejected") continue;
+      if (a.kind === "claim" || a.status === "executed" || a.status === "rejected" || a.status === "failed") continue;
       try {
         const v = await txView(a.hash);
         if (!v) continue;
@@ -739,7 +851,16 @@
     $("#connect").addEventListener("click", connect);
     $("#switch-network").addEventListener("click", async () => {
       try {
-        await eth("wallet_switchEthereumChain", [{ chainId: hex(state.contracts.l1ChainId) }], "network switch");
+        const chainId = hex(state.contracts.l1ChainId);
+        try {
+          await window.ethereum.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+        } catch (e) {
+          if (!e || e.code !== 4902) {
+            throw new UserError(e && e.code === 4001 ? "You rejected the network switch in your wallet." : `Your wallet could not switch networks: ${(e && e.message) || e}`);
+          }
+          // the wallet does not know the network yet: offer it, with the node's L1 RPC
+          await eth("wallet_addEthereumChain", [{ chainId, chainName: `zkr L1 (chain ${state.contracts.l1ChainId})`, rpcUrls: [state.contracts.l1Rpc], nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 } }], "network switch");
+        }
         await checkChain();
         await refresh();
       } catch (e) {
@@ -747,14 +868,24 @@
       }
     });
 
-    try {
-      await C.ready();
-      state.contracts = await rpc("zkr_getContracts");
-      if (!state.contracts) throw new UserError("This node follows no L1: the wallet needs one.");
-    } catch (e) {
-      showAlert(e instanceof UserError ? e.message : String(e.message || e));
-      return;
+    await C.ready();
+    $("#connect").disabled = true;
+    for (;;) {
+      try {
+        state.contracts = await rpc("zkr_getContracts");
+        if (!state.contracts) {
+          showAlert("This node follows no L1: the wallet needs one.");
+          document.body.dataset.ready = "true";
+          return;
+        }
+        clearAlert();
+        break;
+      } catch (e) {
+        showAlert(`${e instanceof UserError ? e.message : String(e.message || e)} (retrying every 3 s)`);
+        await sleep(3000);
+      }
     }
+    $("#connect").disabled = false;
     await refresh().catch(() => {});
     if (!window.ethereum) {
       $("#no-wallet").hidden = false;

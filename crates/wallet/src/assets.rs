@@ -29,10 +29,21 @@ const FILES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// What the page may load and run: its own scripts (and the WebAssembly of circomlibjs), its
+/// own styles, requests to its own origin; no frame may embed it (it holds an L2 key).
+const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                   img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+                   frame-ancestors 'none'";
+
 /// The single page.
 pub async fn index() -> impl IntoResponse {
     (
-        [(header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
         Html(include_str!("../assets/index.html")),
     )
 }

@@ -9,14 +9,17 @@ pub enum WalletError {
     /// No such asset.
     #[error("not found: {0}")]
     NotFound(String),
-    /// The node's JSON-RPC did not answer.
-    #[error("the zkr node at {url} is unreachable: {why}")]
+    /// The node's JSON-RPC did not answer (the address and cause are logged, not answered).
+    #[error("the zkr node is unreachable")]
     NodeUnreachable {
         /// The node's URL.
         url: String,
         /// What failed.
         why: String,
     },
+    /// A request that is not `Content-Type: application/json`.
+    #[error("JSON-RPC requests must be Content-Type: application/json")]
+    NotJson,
 }
 
 impl IntoResponse for WalletError {
@@ -24,6 +27,7 @@ impl IntoResponse for WalletError {
         let status = match &self {
             WalletError::NotFound(_) => StatusCode::NOT_FOUND,
             WalletError::NodeUnreachable { .. } => StatusCode::BAD_GATEWAY,
+            WalletError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         };
         (
             status,

@@ -1,14 +1,15 @@
 //! `POST /wallet/rpc`: the node's JSON-RPC, forwarded from the page's own origin.
 //!
 //! The request body goes to the node unchanged and the node's answer comes back unchanged
-//! (status and body): the node validates everything, as it does for any client. When the node
-//! does not answer, the page gets a 502 with `{"error": "..."}`, which it shows as "node
-//! unreachable".
+//! (status and body; the content type is `application/json` both ways): the node validates
+//! everything, as it does for any client. When the node does not answer, the page gets a 502
+//! with `{"error": "..."}`, which it shows as "node unreachable" (the node's address and the
+//! cause go to the log, not to the page).
 
 use crate::WalletError;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,12 +34,27 @@ impl Proxy {
     }
 }
 
-/// Forwards one JSON-RPC request.
-pub async fn forward(State(proxy): State<Arc<Proxy>>, body: Bytes) -> Response {
+/// Forwards one JSON-RPC request. Only `Content-Type: application/json` is taken: a cross-site
+/// form or `text/plain` POST (which a browser sends without asking) is refused with 415, as the
+/// node's own server refuses it.
+pub async fn forward(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> Response {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json {
+        return WalletError::NotJson.into_response();
+    }
     match send(&proxy, body).await {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(target: "zkr::wallet", error = %e, "wallet RPC proxy");
+            if let WalletError::NodeUnreachable { url, why } = &e {
+                tracing::warn!(target: "zkr::wallet", url, why, "wallet RPC proxy: the node did not answer");
+            }
             e.into_response()
         }
     }

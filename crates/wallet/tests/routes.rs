@@ -27,11 +27,15 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, String, String) {
 }
 
 async fn post_rpc(app: &Router, body: Vec<u8>) -> (StatusCode, String) {
+    post_as(app, "application/json", body).await
+}
+
+async fn post_as(app: &Router, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
     let r = app
         .clone()
         .oneshot(
             Request::post("/wallet/rpc")
-                .header("content-type", "application/json")
+                .header("content-type", content_type)
                 .body(Body::from(body))
                 .unwrap(),
         )
@@ -50,6 +54,17 @@ fn app(l2_rpc: String) -> Router {
 #[tokio::test]
 async fn serves_the_page_and_every_asset_it_loads() {
     let app = app("http://127.0.0.1:9".into());
+    let r = app
+        .clone()
+        .oneshot(Request::get("/wallet").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
     let (status, kind, page) = get(&app, "/wallet").await;
     assert_eq!(status, StatusCode::OK);
     assert!(kind.starts_with("text/html"), "{kind}");
@@ -79,6 +94,9 @@ async fn forwards_json_rpc_to_the_node_unchanged() {
     let upstream = Router::new().route(
         "/",
         post(|body: String| async move {
+            if body == "teapot" {
+                return (StatusCode::IM_A_TEAPOT, "short and stout".to_string());
+            }
             (
                 StatusCode::OK,
                 format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{body}}}"),
@@ -96,6 +114,18 @@ async fn forwards_json_rpc_to_the_node_unchanged() {
         body,
         format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{request}}}")
     );
+    // the node's status and body come back as they are
+    let (status, body) = post_rpc(&app, b"teapot".to_vec()).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::IM_A_TEAPOT, "short and stout")
+    );
+    // a form or text/plain POST, which any web page can make without asking, is refused
+    for kind in ["text/plain", "application/x-www-form-urlencoded"] {
+        let (status, body) = post_as(&app, kind, request.as_bytes().to_vec()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{kind}");
+        assert!(body.contains("application/json"), "{body}");
+    }
     // above the node's own limit: refused before it is forwarded
     let (status, _) = post_rpc(&app, vec![b' '; MAX_RPC_REQUEST_BYTES + 1]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -111,8 +141,10 @@ async fn an_unreachable_node_is_a_502_that_says_so() {
     let (status, body) = post_rpc(&app, b"{}".to_vec()).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let said = v["error"].as_str().unwrap();
+    assert!(said.contains("unreachable"), "{body}");
     assert!(
-        v["error"].as_str().unwrap().contains("unreachable"),
-        "{body}"
+        !said.contains(&addr.to_string()),
+        "the node's address is not told: {said}"
     );
 }
