@@ -29,6 +29,8 @@ enum Command {
     Bench(commands::bench::BenchCommand),
     /// Runs a node: sequencer, prover, L1 watcher and sender, JSON-RPC.
     Node(Box<commands::node::NodeArgs>),
+    /// A prover fleet's worker: proves batches a node queued in Postgres (--prover-queue).
+    Prover(commands::prover::ProverArgs),
     /// Starts a local devnet: anvil, the contracts, a node with its prover (DEVNET ONLY keys).
     Devnet(commands::devnet::DevnetArgs),
     /// Deposits, transfers, withdrawals, exits and balances.
@@ -45,6 +47,7 @@ pub fn run() -> ExitCode {
         Command::Circuit(c) => commands::circuit::run(c),
         Command::Bench(b) => commands::bench::run(b),
         Command::Node(n) => commands::node::run(*n),
+        Command::Prover(p) => commands::prover::run(p),
         Command::Devnet(d) => commands::devnet::run(d),
         Command::Wallet(w) => commands::wallet::run(w),
         Command::Rebuild(r) => commands::rebuild::run(r),

@@ -268,6 +268,16 @@ impl Queue {
         }))
     }
 
+    /// The job queued for `batch`.
+    pub async fn job(&self, batch: u64) -> Result<Option<ProvingJob>, FleetError> {
+        let bytes: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT job FROM prover_jobs WHERE batch = $1")
+                .bind(batch as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(bytes.map(|b| ProvingJob::from_bytes(&b)).transpose()?)
+    }
+
     /// Jobs by status: `(pending, proving, done, failed)`.
     pub async fn counts(&self) -> Result<(u64, u64, u64, u64), FleetError> {
         let rows: Vec<(String, i64)> =

@@ -145,6 +145,9 @@ pub enum NodeError {
     /// Proving failed.
     #[error("prover: {0}")]
     Prover(#[from] zkr_prover::ProverError),
+    /// The prover fleet's queue (`--prover-queue`).
+    #[error(transparent)]
+    Fleet(#[from] zkr_fleet::FleetError),
 }
 
 impl NodeError {
@@ -189,7 +192,8 @@ impl NodeError {
             | NodeError::Poisoned
             | NodeError::Diverged { .. }
             | NodeError::L1(_)
-            | NodeError::Prover(_) => INTERNAL,
+            | NodeError::Prover(_)
+            | NodeError::Fleet(_) => INTERNAL,
         };
         ErrorObjectOwned::owned(code, self.to_string(), None::<()>)
     }

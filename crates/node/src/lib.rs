@@ -23,5 +23,5 @@ pub mod rpc;
 pub mod sequencer;
 
 pub use error::NodeError;
-pub use node::{Failure, Fatal, L1Config, Node, NodeConfig};
+pub use node::{Failure, Fatal, L1Config, Node, NodeConfig, ProverQueueConfig};
 pub use sequencer::{Sequencer, SequencerConfig};

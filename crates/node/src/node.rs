@@ -3,6 +3,7 @@
 
 use crate::limits::{SenderLimiter, TxRateLimit};
 use crate::metrics::Metrics;
+use crate::pipeline::prover::ProverJobs;
 use crate::pipeline::{self, Shared, lock};
 use crate::rpc::{ContractsInfo, module};
 use crate::sequencer::{SequencerConfig, now_ms};
@@ -20,6 +21,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use zkr_circuit::CircuitKind;
+use zkr_fleet::Queue;
 use zkr_l1::sender::{Sender, SenderConfig};
 use zkr_prover::KeyStore;
 use zkr_state::storage::RedbStorage;
@@ -59,6 +61,25 @@ impl std::fmt::Debug for L1Config {
     }
 }
 
+/// Where the prover fleet's jobs go (`zkr node --prover-queue`).
+#[derive(Clone)]
+pub struct ProverQueueConfig {
+    /// The Postgres URL (`postgres://user:password@host:port/db`).
+    pub url: String,
+    /// Claims after which a job is given up (`failed`, shown by `zkr_getBatch`).
+    pub max_attempts: u32,
+}
+
+impl std::fmt::Debug for ProverQueueConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // the URL may carry a password
+        f.debug_struct("ProverQueueConfig")
+            .field("url", &"<redacted>")
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
+}
+
 /// What a node needs to start.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
@@ -78,6 +99,10 @@ pub struct NodeConfig {
     pub l1: Option<L1Config>,
     /// Directory of the proving keys, if the node proves its batches.
     pub keys_dir: Option<PathBuf>,
+    /// A prover fleet's queue: with it the node enqueues each sealed batch's proving job there
+    /// instead of proving it, and takes the proofs back (it still needs `keys_dir`, for the
+    /// verifying keys it checks the fleet's proofs with).
+    pub prover_queue: Option<ProverQueueConfig>,
     /// How fast one L2 account may send transactions (`None`: no limit).
     pub sender_rate_limit: Option<TxRateLimit>,
     /// Where to serve Prometheus metrics (`/metrics`), if anywhere (port 0 picks one).
@@ -183,11 +208,16 @@ impl Node {
             }
             None => None,
         };
+        let prover_jobs: ProverJobs = Arc::default();
+        let queue = match &config.prover_queue {
+            Some(q) => Some(Queue::connect(&q.url, q.max_attempts).await?),
+            None => None,
+        };
         let prover = match &config.keys_dir {
-            Some(dir) => Some(start_prover(
+            Some(_) => Some(start_prover(
                 sequencer.clone(),
                 &config,
-                dir.clone(),
+                queue.map(|q| (q, prover_jobs.clone())),
                 prover_stop.clone(),
                 prover_ready.clone(),
                 fatal.clone(),
@@ -266,6 +296,7 @@ impl Node {
             prover_ready,
             limiter,
             metrics.clone(),
+            prover_jobs,
         )?);
         tasks.push(tokio::spawn(produce_blocks(
             sequencer.clone(),
@@ -411,12 +442,14 @@ async fn produce_blocks(
 fn start_prover(
     seq: Shared<RedbStorage>,
     config: &NodeConfig,
-    keys_dir: PathBuf,
+    fleet: Option<(Queue, ProverJobs)>,
     stop: Arc<AtomicBool>,
     ready: Arc<AtomicBool>,
     fatal: Fatal,
     metrics: Arc<Metrics>,
 ) -> Result<JoinHandle<()>, NodeError> {
+    let rt = tokio::runtime::Handle::current();
+    let keys_dir = config.keys_dir.clone().unwrap_or_default();
     let storage = RedbStorage::open(&config.data_dir.join("prover.redb"))?;
     let mut state = State::open(storage, config.chain)?;
     if state.block_number().0 == 0 && !config.sequencer.genesis.is_empty() {
@@ -446,9 +479,18 @@ fn start_prover(
                 return;
             }
         };
-        tracing::info!(target: "zkr::prover", slots, "prover ready");
         ready.store(true, Ordering::Relaxed);
-        if let Err(e) = pipeline::prover::run(seq, state, keys, &stop, &metrics) {
+        let result = match fleet {
+            Some((queue, jobs)) => {
+                tracing::info!(target: "zkr::prover", slots, "proving through the prover fleet's queue");
+                pipeline::prover::run_queue(seq, state, keys, queue, rt, jobs, &stop)
+            }
+            None => {
+                tracing::info!(target: "zkr::prover", slots, "prover ready");
+                pipeline::prover::run(seq, state, keys, &stop, &metrics)
+            }
+        };
+        if let Err(e) = result {
             ready.store(false, Ordering::Relaxed);
             fatal.report(format!("the prover stopped: {e}"));
         }

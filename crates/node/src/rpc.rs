@@ -100,6 +100,8 @@ pub struct RpcContext<S: Storage> {
     pub metrics: Arc<Metrics>,
     /// `zkr_sendTx`'s way into the sequencer.
     pub admission: Admission<S>,
+    /// The prover fleet's unproven jobs (`zkr_getBatch`'s `proverJob`).
+    pub prover_jobs: crate::pipeline::prover::ProverJobs,
 }
 
 /// Builds the RPC module over a shared sequencer.
@@ -109,6 +111,7 @@ pub fn module<S: Storage + Clone + Send + 'static>(
     prover_ready: Arc<AtomicBool>,
     limiter: SenderLimiter,
     metrics: Arc<Metrics>,
+    prover_jobs: crate::pipeline::prover::ProverJobs,
 ) -> Result<RpcModule<RpcContext<S>>, crate::NodeError> {
     let admission = Admission::new(seq.clone());
     let mut m = RpcModule::new(RpcContext {
@@ -118,6 +121,7 @@ pub fn module<S: Storage + Clone + Send + 'static>(
         prover_ready,
         limiter,
         metrics,
+        prover_jobs,
     });
     let reg = |e: jsonrpsee::core::RegisterMethodError| crate::NodeError::Rpc(e.to_string());
     m.register_async_method("zkr_sendTx", |params, ctx, _| async move {
@@ -197,7 +201,14 @@ pub fn module<S: Storage + Clone + Send + 'static>(
         |params, ctx, _| -> Result<Value, ErrorObjectOwned> {
             let number: u64 = params.one()?;
             let record = lock(&ctx.seq).batch(number).map_err(internal)?;
-            serde_json::to_value(record).map_err(internal)
+            let mut v = serde_json::to_value(record).map_err(internal)?;
+            if let (Some(obj), Some(job)) = (
+                v.as_object_mut(),
+                crate::pipeline::lock_jobs(&ctx.prover_jobs).get(&number),
+            ) {
+                obj.insert("proverJob".into(), job.clone());
+            }
+            Ok(v)
         },
     )
     .map_err(reg)?;

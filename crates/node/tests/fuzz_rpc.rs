@@ -63,6 +63,7 @@ fn fixture() -> &'static Fixture {
             Arc::new(AtomicBool::new(false)),
             SenderLimiter::new(None),
             Arc::new(zkr_node::metrics::Metrics::new()),
+            Default::default(),
         )
         .unwrap();
         Fixture {

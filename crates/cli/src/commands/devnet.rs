@@ -74,6 +74,15 @@ pub struct DevnetArgs {
     /// --help`).
     #[arg(long, env = "ZKR_NO_PROVER")]
     pub no_prover: bool,
+    /// Prove through a prover fleet: the node queues each batch in this Postgres database
+    /// (postgres://user:password@host:port/db, which you run) for `zkr prover` workers
+    /// [default: the node proves in-process, no database].
+    #[arg(long, env = "ZKR_PROVER_QUEUE")]
+    pub prover_queue: Option<String>,
+    /// With --prover-queue: `zkr prover` workers the devnet runs (and restarts) on this machine,
+    /// one proving thread each; 0 to run your own elsewhere [default: 1].
+    #[arg(long)]
+    pub provers: Option<usize>,
 }
 
 /// What `devnet.json` holds.
@@ -483,6 +492,49 @@ fn write_json(path: &Path, v: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
+/// Runs local prover worker `i` (`zkr prover`, one thread) until `stop`, restarting it if it
+/// exits.
+async fn run_worker(
+    i: usize,
+    queue: String,
+    keys_dir: PathBuf,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            progress(&format!("prover {i}: cannot locate the zkr binary: {e}"));
+            return;
+        }
+    };
+    while !*stop.borrow() {
+        let child = spawn(
+            Command::new(&exe)
+                .args(["prover", "--threads", "1", "--exit-with-parent", "--name"])
+                .arg(format!("devnet-prover-{i}"))
+                .arg("--keys-dir")
+                .arg(&keys_dir)
+                .env("ZKR_PROVER_QUEUE", &queue),
+        );
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                progress(&format!("prover {i}: cannot start: {e}"));
+                return;
+            }
+        };
+        tokio::select! {
+            status = child.wait() => {
+                progress(&format!("prover {i} exited ({}); restarting it", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            _ = stop.changed() => {
+                stop_child(&mut child, Duration::from_secs(30)).await;
+            }
+        }
+    }
+}
+
 fn spawn_node(config: &Path, dir: &Path) -> Result<Child> {
     let exe = std::env::current_exe().context("locating the zkr binary")?;
     let child = spawn(Command::new(exe).arg("node").arg("--config").arg(config))
@@ -549,6 +601,16 @@ pub fn run(args: DevnetArgs) -> Result<()> {
 
 async fn run_async(args: DevnetArgs) -> Result<()> {
     init_logging();
+    let provers = match (&args.prover_queue, args.provers) {
+        (None, Some(_)) => {
+            bail!("--provers needs --prover-queue (the Postgres database the workers share)")
+        }
+        (None, None) => 0,
+        (Some(_), n) => n.unwrap_or(1),
+    };
+    if args.no_prover && args.prover_queue.is_some() {
+        bail!("--no-prover and --prover-queue contradict each other");
+    }
     let started = Instant::now();
     let project = project_dir(args.project_dir.clone())?;
     let anvil = anvil_bin(&project, args.anvil.clone())?;
@@ -644,6 +706,7 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         confirmations: Some(0),
         l1_poll_ms: Some(250),
         keys_dir: Some(super::keys_dir(args.keys_dir.clone())),
+        prover_queue: args.prover_queue.clone(),
         exit_with_parent: true,
         no_prover: args.no_prover,
         explorer: explorer_addr,
@@ -685,6 +748,17 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
             .unwrap_or_default(),
         devnet_json.display()
     );
+    let (workers_stop, workers_stopped) = tokio::sync::watch::channel(false);
+    let workers: Vec<_> = (0..provers)
+        .map(|i| {
+            tokio::spawn(run_worker(
+                i,
+                args.prover_queue.clone().unwrap_or_default(),
+                super::keys_dir(args.keys_dir.clone()),
+                workers_stopped.clone(),
+            ))
+        })
+        .collect();
     let signal = shutdown_signal();
     tokio::pin!(signal);
     let mut restarts: Vec<Instant> = Vec::new();
@@ -721,6 +795,10 @@ async fn run_async(args: DevnetArgs) -> Result<()> {
         }
     };
     progress(&format!("{signal_name}: stopping the node and anvil"));
+    let _ = workers_stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
     stop_child(&mut node, Duration::from_secs(60)).await;
     stop_child(&mut anvil_child, Duration::from_secs(10)).await;
     let _ = std::fs::remove_file(dir.join("node.pid"));

@@ -8,6 +8,7 @@ pub mod circuit;
 pub mod crypto;
 pub mod devnet;
 pub mod node;
+pub mod prover;
 pub mod rebuild;
 pub mod wallet;
 

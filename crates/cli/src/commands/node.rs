@@ -14,7 +14,7 @@ use zkr_explorer::{Explorer, ExplorerConfig, L1View};
 use zkr_l1::sender::{DEFAULT_MAX_FEE_PER_GAS, SenderConfig};
 use zkr_node::fees::FeePolicy;
 use zkr_node::limits::TxRateLimit;
-use zkr_node::{L1Config, Node, NodeConfig, SequencerConfig};
+use zkr_node::{L1Config, Node, NodeConfig, ProverQueueConfig, SequencerConfig};
 use zkr_state::ChainConfig;
 use zkr_types::{Address, ChainId};
 use zkr_wallet::WalletConfig;
@@ -119,6 +119,16 @@ pub struct NodeArgs {
     /// Proving-key cache [default: $XDG_CACHE_HOME/zkr/keys or ~/.cache/zkr/keys].
     #[arg(long, env = "ZKR_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
+    /// Prove through a prover fleet: enqueue each sealed batch's proving job in this Postgres
+    /// database (postgres://user:password@host:port/db) for `zkr prover --queue` workers
+    /// instead of proving in this process, and take the proofs back in order
+    /// [default: prove in-process].
+    #[arg(long, env = "ZKR_PROVER_QUEUE")]
+    pub prover_queue: Option<String>,
+    /// With --prover-queue: failed or timed-out claims after which a job is given up and
+    /// reported (`zkr_getBatch` shows `proverJob`) [default: 3].
+    #[arg(long, env = "ZKR_PROVER_MAX_ATTEMPTS")]
+    pub prover_max_attempts: Option<u32>,
     /// Serve the explorer (web page and JSON API, `docs/operations.md`) on this address, e.g.
     /// 127.0.0.1:3060 [default: off; `zkr devnet` turns it on].
     #[arg(long, env = "ZKR_EXPLORER")]
@@ -183,6 +193,8 @@ impl NodeArgs {
             fee_batch_gas,
             fee_proving_wei,
             keys_dir,
+            prover_queue,
+            prover_max_attempts,
             explorer,
             explorer_tvl_secs,
             metrics
@@ -315,6 +327,10 @@ pub async fn node_config(args: &NodeArgs) -> Result<NodeConfig> {
         },
         l1,
         keys_dir: (!args.no_prover).then(|| super::keys_dir(args.keys_dir.clone())),
+        prover_queue: args.prover_queue.clone().map(|url| ProverQueueConfig {
+            url,
+            max_attempts: args.prover_max_attempts.unwrap_or(3),
+        }),
         metrics_addr: args.metrics,
         sender_rate_limit: TxRateLimit::per_second(
             args.sender_rate_limit.unwrap_or(DEFAULT_SENDER_RATE_LIMIT),
@@ -432,7 +448,7 @@ impl std::fmt::Display for Halted {
 impl std::error::Error for Halted {}
 
 /// Resolves when this process's parent is gone (it was re-parented).
-async fn parent_exit() {
+pub async fn parent_exit() {
     let parent = std::os::unix::process::parent_id();
     while std::os::unix::process::parent_id() == parent {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;

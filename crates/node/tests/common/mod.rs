@@ -102,6 +102,7 @@ pub fn node_config(dir: &std::path::Path) -> zkr_node::NodeConfig {
         l1: None,
         keys_dir: None,
         sender_rate_limit: None,
+        prover_queue: None,
         metrics_addr: None,
     }
 }
