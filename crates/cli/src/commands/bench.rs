@@ -33,6 +33,9 @@ pub enum BenchCommand {
     /// Load over JSON-RPC against a running node: accepted transactions per second and the
     /// latency to the answer and to a sealed L2 block.
     Load(super::bench_load::LoadBenchArgs),
+    /// A prover fleet on this machine: batches proven per minute by N `zkr prover --threads 1`
+    /// workers through a Postgres queue, and the queue's overhead per job.
+    Fleet(super::bench_fleet::FleetBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +90,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Explorer(args) => super::bench_explorer::run(&args),
         BenchCommand::Rebuild(args) => super::bench_rebuild::run(args),
         BenchCommand::Load(args) => super::bench_load::run(args),
+        BenchCommand::Fleet(args) => super::bench_fleet::run(args),
         BenchCommand::State(args) => match args.storage {
             StorageKind::Memory => bench_state(&args, MemoryStorage::new(), "memory"),
             StorageKind::Redb => {

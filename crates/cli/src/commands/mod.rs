@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_explorer;
+pub mod bench_fleet;
 pub mod bench_load;
 pub mod bench_rebuild;
 pub mod circuit;
