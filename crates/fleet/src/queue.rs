@@ -147,7 +147,8 @@ impl Queue {
     pub async fn claim(&self, worker: &str) -> Result<Option<Claimed>, FleetError> {
         let row = sqlx::query(
             "UPDATE prover_jobs
-                SET status = 'proving', worker = $1, picked_at = now(), attempts = attempts + 1
+                SET status = 'proving', worker = $1, picked_at = now(), heartbeat_at = now(),
+                    attempts = attempts + 1
               WHERE batch = (SELECT batch FROM prover_jobs WHERE status = 'pending'
                               ORDER BY batch FOR UPDATE SKIP LOCKED LIMIT 1)
              RETURNING batch, attempts, job",
@@ -211,16 +212,31 @@ impl Queue {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Puts back jobs claimed more than `timeout` ago and still not finished (their worker died
-    /// or hangs): pending again, or `failed` after `max_attempts` claims. Returns their batches.
+    /// The claim `(batch, attempt)` is alive: its worker is still proving. `false` if that
+    /// claim is no longer the job's.
+    pub async fn heartbeat(&self, batch: u64, attempt: u32) -> Result<bool, FleetError> {
+        let r = sqlx::query(
+            "UPDATE prover_jobs SET heartbeat_at = now()
+              WHERE batch = $1 AND attempts = $2 AND status = 'proving'",
+        )
+        .bind(batch as i64)
+        .bind(attempt as i32)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Puts back claimed jobs whose worker has not beaten for `timeout` (it died or hangs):
+    /// pending again, or `failed` after `max_attempts` claims. Returns their batches.
     pub async fn requeue_stuck(&self, timeout: Duration) -> Result<Vec<u64>, FleetError> {
         let rows: Vec<i64> = sqlx::query_scalar(
             "UPDATE prover_jobs
                 SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
-                    error = 'no proof from worker ' || coalesce(worker, '?') || ' within '
-                            || $1::text || ' s',
+                    error = 'worker ' || coalesce(worker, '?') || ' went silent (no heartbeat for '
+                            || $1::text || ' s)',
                     finished_at = now()
-              WHERE status = 'proving' AND picked_at < now() - make_interval(secs => $1)
+              WHERE status = 'proving'
+                AND coalesce(heartbeat_at, picked_at) < now() - make_interval(secs => $1)
              RETURNING batch",
         )
         .bind(timeout.as_secs_f64())

@@ -20,7 +20,8 @@ pub struct WorkerConfig {
     pub keys_dir: PathBuf,
     /// How long to wait when no job is pending.
     pub poll: Duration,
-    /// A claim older than this without a proof is put back (any worker requeues them).
+    /// A claim whose worker has not beaten for this long is put back (any worker requeues
+    /// them); a proving worker beats every third of it.
     pub job_timeout: Duration,
     /// Stop after this many jobs (`None`: run until stopped).
     pub max_jobs: Option<u64>,
@@ -77,6 +78,22 @@ pub async fn run(
         } = claimed;
         tracing::info!(target: "zkr::fleet", worker = %config.name, batch, attempt, slots = job.slots, "proving");
         let started = Instant::now();
+        // Beat while the proof runs, so a slow proof is never mistaken for a dead worker.
+        let beat = {
+            let (queue, every) = (queue.clone(), config.job_timeout / 3);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    match queue.heartbeat(batch, attempt).await {
+                        Ok(true) => {}
+                        Ok(false) => break, // taken back: nothing to keep alive
+                        Err(e) => {
+                            tracing::warn!(target: "zkr::fleet", batch, error = %e, "heartbeat failed")
+                        }
+                    }
+                }
+            })
+        };
         let result = match keys.get(&store, job.slots, job.kind) {
             Ok(k) => tokio::task::spawn_blocking(move || {
                 let circuit = job.circuit()?;
@@ -87,6 +104,7 @@ pub async fn run(
             .unwrap_or_else(|e| Err(FleetError::Postgres(format!("prover thread: {e}")))),
             Err(e) => Err(e),
         };
+        beat.abort();
         match result {
             Ok(proof) => {
                 if queue.complete(batch, attempt, &proof).await? {

@@ -119,7 +119,7 @@ async fn a_stale_claim_cannot_write_and_a_proof_is_written_once() {
     );
     let s = q.state(5).await.unwrap().unwrap();
     assert_eq!(s.status, JobStatus::Pending);
-    assert!(s.error.unwrap().contains("no proof from worker dead"));
+    assert!(s.error.unwrap().contains("worker dead went silent"));
     let live = q.claim("live").await.unwrap().unwrap();
     assert_eq!((live.batch, live.attempt), (5, 2));
     assert!(
@@ -132,6 +132,10 @@ async fn a_stale_claim_cannot_write_and_a_proof_is_written_once() {
         "never written twice"
     );
     assert!(!q.fail(5, live.attempt, "late error").await.unwrap());
+    assert!(
+        !q.heartbeat(5, dead.attempt).await.unwrap(),
+        "a stale claim cannot beat"
+    );
     let s = q.state(5).await.unwrap().unwrap();
     assert_eq!(
         (s.status, s.proof.as_deref()),

@@ -50,8 +50,21 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(dir: &Path, keys: &Path, l1_port: u16, l2_port: u16) -> Devnet {
+        Self::start_with(dir, keys, l1_port, l2_port, &[], &[])
+    }
+
+    /// [`Devnet::start`] with more `zkr devnet` arguments and environment variables.
+    pub fn start_with(
+        dir: &Path,
+        keys: &Path,
+        l1_port: u16,
+        l2_port: u16,
+        extra: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Devnet {
         let log = dir.with_extension(format!("{}.log", l2_port));
         let mut child = Command::new(env!("CARGO_BIN_EXE_zkr"))
+            .envs(envs.iter().copied())
             .args(["devnet", "--data-dir"])
             .arg(dir)
             .arg("--keys-dir")
@@ -61,6 +74,7 @@ impl Devnet {
             .args(["--l1-port", &l1_port.to_string()])
             .args(["--l2-port", &l2_port.to_string()])
             .args(["--explorer-port", &explorer_port().to_string()])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -29,9 +29,9 @@ pub struct ProverArgs {
     /// setup [default: $XDG_CACHE_HOME/zkr/keys or ~/.cache/zkr/keys].
     #[arg(long, env = "ZKR_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
-    /// Seconds after which a claimed job without a proof is put back for another worker (its
-    /// worker died or hangs); set it well above a batch's proving time [default: 900].
-    #[arg(long, default_value_t = 900)]
+    /// Seconds without a heartbeat after which a claimed job is put back for another worker (its
+    /// worker died or hangs); a proving worker beats every third of it [default: 60].
+    #[arg(long, env = "ZKR_PROVER_JOB_TIMEOUT", default_value_t = 60)]
     pub job_timeout: u64,
     /// Failed or timed-out claims after which a job is given up [default: 3].
     #[arg(long, default_value_t = 3)]
