@@ -29,9 +29,8 @@ fn worker_pid(parent: i32, name: &str) -> Option<i32> {
             .nth(1)?
             .parse()
             .ok()?;
-        let is = ppid == parent
-            && args.iter().any(|a| *a == b"prover")
-            && args.iter().any(|a| *a == name.as_bytes());
+        let is =
+            ppid == parent && args.contains(&&b"prover"[..]) && args.contains(&name.as_bytes());
         is.then_some(pid)
     })
 }
