@@ -49,8 +49,10 @@ pub struct JobState {
     pub batch: u64,
     /// Its status.
     pub status: JobStatus,
-    /// Claims so far.
+    /// Claims counted against the attempt limit (reset by [`Queue::retry_failed`]).
     pub attempts: u32,
+    /// The latest claim's ticket (never reused).
+    pub claim: u64,
     /// The worker of the last claim.
     pub worker: Option<String>,
     /// When it was last claimed (unix seconds).
@@ -68,8 +70,9 @@ pub struct JobState {
 pub struct Claimed {
     /// The batch.
     pub batch: u64,
-    /// The claim's attempt number: the ticket [`Queue::complete`] and [`Queue::fail`] need.
-    pub attempt: u32,
+    /// The claim's ticket (it only grows): [`Queue::complete`], [`Queue::fail`] and
+    /// [`Queue::heartbeat`] act only for the job's latest claim.
+    pub attempt: u64,
     /// What to prove.
     pub job: ProvingJob,
 }
@@ -101,16 +104,28 @@ impl Queue {
     /// Connects to `url` (`postgres://user:password@host:port/db`) and migrates the schema.
     /// A job is given up after `max_attempts` claims that failed or timed out.
     pub async fn connect(url: &str, max_attempts: u32) -> Result<Queue, FleetError> {
+        let q = Self::lazy(url, max_attempts)?;
+        q.migrate().await?;
+        Ok(q)
+    }
+
+    /// A queue on `url` that connects on first use (a database that is down does not stop the
+    /// caller from starting); call [`Queue::migrate`] before anything else.
+    pub fn lazy(url: &str, max_attempts: u32) -> Result<Queue, FleetError> {
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+            .connect_lazy(url)?;
         Ok(Queue {
             pool,
             max_attempts: max_attempts.max(1),
         })
+    }
+
+    /// Creates or migrates the schema (sqlx migrations, under an advisory lock).
+    pub async fn migrate(&self) -> Result<(), FleetError> {
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
     }
 
     /// Queues `job` for `batch`. Enqueueing the same job again changes nothing; another job for
@@ -118,13 +133,15 @@ impl Queue {
     pub async fn enqueue(&self, batch: u64, job: &ProvingJob) -> Result<Enqueued, FleetError> {
         let bytes = job.to_bytes();
         let inserted = sqlx::query(
-            "INSERT INTO prover_jobs (batch, circuit, slots, job) VALUES ($1, $2, $3, $4)
+            "INSERT INTO prover_jobs (batch, circuit, slots, job, max_attempts)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (batch) DO NOTHING RETURNING batch",
         )
         .bind(batch as i64)
         .bind(circuit_name(job.kind))
         .bind(job.slots as i32)
         .bind(&bytes)
+        .bind(self.max_attempts as i32)
         .fetch_optional(&self.pool)
         .await?;
         if inserted.is_some() {
@@ -144,32 +161,68 @@ impl Queue {
 
     /// Claims the lowest pending job for `worker`, or `None` when nothing waits. Concurrent
     /// claims never return the same job (`FOR UPDATE SKIP LOCKED`).
-    pub async fn claim(&self, worker: &str) -> Result<Option<Claimed>, FleetError> {
-        let row = sqlx::query(
-            "UPDATE prover_jobs
-                SET status = 'proving', worker = $1, picked_at = now(), heartbeat_at = now(),
-                    attempts = attempts + 1
-              WHERE batch = (SELECT batch FROM prover_jobs WHERE status = 'pending'
-                              ORDER BY batch FOR UPDATE SKIP LOCKED LIMIT 1)
-             RETURNING batch, attempts, job",
-        )
-        .bind(worker)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let batch: i64 = row.try_get("batch")?;
-        let attempt: i32 = row.try_get("attempts")?;
-        let bytes: Vec<u8> = row.try_get("job")?;
-        match ProvingJob::from_bytes(&bytes) {
-            Ok(job) => Ok(Some(Claimed {
-                batch: batch as u64,
-                attempt: attempt as u32,
-                job,
-            })),
-            Err(e) => {
-                self.fail(batch as u64, attempt as u32, &e.to_string())
+    /// Claims the lowest pending job for `worker`, holding it for `lease` (renewed by
+    /// [`Queue::heartbeat`]), or `None` when nothing waits. Concurrent claims never return the
+    /// same job (`FOR UPDATE SKIP LOCKED`). A job whose bytes do not decode, or do not match
+    /// its row's circuit and slots, is failed with the reason and the next one is tried.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<Claimed>, FleetError> {
+        loop {
+            let row = sqlx::query(
+                "UPDATE prover_jobs
+                    SET status = 'proving', worker = $1, picked_at = now(), heartbeat_at = now(),
+                        lease_until = now() + make_interval(secs => $2),
+                        attempts = attempts + 1, claim = claim + 1
+                  WHERE batch = (SELECT batch FROM prover_jobs WHERE status = 'pending'
+                                  ORDER BY batch FOR UPDATE SKIP LOCKED LIMIT 1)
+                    AND status = 'pending'
+                 RETURNING batch, claim, circuit, slots, job",
+            )
+            .bind(worker)
+            .bind(lease.as_secs_f64())
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let batch: i64 = row.try_get("batch")?;
+            let claim: i64 = row.try_get("claim")?;
+            let circuit: String = row.try_get("circuit")?;
+            let slots: i32 = row.try_get("slots")?;
+            let bytes: Vec<u8> = row.try_get("job")?;
+            let decoded = ProvingJob::from_bytes(&bytes).and_then(|job| {
+                if circuit_name(job.kind) != circuit || job.slots as i64 != i64::from(slots) {
+                    return Err(zkr_prover::ProverError::State(format!(
+                        "proving job: a {}-slot {} job in a row of a {slots}-slot {circuit} one",
+                        job.slots,
+                        circuit_name(job.kind)
+                    )));
+                }
+                Ok(job)
+            });
+            match decoded {
+                Ok(job) => {
+                    return Ok(Some(Claimed {
+                        batch: batch as u64,
+                        attempt: claim as u64,
+                        job,
+                    }));
+                }
+                Err(e) => {
+                    // bytes that do not decode never will: failed at once, and on to the next
+                    tracing::error!(target: "zkr::fleet", batch, error = %e, "a job that does not decode: failed");
+                    sqlx::query(
+                        "UPDATE prover_jobs SET status = 'failed', error = left($3, 2000),
+                                finished_at = now(), lease_until = NULL
+                          WHERE batch = $1 AND claim = $2 AND status = 'proving'",
+                    )
+                    .bind(batch)
+                    .bind(claim)
+                    .bind(e.to_string())
+                    .execute(&self.pool)
                     .await?;
-                Err(e.into())
+                }
             }
         }
     }
@@ -179,15 +232,15 @@ impl Queue {
     pub async fn complete(
         &self,
         batch: u64,
-        attempt: u32,
+        attempt: u64,
         proof: &[u8],
     ) -> Result<bool, FleetError> {
         let done = sqlx::query(
             "UPDATE prover_jobs SET status = 'done', proof = $3, finished_at = now(), error = NULL
-              WHERE batch = $1 AND attempts = $2 AND status = 'proving'",
+              WHERE batch = $1 AND claim = $2 AND status = 'proving'",
         )
         .bind(batch as i64)
-        .bind(attempt as i32)
+        .bind(attempt as i64)
         .bind(proof)
         .execute(&self.pool)
         .await?;
@@ -196,16 +249,15 @@ impl Queue {
 
     /// Records that the claim `(batch, attempt)` failed with `error`: the job is pending again,
     /// or `failed` after `max_attempts` claims. `false` if that claim is no longer the job's.
-    pub async fn fail(&self, batch: u64, attempt: u32, error: &str) -> Result<bool, FleetError> {
+    pub async fn fail(&self, batch: u64, attempt: u64, error: &str) -> Result<bool, FleetError> {
         let r = sqlx::query(
             "UPDATE prover_jobs
-                SET status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,
-                    error = $4, finished_at = now()
-              WHERE batch = $1 AND attempts = $2 AND status = 'proving'",
+                SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    error = left($3, 2000), finished_at = now(), lease_until = NULL
+              WHERE batch = $1 AND claim = $2 AND status = 'proving'",
         )
         .bind(batch as i64)
-        .bind(attempt as i32)
-        .bind(self.max_attempts as i32)
+        .bind(attempt as i64)
         .bind(error)
         .execute(&self.pool)
         .await?;
@@ -214,36 +266,59 @@ impl Queue {
 
     /// The claim `(batch, attempt)` is alive: its worker is still proving. `false` if that
     /// claim is no longer the job's.
-    pub async fn heartbeat(&self, batch: u64, attempt: u32) -> Result<bool, FleetError> {
+    pub async fn heartbeat(
+        &self,
+        batch: u64,
+        attempt: u64,
+        lease: Duration,
+    ) -> Result<bool, FleetError> {
         let r = sqlx::query(
-            "UPDATE prover_jobs SET heartbeat_at = now()
-              WHERE batch = $1 AND attempts = $2 AND status = 'proving'",
+            "UPDATE prover_jobs
+                SET heartbeat_at = now(), lease_until = now() + make_interval(secs => $3)
+              WHERE batch = $1 AND claim = $2 AND status = 'proving'",
         )
         .bind(batch as i64)
-        .bind(attempt as i32)
+        .bind(attempt as i64)
+        .bind(lease.as_secs_f64())
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
-    /// Puts back claimed jobs whose worker has not beaten for `timeout` (it died or hangs):
-    /// pending again, or `failed` after `max_attempts` claims. Returns their batches.
-    pub async fn requeue_stuck(&self, timeout: Duration) -> Result<Vec<u64>, FleetError> {
+    /// Puts back claimed jobs whose lease ran out (their worker stopped renewing it: it died,
+    /// hangs or lost the database): pending again, or `failed` after the job's attempt limit.
+    /// Each claim's lease is its own worker's, so workers with other timeouts never take a
+    /// healthy claim. Returns their batches.
+    pub async fn requeue_stuck(&self) -> Result<Vec<u64>, FleetError> {
         let rows: Vec<i64> = sqlx::query_scalar(
             "UPDATE prover_jobs
-                SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
-                    error = 'worker ' || coalesce(worker, '?') || ' went silent (no heartbeat for '
-                            || $1::text || ' s)',
-                    finished_at = now()
-              WHERE status = 'proving'
-                AND coalesce(heartbeat_at, picked_at) < now() - make_interval(secs => $1)
+                SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    error = 'worker ' || coalesce(worker, '?') || ' went silent (its lease ran out)',
+                    finished_at = now(), lease_until = NULL
+              WHERE status = 'proving' AND lease_until < now()
              RETURNING batch",
         )
-        .bind(timeout.as_secs_f64())
-        .bind(self.max_attempts as i32)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|b| b as u64).collect())
+    }
+
+    /// Refuses the proof of a done job (it did not verify for the node): the job goes back to
+    /// pending, or `failed` after its attempt limit, with `why`. `false` if the job is not done
+    /// with that claim.
+    pub async fn reject(&self, batch: u64, claim: u64, why: &str) -> Result<bool, FleetError> {
+        let r = sqlx::query(
+            "UPDATE prover_jobs
+                SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+                    proof = NULL, error = left($3, 2000), finished_at = now()
+              WHERE batch = $1 AND claim = $2 AND status = 'done'",
+        )
+        .bind(batch as i64)
+        .bind(claim as i64)
+        .bind(why)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// A failed job back to pending with a fresh attempt budget (an operator fixed the cause).
@@ -261,7 +336,7 @@ impl Queue {
     /// The job of `batch`, if queued.
     pub async fn state(&self, batch: u64) -> Result<Option<JobState>, FleetError> {
         let row = sqlx::query(
-            "SELECT batch, status, attempts, worker, error, proof,
+            "SELECT batch, status, attempts, claim, worker, error, proof,
                     extract(epoch FROM picked_at)::float8 AS picked_at,
                     extract(epoch FROM finished_at)::float8 AS finished_at
                FROM prover_jobs WHERE batch = $1",
@@ -272,10 +347,12 @@ impl Queue {
         let Some(row) = row else { return Ok(None) };
         let status: String = row.try_get("status")?;
         let attempts: i32 = row.try_get("attempts")?;
+        let claim: i64 = row.try_get("claim")?;
         Ok(Some(JobState {
             batch,
             status: JobStatus::parse(&status)?,
             attempts: attempts as u32,
+            claim: claim as u64,
             worker: row.try_get("worker")?,
             picked_at: row.try_get("picked_at")?,
             finished_at: row.try_get("finished_at")?,

@@ -20,8 +20,8 @@ pub struct WorkerConfig {
     pub keys_dir: PathBuf,
     /// How long to wait when no job is pending.
     pub poll: Duration,
-    /// A claim whose worker has not beaten for this long is put back (any worker requeues
-    /// them); a proving worker beats every third of it.
+    /// The lease of a claim: a claim whose worker has not renewed it for this long is put back
+    /// (any worker requeues them); a proving worker renews it every third of it.
     pub job_timeout: Duration,
     /// Stop after this many jobs (`None`: run until stopped).
     pub max_jobs: Option<u64>,
@@ -50,21 +50,38 @@ impl KeyCache {
 }
 
 /// Runs the worker until `stop` is set (it finishes the job in hand first) or it proved
-/// `max_jobs`. Returns the number of jobs it proved.
+/// `max_jobs`. Returns the number of jobs it proved. The database being unreachable is waited
+/// out (logged, retried every few seconds), never a reason to exit.
 pub async fn run(
     queue: Queue,
     config: WorkerConfig,
     mut stop: watch::Receiver<bool>,
 ) -> Result<u64, FleetError> {
     let store = KeyStore::new(config.keys_dir.clone());
-    let mut keys = KeyCache::default();
+    let mut keys = Some(KeyCache::default());
     let mut proved = 0u64;
+    let lease = config.job_timeout;
     tracing::info!(target: "zkr::fleet", worker = %config.name, "worker started");
     while !*stop.borrow() && config.max_jobs.is_none_or(|m| proved < m) {
-        for batch in queue.requeue_stuck(config.job_timeout).await? {
-            tracing::warn!(target: "zkr::fleet", batch, "a job's worker went silent: requeued");
+        let claimed = async {
+            for batch in queue.requeue_stuck().await? {
+                tracing::warn!(target: "zkr::fleet", batch, "a job's worker went silent: requeued");
+            }
+            queue.claim(&config.name, lease).await
         }
-        let Some(claimed) = queue.claim(&config.name).await? else {
+        .await;
+        let claimed = match claimed {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(target: "zkr::fleet", worker = %config.name, error = %e, "the queue is unreachable; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(config.poll.max(Duration::from_secs(2))) => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
+        };
+        let Some(claimed) = claimed else {
             tokio::select! {
                 _ = tokio::time::sleep(config.poll) => {}
                 _ = stop.changed() => {}
@@ -78,13 +95,13 @@ pub async fn run(
         } = claimed;
         tracing::info!(target: "zkr::fleet", worker = %config.name, batch, attempt, slots = job.slots, "proving");
         let started = Instant::now();
-        // Beat while the proof runs, so a slow proof is never mistaken for a dead worker.
+        // Renew the lease while the proof runs, so a slow proof is never taken for a dead worker.
         let beat = {
-            let (queue, every) = (queue.clone(), config.job_timeout / 3);
+            let (queue, every) = (queue.clone(), lease / 3);
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
-                    match queue.heartbeat(batch, attempt).await {
+                    match queue.heartbeat(batch, attempt, lease).await {
                         Ok(true) => {}
                         Ok(false) => break, // taken back: nothing to keep alive
                         Err(e) => {
@@ -94,30 +111,47 @@ pub async fn run(
                 }
             })
         };
-        let result = match keys.get(&store, job.slots, job.kind) {
-            Ok(k) => tokio::task::spawn_blocking(move || {
-                let circuit = job.circuit()?;
-                let proof = prove_circuit(&k, circuit, &zkr_prover::quiet)?;
-                Ok::<_, FleetError>(proof_to_bytes(&proof.proof))
-            })
-            .await
-            .unwrap_or_else(|e| Err(FleetError::Postgres(format!("prover thread: {e}")))),
-            Err(e) => Err(e),
-        };
+        let mut cache = keys.take().unwrap_or_default();
+        let store = store.clone();
+        let (cache, result) = tokio::task::spawn_blocking(move || {
+            let result = cache.get(&store, job.slots, job.kind).and_then(|k| {
+                let proof = prove_circuit(&k, job.circuit()?, &zkr_prover::quiet)?;
+                Ok(proof_to_bytes(&proof.proof))
+            });
+            (cache, result)
+        })
+        .await
+        .map_err(|e| FleetError::Postgres(format!("the prover thread panicked: {e}")))?;
+        keys = Some(cache);
         beat.abort();
-        match result {
-            Ok(proof) => {
-                if queue.complete(batch, attempt, &proof).await? {
+        // The answer is written even if the database blinks: retried until it is taken or the
+        // claim is known to be no longer ours.
+        let mut tries = 0;
+        loop {
+            let written = match &result {
+                Ok(proof) => queue.complete(batch, attempt, proof).await,
+                Err(e) => queue.fail(batch, attempt, &e.to_string()).await,
+            };
+            match (written, &result) {
+                (Ok(true), Ok(_)) => {
                     proved += 1;
                     tracing::info!(target: "zkr::fleet", worker = %config.name, batch, seconds = format!("{:.1}", started.elapsed().as_secs_f64()), "proved");
-                } else {
-                    tracing::warn!(target: "zkr::fleet", worker = %config.name, batch, "the job was taken back (timed out) before the proof: discarded");
                 }
+                (Ok(true), Err(e)) => {
+                    tracing::error!(target: "zkr::fleet", worker = %config.name, batch, error = %e, "proving failed");
+                }
+                (Ok(false), _) => {
+                    tracing::warn!(target: "zkr::fleet", worker = %config.name, batch, "the job was taken back (lease ran out) before the answer: discarded");
+                }
+                (Err(e), _) if tries < 30 => {
+                    tries += 1;
+                    tracing::warn!(target: "zkr::fleet", worker = %config.name, batch, error = %e, "writing the answer failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    continue;
+                }
+                (Err(e), _) => return Err(e),
             }
-            Err(e) => {
-                tracing::error!(target: "zkr::fleet", worker = %config.name, batch, error = %e, "proving failed");
-                queue.fail(batch, attempt, &e.to_string()).await?;
-            }
+            break;
         }
     }
     Ok(proved)

@@ -68,7 +68,11 @@ async fn concurrent_workers_never_claim_the_same_job_and_take_the_lowest_first()
     for b in (0..n).rev() {
         q.enqueue(b, &fake_job(b)).await.unwrap();
     }
-    let first = q.claim("first").await.unwrap().unwrap();
+    let first = q
+        .claim("first", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.batch, 0, "the lowest pending batch first");
     assert_eq!(first.job.to_bytes(), fake_job(0).to_bytes());
     let mut tasks = Vec::new();
@@ -76,7 +80,11 @@ async fn concurrent_workers_never_claim_the_same_job_and_take_the_lowest_first()
         let q = Queue::connect(&pg.url(), 3).await.unwrap();
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
-            while let Some(c) = q.claim(&format!("w{w}")).await.unwrap() {
+            while let Some(c) = q
+                .claim(&format!("w{w}"), Duration::from_secs(60))
+                .await
+                .unwrap()
+            {
                 mine.push(c.batch);
             }
             mine
@@ -104,27 +112,38 @@ async fn a_stale_claim_cannot_write_and_a_proof_is_written_once() {
     let pg = ThrowawayPostgres::start().unwrap();
     let q = Queue::connect(&pg.url(), 3).await.unwrap();
     q.enqueue(5, &fake_job(5)).await.unwrap();
-    let dead = q.claim("dead").await.unwrap().unwrap();
+    let lease = Duration::from_millis(400);
+    let dead = q.claim("dead", lease).await.unwrap().unwrap();
     assert!(
-        q.requeue_stuck(Duration::from_secs(3600))
-            .await
-            .unwrap()
-            .is_empty(),
-        "not yet stuck"
+        q.requeue_stuck().await.unwrap().is_empty(),
+        "its lease runs"
     );
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(
-        q.requeue_stuck(Duration::from_millis(10)).await.unwrap(),
-        vec![5]
+    // A claim whose lease is renewed is alive however old; one whose lease ran out is put back.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(q.heartbeat(5, dead.attempt, lease).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        q.requeue_stuck().await.unwrap().is_empty(),
+        "renewed 300 ms ago"
     );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(q.requeue_stuck().await.unwrap(), vec![5]);
     let s = q.state(5).await.unwrap().unwrap();
     assert_eq!(s.status, JobStatus::Pending);
     assert!(s.error.unwrap().contains("worker dead went silent"));
-    let live = q.claim("live").await.unwrap().unwrap();
+    let live = q
+        .claim("live", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((live.batch, live.attempt), (5, 2));
     assert!(
         !q.complete(5, dead.attempt, b"late").await.unwrap(),
         "the dead claim's proof is refused"
+    );
+    assert!(
+        !q.heartbeat(5, dead.attempt, lease).await.unwrap(),
+        "a stale claim cannot renew"
     );
     assert!(q.complete(5, live.attempt, b"proof").await.unwrap());
     assert!(
@@ -132,10 +151,6 @@ async fn a_stale_claim_cannot_write_and_a_proof_is_written_once() {
         "never written twice"
     );
     assert!(!q.fail(5, live.attempt, "late error").await.unwrap());
-    assert!(
-        !q.heartbeat(5, dead.attempt).await.unwrap(),
-        "a stale claim cannot beat"
-    );
     let s = q.state(5).await.unwrap().unwrap();
     assert_eq!(
         (s.status, s.proof.as_deref()),
@@ -143,31 +158,55 @@ async fn a_stale_claim_cannot_write_and_a_proof_is_written_once() {
     );
     assert_eq!(s.worker.as_deref(), Some("live"));
     assert!(s.error.is_none() && s.finished_at.is_some());
-    assert!(q.claim("idle").await.unwrap().is_none(), "nothing left");
+    assert!(
+        q.claim("idle", lease).await.unwrap().is_none(),
+        "nothing left"
+    );
+    // The node refuses a proof that does not verify: back to pending, the proof gone.
+    assert!(
+        !q.reject(5, dead.attempt, "bad").await.unwrap(),
+        "only the done claim"
+    );
+    assert!(q.reject(5, live.attempt, "does not verify").await.unwrap());
+    let s = q.state(5).await.unwrap().unwrap();
+    assert_eq!((s.status, s.proof), (JobStatus::Pending, None));
+    assert_eq!(s.error.as_deref(), Some("does not verify"));
 }
 
 #[tokio::test]
 async fn failures_are_retried_up_to_the_limit_then_reported() {
     let pg = ThrowawayPostgres::start().unwrap();
     let q = Queue::connect(&pg.url(), 2).await.unwrap();
+    let lease = Duration::from_secs(60);
     q.enqueue(9, &fake_job(9)).await.unwrap();
-    let c = q.claim("a").await.unwrap().unwrap();
+    let c = q.claim("a", lease).await.unwrap().unwrap();
     assert!(q.fail(9, c.attempt, "out of memory").await.unwrap());
     assert_eq!(
         q.state(9).await.unwrap().unwrap().status,
         JobStatus::Pending
     );
-    let c = q.claim("b").await.unwrap().unwrap();
+    let c = q.claim("b", lease).await.unwrap().unwrap();
     assert!(q.fail(9, c.attempt, "out of memory again").await.unwrap());
     let s = q.state(9).await.unwrap().unwrap();
     assert_eq!((s.status, s.attempts), (JobStatus::Failed, 2));
     assert_eq!(s.error.as_deref(), Some("out of memory again"));
     assert!(
-        q.claim("c").await.unwrap().is_none(),
+        q.claim("c", lease).await.unwrap().is_none(),
         "a failed job is not claimed"
     );
     assert!(q.retry_failed(9).await.unwrap());
-    assert_eq!(q.claim("c").await.unwrap().unwrap().attempt, 1);
+    let again = q.claim("c", lease).await.unwrap().unwrap();
+    assert_eq!(again.attempt, 3, "a claim's ticket is never reused");
+    assert!(
+        !q.complete(9, c.attempt, b"stale").await.unwrap(),
+        "the old ticket is dead"
+    );
+    let s = q.state(9).await.unwrap().unwrap();
+    assert_eq!(
+        (s.attempts, s.claim),
+        (1, 3),
+        "a fresh budget; the ticket goes on"
+    );
 }
 
 #[tokio::test]
@@ -177,7 +216,11 @@ async fn a_worker_proves_a_batch_whose_first_worker_died_mid_proof() {
     let job = real_job();
     q.enqueue(1, &job).await.unwrap();
     // A worker claims it and dies: no proof, no error.
-    let dead = q.claim("killed").await.unwrap().unwrap();
+    let dead = q
+        .claim("killed", Duration::from_millis(500))
+        .await
+        .unwrap()
+        .unwrap();
     let keys_dir = tempfile::tempdir().unwrap();
     let (_stop_tx, stop) = watch::channel(false);
     let config = WorkerConfig {
@@ -198,7 +241,7 @@ async fn a_worker_proves_a_batch_whose_first_worker_died_mid_proof() {
     let s = q.state(1).await.unwrap().unwrap();
     assert_eq!(s.status, JobStatus::Done);
     assert_eq!(
-        (s.worker.as_deref(), s.attempts),
+        (s.worker.as_deref(), s.claim),
         (Some("survivor"), dead.attempt + 1)
     );
     // The node's check: the proof verifies against the commitment it computed.
@@ -213,4 +256,44 @@ async fn a_worker_proves_a_batch_whose_first_worker_died_mid_proof() {
         &(job.commitment + Fr::from(1u64)),
         &proof
     ));
+}
+
+#[tokio::test]
+async fn jobs_that_do_not_decode_or_do_not_match_their_row_are_failed_and_skipped() {
+    let pg = ThrowawayPostgres::start().unwrap();
+    let q = Queue::connect(&pg.url(), 3).await.unwrap();
+    q.enqueue(1, &fake_job(1)).await.unwrap();
+    q.enqueue(2, &fake_job(2)).await.unwrap();
+    // batch 1's row is tampered with: its bytes say DEX, its row says transfer
+    let mut bent = fake_job(1);
+    bent.kind = CircuitKind::Dex;
+    let pool = sqlx::PgPool::connect(&pg.url()).await.unwrap();
+    sqlx::query("UPDATE prover_jobs SET job = $1 WHERE batch = 1")
+        .bind(bent.to_bytes())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let c = q
+        .claim("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.batch, 2, "the bad job is skipped");
+    let s = q.state(1).await.unwrap().unwrap();
+    assert_eq!(
+        (s.status, s.attempts),
+        (JobStatus::Failed, 1),
+        "bytes that do not decode never will: failed at once"
+    );
+    assert!(
+        s.error
+            .unwrap()
+            .contains("in a row of a 1-slot transfer one"),
+        "the reason is recorded"
+    );
+    // a job announcing more slots than any prover takes is refused before any work
+    let mut huge = fake_job(3).to_bytes();
+    huge[9..13].copy_from_slice(&1_000_000u32.to_le_bytes());
+    let err = ProvingJob::from_bytes(&huge).unwrap_err().to_string();
+    assert!(err.contains("slots"), "{err}");
 }

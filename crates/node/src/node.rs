@@ -210,7 +210,8 @@ impl Node {
         };
         let prover_jobs: ProverJobs = Arc::default();
         let queue = match &config.prover_queue {
-            Some(q) => Some(Queue::connect(&q.url, q.max_attempts).await?),
+            // connected on first use: a database that is down does not stop the node
+            Some(q) => Some(Queue::lazy(&q.url, q.max_attempts)?),
             None => None,
         };
         let prover = match &config.keys_dir {

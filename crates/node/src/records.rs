@@ -298,6 +298,21 @@ pub struct PriorityRecord {
 /// Side table: batch number (8 bytes BE) -> [`ProofRecord`].
 pub const PROOFS: &str = "node_proofs";
 
+/// Side table: batch number (8 bytes BE) -> [`QueuedJobRecord`], for batches handed to a prover
+/// fleet: what the node itself computed, so a proof from the fleet is checked against the node's
+/// numbers, never against what the queue's database says.
+pub const QUEUED_JOBS: &str = "node_queued_jobs";
+
+/// A batch queued for a prover fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedJobRecord {
+    /// The commitment the proof must prove (decimal).
+    pub commitment: String,
+    /// Whether the DEX circuit proves it.
+    pub dex: bool,
+}
+
 /// A batch proof as `proveBatch` takes it (32-byte words, hex) and the commitment it proves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -21,8 +21,8 @@ use crate::history;
 use crate::records::{
     AppliedOp, BATCHES, BLOCK_OPS, BLOCKS, BatchRecord, BatchStatus, BlockOps, BlockRecord,
     L1_TAKEN, L1Origin, L1Step, L1Steps, MEMPOOL, META, MempoolEntry, OPEN_BATCH, OpenBatch,
-    PRIORITY, PRIORITY_NEXT, PROOFS, PriorityRecord, ProofRecord, TOKENS, TXS, TokenInfo, TxRecord,
-    TxStatus, WATCHER_CURSOR, WatcherCursor,
+    PRIORITY, PRIORITY_NEXT, PROOFS, PriorityRecord, ProofRecord, QUEUED_JOBS, QueuedJobRecord,
+    TOKENS, TXS, TokenInfo, TxRecord, TxStatus, WATCHER_CURSOR, WatcherCursor,
 };
 use alloy_primitives::B256;
 use std::collections::VecDeque;
@@ -926,6 +926,21 @@ impl<S: Storage> Sequencer<S> {
             encode(proof)?,
         )])?;
         self.proven_upto = self.proven_upto.max(number);
+        Ok(())
+    }
+
+    /// What the node computed for a batch it queued for a prover fleet.
+    pub fn queued_job(&self, number: u64) -> Result<Option<QueuedJobRecord>, NodeError> {
+        self.get(QUEUED_JOBS, &number.to_be_bytes())
+    }
+
+    /// Stores what the node computed for a batch it queues for a prover fleet.
+    pub fn save_queued_job(&mut self, number: u64, job: &QueuedJobRecord) -> Result<(), NodeError> {
+        self.state.storage().side_commit(vec![side(
+            QUEUED_JOBS,
+            number.to_be_bytes().to_vec(),
+            encode(job)?,
+        )])?;
         Ok(())
     }
 

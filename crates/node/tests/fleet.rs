@@ -1,7 +1,8 @@
 //! `zkr node --prover-queue`: the node queues each sealed batch's job in a real PostgreSQL (a
 //! throwaway cluster) and takes the fleet's proofs back in batch order: proofs finished out of
 //! order wait for the one before, a restart with jobs in flight loses nothing, and a proof that
-//! does not verify against the batch is never stored.
+//! does not verify against the commitment the node computed (a valid proof of another
+//! statement) is refused back to the queue, never stored, and the node goes on.
 
 mod common;
 
@@ -61,7 +62,11 @@ fn the_node_takes_the_fleets_proofs_in_order_and_loses_nothing_on_restart() {
     // The test is the fleet: three workers claim one each.
     let claims: Vec<_> = ["w1", "w2", "w3"]
         .iter()
-        .map(|w| rt.block_on(queue.claim(w)).unwrap().unwrap())
+        .map(|w| {
+            rt.block_on(queue.claim(w, Duration::from_secs(600)))
+                .unwrap()
+                .unwrap()
+        })
         .collect();
     assert_eq!(
         claims.iter().map(|c| c.batch).collect::<Vec<_>>(),
@@ -147,7 +152,7 @@ fn the_node_takes_the_fleets_proofs_in_order_and_loses_nothing_on_restart() {
 }
 
 #[test]
-fn a_proof_that_does_not_verify_stops_the_prover_stage_and_is_not_stored() {
+fn a_proof_that_does_not_verify_is_refused_back_to_the_queue_and_never_stored() {
     let pg = ThrowawayPostgres::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let keys_dir = tempfile::tempdir().unwrap();
@@ -170,7 +175,10 @@ fn a_proof_that_does_not_verify_stops_the_prover_stage_and_is_not_stored() {
     wait("the job queued", 300, || {
         rt.block_on(queue.counts()).unwrap().0 == 1
     });
-    let c = rt.block_on(queue.claim("liar")).unwrap().unwrap();
+    let c = rt
+        .block_on(queue.claim("liar", Duration::from_secs(600)))
+        .unwrap()
+        .unwrap();
     let (keys, _) = KeyStore::new(keys_dir.path())
         .load_or_dev_setup(1, CircuitKind::Transfer, &quiet)
         .unwrap();
@@ -193,12 +201,27 @@ fn a_proof_that_does_not_verify_stops_the_prover_stage_and_is_not_stored() {
         rt.block_on(queue.complete(1, c.attempt, &proof_to_bytes(&proof.proof)))
             .unwrap()
     );
-    let why = rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(60), node.failed())
-            .await
-            .expect("the node reports the bad proof")
+    // The node refuses it back to the queue and goes on: nothing stored, the job pending again.
+    wait("the proof refused", 60, || {
+        let s = rt.block_on(queue.state(1)).unwrap().unwrap();
+        s.status == JobStatus::Pending
+            && s.error
+                .as_deref()
+                .is_some_and(|e| e.contains("does not verify"))
     });
-    assert!(why.why.contains("does not verify"), "{}", why.why);
     assert!(lock(&node.sequencer).proof(1).unwrap().is_none());
+    // An honest worker's proof of the same job is then stored.
+    let c = rt
+        .block_on(queue.claim("honest", Duration::from_secs(600)))
+        .unwrap()
+        .unwrap();
+    let p = prove_circuit(&keys, c.job.circuit().unwrap(), &quiet).unwrap();
+    assert!(
+        rt.block_on(queue.complete(1, c.attempt, &proof_to_bytes(&p.proof)))
+            .unwrap()
+    );
+    wait("the honest proof stored", 60, || {
+        lock(&node.sequencer).proof(1).unwrap().is_some()
+    });
     rt.block_on(node.stop());
 }

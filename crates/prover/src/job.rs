@@ -18,6 +18,10 @@ use zkr_crypto::Fr;
 
 const MAGIC: &[u8; 8] = b"ZKRJOB1\0";
 
+/// The most slots a job may have: far above the batches a 10 GiB prover takes (about 150), so a
+/// hostile job cannot make a worker synthesize an unbounded circuit.
+pub const MAX_SLOTS: usize = 1024;
+
 /// One batch to prove.
 #[derive(Debug, Clone)]
 pub struct ProvingJob {
@@ -105,6 +109,9 @@ impl ProvingJob {
             k => return Err(bad(format!("unknown circuit kind {k}"))),
         };
         let slots = r.u32()? as usize;
+        if slots == 0 || slots > MAX_SLOTS {
+            return Err(bad(format!("{slots} slots (at most {MAX_SLOTS})")));
+        }
         let commitment = r.fr()?;
         let count = r.u32()? as usize;
         if r.0.len() != 32 * count {

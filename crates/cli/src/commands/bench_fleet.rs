@@ -24,7 +24,7 @@ use zkr_types::tx::pubkey_hash;
 #[derive(Debug, Args)]
 pub struct FleetBenchArgs {
     /// An empty Postgres database for the queue (postgres://user:password@host:port/db).
-    #[arg(long, env = "ZKR_PROVER_QUEUE")]
+    #[arg(long, env = "ZKR_PROVER_QUEUE", hide_env_values = true)]
     queue: String,
     /// Worker processes (`zkr prover --threads 1` each).
     #[arg(long, default_value_t = 1)]
@@ -118,7 +118,7 @@ pub fn run(args: FleetBenchArgs) -> Result<()> {
             enq += t.elapsed();
             let t = Instant::now();
             let c = queue
-                .claim("overhead")
+                .claim("overhead", Duration::from_secs(60))
                 .await?
                 .context("the job just queued")?;
             claim += t.elapsed();

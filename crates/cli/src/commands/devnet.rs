@@ -77,7 +77,7 @@ pub struct DevnetArgs {
     /// Prove through a prover fleet: the node queues each batch in this Postgres database
     /// (postgres://user:password@host:port/db, which you run) for `zkr prover` workers
     /// [default: the node proves in-process, no database].
-    #[arg(long, env = "ZKR_PROVER_QUEUE")]
+    #[arg(long, env = "ZKR_PROVER_QUEUE", hide_env_values = true)]
     pub prover_queue: Option<String>,
     /// With --prover-queue: `zkr prover` workers the devnet runs (and restarts) on this machine,
     /// one proving thread each; 0 to run your own elsewhere [default: 1].

@@ -123,7 +123,7 @@ pub struct NodeArgs {
     /// database (postgres://user:password@host:port/db) for `zkr prover --queue` workers
     /// instead of proving in this process, and take the proofs back in order
     /// [default: prove in-process].
-    #[arg(long, env = "ZKR_PROVER_QUEUE")]
+    #[arg(long, env = "ZKR_PROVER_QUEUE", hide_env_values = true)]
     pub prover_queue: Option<String>,
     /// With --prover-queue: failed or timed-out claims after which a job is given up and
     /// reported (`zkr_getBatch` shows `proverJob`) [default: 3].

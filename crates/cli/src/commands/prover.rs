@@ -17,7 +17,7 @@ use zkr_fleet::worker::{self, WorkerConfig};
 pub struct ProverArgs {
     /// The queue: the Postgres database the node enqueues into
     /// (postgres://user:password@host:port/db).
-    #[arg(long, env = "ZKR_PROVER_QUEUE")]
+    #[arg(long, env = "ZKR_PROVER_QUEUE", hide_env_values = true)]
     pub queue: String,
     /// Threads proving uses [default: every core].
     #[arg(long)]
@@ -29,13 +29,11 @@ pub struct ProverArgs {
     /// setup [default: $XDG_CACHE_HOME/zkr/keys or ~/.cache/zkr/keys].
     #[arg(long, env = "ZKR_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
-    /// Seconds without a heartbeat after which a claimed job is put back for another worker (its
-    /// worker died or hangs); a proving worker beats every third of it [default: 60].
+    /// Seconds of this worker's lease on a job: renewed every third of it while it proves; a
+    /// claim whose lease ran out (its worker died, hangs or lost the database) is put back for
+    /// another worker [default: 60].
     #[arg(long, env = "ZKR_PROVER_JOB_TIMEOUT", default_value_t = 60)]
     pub job_timeout: u64,
-    /// Failed or timed-out claims after which a job is given up [default: 3].
-    #[arg(long, default_value_t = 3)]
-    pub max_attempts: u32,
     /// Stop after proving this many jobs [default: run until SIGINT/SIGTERM].
     #[arg(long)]
     pub max_jobs: Option<u64>,
@@ -65,7 +63,7 @@ pub fn run(args: ProverArgs) -> Result<()> {
     });
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let queue = Queue::connect(&args.queue, args.max_attempts)
+        let queue = Queue::connect(&args.queue, 3)
             .await
             .context("connecting to the prover queue")?;
         if let Some(n) = args.retry_failed {

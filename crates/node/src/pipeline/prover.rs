@@ -5,16 +5,15 @@
 //! record. A crash before the copy is committed re-runs the batch (a queued job is enqueued
 //! again, which changes nothing); a proof already stored is not made again.
 
-use super::{Shared, lock};
+use super::{Shared, lock, lock_jobs};
 use crate::NodeError;
-use crate::records::{BatchRecord, ProofRecord};
+use crate::records::{BatchRecord, BatchStatus, ProofRecord, QueuedJobRecord};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zkr_circuit::{BatchBuilder, BatchWitness, CircuitKind};
-use zkr_crypto::Fr;
 use zkr_crypto::field::fr_to_decimal;
 use zkr_fleet::{JobStatus, Queue};
 use zkr_prover::{BatchProof, Keys, ProvingJob, proof_from_bytes, verify};
@@ -137,10 +136,25 @@ fn job_json(s: &zkr_fleet::JobState) -> Value {
     })
 }
 
+/// Whether batch `b` needs nothing more from a prover: its proof is stored, or L1 already has
+/// one (a data dir rebuilt from L1 holds no proof records).
+fn settled<S: Storage>(seq: &Shared<S>, b: u64) -> Result<bool, NodeError> {
+    let seq = lock(seq);
+    if seq.proof(b)?.is_some() {
+        return Ok(true);
+    }
+    Ok(seq
+        .batch(b)?
+        .is_some_and(|r| matches!(r.status, BatchStatus::Proven | BatchStatus::Executed)))
+}
+
 /// The prover stage with a fleet: enqueues each sealed batch's job as soon as it is sealed (so
-/// many workers prove batches at once), and takes the proofs back in batch order, each verified
-/// against the commitment of the job this node built before it is stored for the L1 sender.
-/// Blocking (it runs on a blocking thread); `rt` runs the queue's statements.
+/// many workers prove batches at once), and takes the proofs back in batch order. Each proof is
+/// verified against the commitment this node computed and stored when it queued the batch
+/// (never against the queue's copy); a proof that does not verify is refused back to the queue,
+/// which has it proven again. The database being unreachable is waited out: sealing, the RPC
+/// and the rest of the node go on. Blocking (it runs on a blocking thread); `rt` runs the
+/// queue's statements.
 pub fn run_queue<S: Storage>(
     seq: Shared<S>,
     mut state: State<RedbStorage>,
@@ -151,90 +165,137 @@ pub fn run_queue<S: Storage>(
     stop: &AtomicBool,
 ) -> Result<(), NodeError> {
     let slots = keys.transfer.shape.slots;
-    // The commitment and circuit of each job this run enqueued; after a restart, of the job the
-    // queue holds (the node wrote it).
-    let mut enqueued: HashMap<u64, (Fr, CircuitKind)> = HashMap::new();
-    let mut next = (1..state.batch_number().0)
-        .find(|b| lock(&seq).proof(*b).map(|p| p.is_none()).unwrap_or(true))
-        .unwrap_or(state.batch_number().0);
-    let mut reported_failure = None;
+    let mut next = 1;
+    let mut migrated = false;
+    let mut reported = None;
+    let mut db_down_since: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
-        let mut progressed = false;
-        let number = state.batch_number().0;
-        if let Some((_, ops, witness)) = next_witness(&seq, &mut state, slots)? {
-            if lock(&seq).proof(number)?.is_none() {
+        let step = (|| -> Result<bool, NodeError> {
+            if !migrated {
+                rt.block_on(queue.migrate())?;
+                migrated = true;
+            }
+            let mut progressed = false;
+            let number = state.batch_number().0;
+            let queued = lock(&seq).queued_job(number)?;
+            if settled(&seq, number)? && queued.is_none() {
+                // proven before (in-process, or on L1 for a rebuilt data dir): only advance
+                if next_witness(&seq, &mut state, slots)?.is_some() {
+                    state.seal_block()?;
+                    progressed = true;
+                }
+            } else if let Some((_, ops, witness)) = next_witness(&seq, &mut state, slots)? {
                 let kind = witness.kind();
                 keys.of(number, kind)?;
                 let job = ProvingJob::new(witness, kind)?;
+                let record = QueuedJobRecord {
+                    commitment: fr_to_decimal(&job.commitment),
+                    dex: kind == CircuitKind::Dex,
+                };
+                if queued.as_ref().is_some_and(|q| q != &record) {
+                    return Err(NodeError::Diverged {
+                        batch: number,
+                        expected: queued.map(|q| q.commitment).unwrap_or_default(),
+                        got: record.commitment,
+                    });
+                }
+                // the node's own numbers first, then the queue, then the prover's copy: a crash
+                // between any two redoes the rest, which changes nothing
+                lock(&seq).save_queued_job(number, &record)?;
                 rt.block_on(queue.enqueue(number, &job))?;
-                enqueued.insert(number, (job.commitment, kind));
                 tracing::info!(target: "zkr::prover", batch = number, ops, "batch queued for the prover fleet");
+                state.seal_block()?;
+                progressed = true;
             }
-            state.seal_block()?;
-            progressed = true;
-        }
-        // Proofs back, in order; every unproven job's state for zkr_getBatch.
-        let mut head_blocked = false;
-        let end = state.batch_number().0;
-        let first = next;
-        for b in first..end {
-            if lock(&seq).proof(b)?.is_some() {
-                if b == next {
-                    next += 1;
+            // Proofs back, in order; every unproven job's state for zkr_getBatch.
+            while next < state.batch_number().0 && settled(&seq, next)? {
+                lock_jobs(&jobs).remove(&next);
+                next += 1;
+            }
+            let mut head = true;
+            let (first, end) = (next, state.batch_number().0);
+            for b in first..end {
+                if settled(&seq, b)? {
+                    continue;
                 }
-                continue;
-            }
-            let Some(job) = rt.block_on(queue.state(b))? else {
-                return Err(NodeError::Encoding(format!(
-                    "batch {b} is sealed and unproven but the prover queue has no job for it \
-                     (was the queue's database replaced?)"
-                )));
-            };
-            crate::pipeline::lock_jobs(&jobs).insert(b, job_json(&job));
-            if b != next || head_blocked {
-                continue;
-            }
-            match (job.status, job.proof) {
-                (JobStatus::Done, Some(bytes)) => {
-                    let (commitment, kind) = match enqueued.get(&b) {
-                        Some(c) => *c,
-                        None => {
-                            let j = rt.block_on(queue.job(b))?.ok_or_else(|| {
-                                NodeError::Encoding(format!("batch {b}: its job vanished"))
-                            })?;
-                            (j.commitment, j.kind)
-                        }
-                    };
-                    let proof = proof_from_bytes(&bytes)?;
-                    let keys = keys.of(b, kind)?;
-                    if !verify(&keys.pvk, &commitment, &proof) {
-                        return Err(NodeError::Encoding(format!(
-                            "batch {b}: the fleet's proof does not verify against the batch's \
-                             commitment (a worker with other keys?)"
-                        )));
+                let Some(job) = rt.block_on(queue.state(b))? else {
+                    return Err(NodeError::Encoding(format!(
+                        "batch {b} is sealed and unproven but the prover queue has no job for it \
+                         (was the queue's database replaced?)"
+                    )));
+                };
+                lock_jobs(&jobs).insert(b, job_json(&job));
+                let at_head = head;
+                head = false;
+                if !at_head {
+                    continue;
+                }
+                match (job.status, &job.proof) {
+                    (JobStatus::Done, Some(bytes)) => {
+                        let own = lock(&seq).queued_job(b)?.ok_or_else(|| {
+                            NodeError::Encoding(format!(
+                                "batch {b} has a job in the queue but this node recorded none"
+                            ))
+                        })?;
+                        let commitment = zkr_crypto::field::fr_from_decimal(&own.commitment)
+                            .map_err(|e| NodeError::Encoding(e.to_string()))?;
+                        let kind = if own.dex {
+                            CircuitKind::Dex
+                        } else {
+                            CircuitKind::Transfer
+                        };
+                        let keys = keys.of(b, kind)?;
+                        let proof = proof_from_bytes(bytes)
+                            .ok()
+                            .filter(|p| verify(&keys.pvk, &commitment, p));
+                        let Some(proof) = proof else {
+                            let why = format!(
+                                "the proof from worker {} does not verify against the batch's \
+                                 commitment (a worker with other keys?): refused",
+                                job.worker.as_deref().unwrap_or("?")
+                            );
+                            tracing::error!(target: "zkr::prover", batch = b, "{why}");
+                            rt.block_on(queue.reject(b, job.claim, &why))?;
+                            continue;
+                        };
+                        let proof = BatchProof {
+                            proof,
+                            commitment,
+                            kind,
+                        };
+                        lock(&seq).save_proof(b, &ProofRecord::new(&proof))?;
+                        tracing::info!(target: "zkr::prover", batch = b, worker = ?job.worker, attempts = job.attempts, "proof from the fleet stored");
+                        lock_jobs(&jobs).remove(&b);
+                        next += 1;
+                        head = true;
+                        progressed = true;
                     }
-                    let proof = BatchProof {
-                        proof,
-                        commitment,
-                        kind,
-                    };
-                    lock(&seq).save_proof(b, &ProofRecord::new(&proof))?;
-                    tracing::info!(target: "zkr::prover", batch = b, worker = ?job.worker, attempts = job.attempts, "proof from the fleet stored");
-                    enqueued.remove(&b);
-                    crate::pipeline::lock_jobs(&jobs).remove(&b);
-                    next += 1;
-                    progressed = true;
-                }
-                (JobStatus::Failed, _) => {
-                    if reported_failure != Some((b, job.attempts)) {
-                        tracing::error!(target: "zkr::prover", batch = b, attempts = job.attempts, error = ?job.error, "the prover fleet gave up on this batch: the L1 sender waits for it (fix the cause, then retry it: zkr prover --queue ... --retry-failed {b})");
-                        reported_failure = Some((b, job.attempts));
+                    (JobStatus::Failed, _) if reported != Some((b, job.claim)) => {
+                        tracing::error!(target: "zkr::prover", batch = b, attempts = job.attempts, error = ?job.error, "the prover fleet gave up on this batch: the L1 sender waits for it (fix the cause, then: zkr prover --queue ... --retry-failed {b})");
+                        reported = Some((b, job.claim));
                     }
-                    head_blocked = true;
+                    _ => {}
                 }
-                _ => head_blocked = true,
             }
-        }
+            Ok(progressed)
+        })();
+        let progressed = match step {
+            Ok(p) => {
+                if let Some(since) = db_down_since.take() {
+                    tracing::info!(target: "zkr::prover", down_secs = since.elapsed().as_secs(), "the prover queue answers again");
+                }
+                p
+            }
+            Err(NodeError::Fleet(e)) => {
+                if db_down_since.is_none() {
+                    tracing::warn!(target: "zkr::prover", error = %e, "the prover queue is unreachable; proving waits (the node goes on)");
+                    db_down_since = Some(Instant::now());
+                }
+                std::thread::sleep(Duration::from_secs(2));
+                false
+            }
+            Err(e) => return Err(e),
+        };
         if !progressed {
             std::thread::sleep(Duration::from_millis(200));
         }
