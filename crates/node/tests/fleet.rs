@@ -27,8 +27,17 @@ fn wait(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn the_node_takes_the_fleets_proofs_in_order_and_loses_nothing_on_restart() {
+/// A throwaway PostgreSQL, and the config of a node with one-slot batches that proves through
+/// a queue in it (its data dir and keys dir in temp dirs the caller keeps).
+struct Fixture {
+    pg: ThrowawayPostgres,
+    config: zkr_node::NodeConfig,
+    keys_dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+fn fixture() -> Fixture {
     let pg = ThrowawayPostgres::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let keys_dir = tempfile::tempdir().unwrap();
@@ -39,7 +48,24 @@ fn the_node_takes_the_fleets_proofs_in_order_and_loses_nothing_on_restart() {
         url: pg.url(),
         max_attempts: 3,
     });
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    Fixture {
+        pg,
+        config,
+        keys_dir,
+        _dir: dir,
+        rt: tokio::runtime::Runtime::new().unwrap(),
+    }
+}
+
+#[test]
+fn the_node_takes_the_fleets_proofs_in_order_and_loses_nothing_on_restart() {
+    let Fixture {
+        pg,
+        config,
+        keys_dir,
+        _dir,
+        rt,
+    } = fixture();
     let node = rt.block_on(Node::start(config.clone())).unwrap();
     let queue = rt.block_on(Queue::connect(&pg.url(), 3)).unwrap();
     // Three one-slot batches: three deposits.
@@ -153,17 +179,13 @@ fn the_node_takes_the_fleets_proofs_in_order_and_loses_nothing_on_restart() {
 
 #[test]
 fn a_proof_that_does_not_verify_is_refused_back_to_the_queue_and_never_stored() {
-    let pg = ThrowawayPostgres::start().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let keys_dir = tempfile::tempdir().unwrap();
-    let mut config = common::node_config(dir.path());
-    config.sequencer = zkr_node::SequencerConfig::free(1);
-    config.keys_dir = Some(keys_dir.path().to_path_buf());
-    config.prover_queue = Some(ProverQueueConfig {
-        url: pg.url(),
-        max_attempts: 3,
-    });
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Fixture {
+        pg,
+        config,
+        keys_dir,
+        _dir,
+        rt,
+    } = fixture();
     let node = rt.block_on(Node::start(config)).unwrap();
     let queue = rt.block_on(Queue::connect(&pg.url(), 3)).unwrap();
     {
