@@ -192,10 +192,9 @@ pub fn module<S: Storage + Clone + Send + 'static>(
         },
     )
     .map_err(reg)?;
-    m.register_method("zkr_blockNumber", |_, ctx, _| {
-        lock(&ctx.seq).state().block_number().0
-    })
-    .map_err(reg)?;
+    // The last block durable in storage (a block still being written is not shown yet).
+    m.register_method("zkr_blockNumber", |_, ctx, _| lock(&ctx.seq).last_block())
+        .map_err(reg)?;
     m.register_method(
         "zkr_getBatch",
         |params, ctx, _| -> Result<Value, ErrorObjectOwned> {
@@ -311,7 +310,7 @@ pub fn module<S: Storage + Clone + Send + 'static>(
     m.register_method("zkr_status", |_, ctx, _| {
         let seq = lock(&ctx.seq);
         json!({
-            "blockNumber": seq.state().block_number().0,
+            "blockNumber": seq.last_block(),
             "openBatch": seq.state().batch_number().0,
             "openBatchOps": seq.batch_len(),
             "proverReady": ctx.prover_ready.load(Ordering::Relaxed),

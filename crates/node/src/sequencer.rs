@@ -15,7 +15,7 @@ mod import;
 pub use import::{ImportedBatch, ImportedOp};
 
 use crate::NodeError;
-use crate::admission::{CheckedTx, Durability};
+use crate::admission::CheckedTx;
 use crate::fees::{FeePolicy, TxKind};
 use crate::history;
 use crate::records::{
@@ -24,13 +24,14 @@ use crate::records::{
     PRIORITY, PRIORITY_NEXT, PROOFS, PriorityRecord, ProofRecord, QUEUED_JOBS, QueuedJobRecord,
     TOKENS, TXS, TokenInfo, TxRecord, TxStatus, WATCHER_CURSOR, WatcherCursor,
 };
+use crate::writer::{Durability, Job, Progress, Writer};
 use alloy_primitives::B256;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use zkr_crypto::field::fr_to_decimal;
 use zkr_state::account::Account;
-use zkr_state::storage::{SideWrite, Storage};
+use zkr_state::storage::{SideWrite, Storage, Write};
 use zkr_state::{ChainConfig, OpRequest, State, StateError};
 use zkr_types::tx::L2Tx;
 use zkr_types::{AccountId, Address};
@@ -128,9 +129,11 @@ pub struct Sequencer<S: Storage> {
     rejected: VecDeque<TxRecord>,
     poisoned: bool,
     exodus: bool,
-    /// Mempool entries of applied operations not yet written (group commit, `admission.rs`).
-    unwritten: Vec<SideWrite>,
-    durability: Arc<Durability>,
+    /// Blocks sealed but not yet durable, oldest first, with their operations (shown as
+    /// pending until storage has the block).
+    sealing: VecDeque<(u64, Vec<(u64, MempoolEntry)>)>,
+    /// The single durable writer (`writer.rs`).
+    writer: Writer,
 }
 
 impl<S: Storage> std::fmt::Debug for Sequencer<S> {
@@ -142,7 +145,7 @@ impl<S: Storage> std::fmt::Debug for Sequencer<S> {
     }
 }
 
-impl<S: Storage> Sequencer<S> {
+impl<S: Storage + Clone + 'static> Sequencer<S> {
     /// Opens the state (writing the genesis into a fresh one) and replays the operations
     /// accepted after the last sealed block.
     pub fn open(
@@ -150,6 +153,7 @@ impl<S: Storage> Sequencer<S> {
         chain: ChainConfig,
         config: SequencerConfig,
     ) -> Result<Self, NodeError> {
+        let writer_storage = storage.clone();
         let mut state = State::open(storage, chain)?;
         let indexed = history::rebuild_if_missing(state.storage(), &chain)?;
         if indexed > 0 {
@@ -202,8 +206,11 @@ impl<S: Storage> Sequencer<S> {
             rejected: VecDeque::new(),
             poisoned: false,
             exodus: false,
-            unwritten: Vec::new(),
-            durability: Arc::default(),
+            sealing: VecDeque::new(),
+            writer: Writer::start(
+                Box::new(move |writes| writer_storage.write_all(writes)),
+                Progress::default(),
+            )?,
         };
         s.proven_upto = s.find_proven_upto()?;
         let entries = s.state.storage().side_scan(MEMPOOL)?;
@@ -221,14 +228,17 @@ impl<S: Storage> Sequencer<S> {
             }
             s.next_seq = seq + 1;
         }
-        s.durability.durable_below(s.next_seq);
+        let (ops_below, block) = (s.next_seq, s.state.block_number().0);
+        s.writer.durability().start_at(ops_below, block);
         // A batch whose first operations were only in the mempool starts its timeout now.
         if !s.open.is_empty() && s.batch.started_ms == 0 {
             s.batch.started_ms = now_ms();
         }
         Ok(s)
     }
+}
 
+impl<S: Storage> Sequencer<S> {
     /// The state (read access for queries).
     pub fn state(&self) -> &State<S> {
         &self.state
@@ -317,38 +327,42 @@ impl<S: Storage> Sequencer<S> {
     /// Whether the sequencer refuses all work until the node restarts (a storage write failed
     /// after its in-memory state changed).
     pub fn is_poisoned(&self) -> bool {
-        self.poisoned || self.durability.failed()
+        self.poisoned || self.durability().failed()
     }
 
-    /// How far accepted operations are durable (shared with the group commit).
-    pub fn durability(&self) -> Arc<Durability> {
-        self.durability.clone()
+    /// How far accepted operations and sealed blocks are durable (the writer's progress).
+    pub fn durability(&self) -> &Arc<Durability> {
+        self.writer.durability()
     }
 
-    /// For the group commit's leader: the mempool entries not yet written, the sequence number
-    /// below which everything is then written or durable, and the storage to write them to.
-    /// Marks a write under way ([`Durability::wait_idle`]).
-    pub fn take_unwritten(&mut self) -> Result<Option<(Vec<SideWrite>, u64, S)>, NodeError>
-    where
-        S: Clone,
-    {
-        if self.is_poisoned() {
-            return Err(NodeError::Poisoned);
+    /// The last block durable in storage (sealed blocks after it are still being written).
+    pub fn last_block(&self) -> u64 {
+        self.durability().progress().block
+    }
+
+    /// Waits until everything decided so far is durable (the blocks sealed and the operations
+    /// accepted), and lets the state forget the sealed blocks it kept in memory.
+    pub fn flush(&mut self) -> Result<(), NodeError> {
+        let (ops_below, block) = (self.next_seq, self.state.block_number().0);
+        self.durability()
+            .wait(|p| p.ops_below >= ops_below && p.block >= block)?;
+        self.forget_written();
+        Ok(())
+    }
+
+    /// Drops what storage now holds from memory: the state's sealed blocks, and the
+    /// operations of sealed blocks shown as pending.
+    fn forget_written(&mut self) {
+        let block = self.last_block();
+        self.state.written(block);
+        while self.sealing.front().is_some_and(|(b, _)| *b <= block) {
+            self.sealing.pop_front();
         }
-        if self.unwritten.is_empty() {
-            return Ok(None);
-        }
-        self.durability.begin();
-        Ok(Some((
-            std::mem::take(&mut self.unwritten),
-            self.next_seq,
-            self.state.storage().clone(),
-        )))
     }
 
-    /// Applies `entry` to the open block and records it in the mempool: at once (with `extra`
-    /// and every entry not yet written), or with `defer` left to the group commit
-    /// (`admission.rs`). Returns its mempool sequence number.
+    /// Applies `entry` to the open block and queues its mempool entry (with `extra`) for the
+    /// writer; unless `defer`, waits until it is durable (with `defer` the caller must, before
+    /// telling anyone: `admission.rs`). Returns its mempool sequence number.
     fn accept(
         &mut self,
         entry: MempoolEntry,
@@ -362,42 +376,40 @@ impl<S: Storage> Sequencer<S> {
         if self.exodus {
             return Err(NodeError::Exodus);
         }
+        self.forget_written();
         if self.batch_len() >= self.config.batch_slots {
-            self.seal_batch(now_ms())?;
+            self.seal(now_ms(), true, false, Vec::new())?;
         }
         let seq = self.next_seq;
         let write = side(MEMPOOL, seq.to_be_bytes().to_vec(), encode(&entry)?);
         let applied = match self.state.apply_prechecked(&entry.request, pre.clone()) {
             Err(StateError::TooManyFeeTokens) if self.batch_len() > 0 => {
-                self.seal_batch(now_ms())?;
+                self.seal(now_ms(), true, false, Vec::new())?;
                 self.state.apply_prechecked(&entry.request, pre)?
             }
             other => other?,
         };
-        if defer && extra.is_empty() {
-            self.unwritten.push(write);
-        } else {
-            let mut writes = std::mem::take(&mut self.unwritten);
-            writes.push(write);
-            writes.extend(extra);
-            self.durability.wait_idle();
-            if self.durability.failed() {
-                // The group written meanwhile failed: what is unwritten is not the whole past.
-                return Err(NodeError::Poisoned);
-            }
-            if let Err(e) = self.state.storage().side_commit(writes) {
-                // Applied but not acknowledged: the open block can no longer be trusted. Refuse
-                // everything until a restart replays the mempool from storage.
-                self.poisoned = true;
-                return Err(e.into());
-            }
-            self.durability.durable_below(seq + 1);
+        let mut writes = vec![write];
+        writes.extend(extra);
+        // Applied: from here a failure leaves the open block ahead of storage, which only a
+        // restart (replaying the mempool) undoes.
+        let queued = self.writer.send(Job {
+            write: Write::Side(writes),
+            ops_below: seq + 1,
+            block: None,
+        });
+        if let Err(e) = queued {
+            self.poisoned = true;
+            return Err(e);
         }
         self.next_seq += 1;
         if self.batch.started_ms == 0 {
             self.batch.started_ms = now_ms();
         }
         self.open.push((seq, entry, applied.pubdata));
+        if !defer {
+            self.durability().wait(|p| p.ops_below > seq)?;
+        }
         Ok(seq)
     }
 
@@ -550,23 +562,30 @@ impl<S: Storage> Sequencer<S> {
         self.state.register_token()?;
         let write = side(TOKENS, info.id.to_be_bytes().to_vec(), encode(&info)?);
         self.seal(now_ms(), false, true, vec![write])?;
-        Ok(())
+        self.flush()
     }
 
-    /// Seals the open block if it holds anything; closes the batch if it is full.
+    /// Seals the open block if it holds anything; closes the batch if it is full. Returns once
+    /// the block is durable.
     pub fn seal_block(&mut self, timestamp_ms: u64) -> Result<Option<BlockRecord>, NodeError> {
         let close = self.batch_len() >= self.config.batch_slots;
-        self.seal(timestamp_ms, close, false, Vec::new())
+        let sealed = self.seal(timestamp_ms, close, false, Vec::new())?;
+        self.flush()?;
+        Ok(sealed)
     }
 
-    /// Seals the open block and closes the batch (if it holds any operation).
+    /// Seals the open block and closes the batch (if it holds any operation). Returns once the
+    /// block is durable.
     pub fn seal_batch(&mut self, timestamp_ms: u64) -> Result<Option<BlockRecord>, NodeError> {
-        self.seal(timestamp_ms, true, false, Vec::new())
+        let sealed = self.seal(timestamp_ms, true, false, Vec::new())?;
+        self.flush()?;
+        Ok(sealed)
     }
 
     /// The block producer's step: seals the open block, and the batch when it is full, or has
     /// waited `batch_timeout_ms` since its first operation and either pays for itself or has
-    /// waited `max_batch_wait_ms`.
+    /// waited `max_batch_wait_ms`. Returns once the block is sealed in memory and queued for
+    /// the writer, not once it is durable: storage shows it when it is.
     pub fn tick(
         &mut self,
         now_ms: u64,
@@ -612,12 +631,12 @@ impl<S: Storage> Sequencer<S> {
         if self.open.is_empty() && !close_batch && !force {
             return Ok(None);
         }
-        // A group commit under way writes mempool entries this block removes: it lands first.
-        // If it failed, this block would hold operations whose senders were told so.
-        self.durability.wait_idle();
-        if self.durability.failed() {
-            return Err(NodeError::Poisoned);
+        // A priority operation's record is written once, by the first block that holds one of
+        // its L1 transaction's operations: storage must hold every earlier block to say which.
+        if self.open.iter().any(|(_, e, _)| e.priority_index.is_some()) {
+            self.flush()?;
         }
+        self.forget_written();
         let number = self.state.block_number().0 + 1;
         let batch_number = self.state.batch_number().0;
         let mut txs = Vec::new();
@@ -723,11 +742,15 @@ impl<S: Storage> Sequencer<S> {
             encode(&ops)?,
         ));
         writes.push(side(META, OPEN_BATCH.to_vec(), encode(&batch)?));
-        self.state.seal_block_with(writes)?;
-        // The block holds every applied operation: nothing is left for the group commit.
-        self.unwritten.clear();
-        self.durability.durable_below(self.next_seq);
-        self.open.clear();
+        let (_, changes) = self.state.seal_block_deferred(writes)?;
+        // Behind every mempool entry it removes, so none is written after its removal.
+        self.writer.send(Job {
+            write: Write::Block(changes),
+            ops_below: self.next_seq,
+            block: Some(number),
+        })?;
+        let ops = self.open.drain(..).map(|(seq, e, _)| (seq, e)).collect();
+        self.sealing.push_back((number, ops));
         self.batch = batch;
         Ok(Some(record))
     }
@@ -750,10 +773,17 @@ impl<S: Storage> Sequencer<S> {
     /// A transaction's record: pending, sealed (with its batch's L1 status), or recently
     /// rejected.
     pub fn tx(&self, hash: &B256) -> Result<Option<TxRecord>, NodeError> {
-        for (seq, e, _) in &self.open {
+        let durability = self.durability().progress();
+        let open = self.open.iter().map(|(seq, e, _)| (*seq, e));
+        let sealing = self
+            .sealing
+            .iter()
+            .filter(|(b, _)| *b > durability.block)
+            .flat_map(|(_, ops)| ops.iter().map(|(seq, e)| (*seq, e)));
+        for (seq, e) in sealing.chain(open) {
             // Pending only once stored: what a crash could still undo is not shown.
             if e.hash.as_ref() == Some(hash)
-                && self.durability.is_durable(*seq)
+                && durability.ops_below > seq
                 && let OpRequest::Tx(tx) = &e.request
             {
                 return Ok(Some(TxRecord {
@@ -795,7 +825,13 @@ impl<S: Storage> Sequencer<S> {
     /// The first priority operation requested by L1 transaction `l1_tx`, with its status
     /// (`pending` in the open block, then as its batch goes), if the node has taken it.
     pub fn priority_op(&self, l1_tx: &B256) -> Result<Option<PriorityRecord>, NodeError> {
-        for (_, e, _) in &self.open {
+        let written = self.last_block();
+        let sealing = self
+            .sealing
+            .iter()
+            .filter(|(b, _)| *b > written)
+            .flat_map(|(_, ops)| ops.iter().map(|(_, e)| e));
+        for e in sealing.chain(self.open.iter().map(|(_, e, _)| e)) {
             if e.hash.as_ref() == Some(l1_tx)
                 && let Some(index) = e.priority_index
             {

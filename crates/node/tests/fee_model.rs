@@ -51,6 +51,7 @@ fn an_undercharged_batch_waits_for_more_and_a_paid_one_seals_at_the_timeout() {
         .unwrap();
     assert!(seq.batch_revenue() < cost);
     seq.tick(t0 + 10 * TIMEOUT_MS, TIMEOUT_MS).unwrap();
+    seq.flush().unwrap();
     assert!(
         seq.batch(1).unwrap().is_none(),
         "one deposit pays a quarter of the batch: not sealed at the timeout"
@@ -78,6 +79,7 @@ fn an_undercharged_batch_waits_for_more_and_a_paid_one_seals_at_the_timeout() {
     assert!(seq.batch_revenue() >= cost);
     seq.tick(zkr_node::sequencer::now_ms() + TIMEOUT_MS, TIMEOUT_MS)
         .unwrap();
+    seq.flush().unwrap();
     assert_eq!(seq.batch(1).unwrap().expect("paid for: sealed").ops, 4);
     assert_eq!(seq.batch_revenue(), 0, "the next batch starts from nothing");
 
@@ -87,8 +89,10 @@ fn an_undercharged_batch_waits_for_more_and_a_paid_one_seals_at_the_timeout() {
     seq.submit_priority(4, u.deposit(0, 1000), None).unwrap();
     let t1 = zkr_node::sequencer::now_ms();
     seq.tick(t1 + MAX_WAIT_MS - 1_000, TIMEOUT_MS).unwrap();
+    seq.flush().unwrap();
     assert!(seq.batch(2).unwrap().is_none(), "still waiting");
     seq.tick(t1 + MAX_WAIT_MS + 1_000, TIMEOUT_MS).unwrap();
+    seq.flush().unwrap();
     assert_eq!(seq.batch(2).unwrap().expect("waited long enough").ops, 1);
 }
 
@@ -105,6 +109,7 @@ fn l2_fees_count_toward_the_batch() {
     assert_eq!(seq.batch_revenue(), fee);
     seq.tick(zkr_node::sequencer::now_ms() + TIMEOUT_MS, TIMEOUT_MS)
         .unwrap();
+    seq.flush().unwrap();
     assert_eq!(seq.batch(1).unwrap().expect("its fee pays for it").ops, 2);
 }
 

@@ -224,6 +224,7 @@ fn a_batch_begun_only_in_the_mempool_still_times_out_after_a_crash() {
     seq.tick(zkr_node::sequencer::now_ms() + 10 * timeout_ms, timeout_ms)
         .unwrap()
         .expect("the replayed block is sealed");
+    seq.flush().unwrap();
     let batch = seq
         .batch(1)
         .unwrap()

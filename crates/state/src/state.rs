@@ -21,6 +21,7 @@ use zkr_types::params::{MAX_L1_TOKENS, MAX_NONCE, POOL_ACCOUNT_BASE};
 mod dex;
 mod proof;
 mod replay;
+mod sealed;
 pub use dex::Pool;
 pub use proof::BalanceProof;
 use zkr_types::tx::{ChangePubKey, L2Signature, L2Tx, Transfer, Withdraw};
@@ -224,6 +225,8 @@ pub struct State<S: Storage> {
     fee_account: AccountId,
     fees: FeeAccumulator,
     witness_mode: bool,
+    /// Blocks sealed but not yet in storage, oldest first (`sealed.rs`).
+    sealed: std::collections::VecDeque<sealed::SealedLayer>,
 }
 
 impl<S: Storage> std::fmt::Debug for State<S> {
@@ -296,6 +299,7 @@ impl<S: Storage> State<S> {
             fee_account: AccountId(0),
             fees: FeeAccumulator::default(),
             witness_mode: false,
+            sealed: std::collections::VecDeque::new(),
         };
         if let Some(m) = meta {
             s.block_number = m.block_number;
@@ -328,7 +332,7 @@ impl<S: Storage> State<S> {
     /// The current state root (including uncommitted operations).
     pub fn root(&mut self) -> Result<Fr, StateError> {
         self.hash_dirty_accounts();
-        Ok(self.tree.root(&self.storage)?)
+        Ok(self.tree.root(&layered(&self.storage, &self.sealed))?)
     }
 
     /// Recomputes balance roots and leaves of the accounts changed since the last flush, in
@@ -407,7 +411,7 @@ impl<S: Storage> State<S> {
         if let Some(a) = self.accounts.get(&id) {
             return Ok(Some(a.clone()));
         }
-        Ok(self.storage.account(id)?)
+        Ok(layered(&self.storage, &self.sealed).account(id)?)
     }
 
     /// The first account owned by `owner`.
@@ -415,7 +419,7 @@ impl<S: Storage> State<S> {
         if let Some(id) = self.new_owners.get(owner) {
             return Ok(Some(*id));
         }
-        Ok(self.storage.account_by_owner(owner)?)
+        Ok(layered(&self.storage, &self.sealed).account_by_owner(owner)?)
     }
 
     fn load(&self, id: AccountId) -> Result<Account, StateError> {
@@ -536,7 +540,7 @@ impl<S: Storage> State<S> {
         };
         let before = self.witness_mode.then(|| leaf_state(&account));
         let paths = if self.witness_mode {
-            let account_path = self.tree.path(&self.storage, id)?;
+            let account_path = self.tree.path(&layered(&self.storage, &self.sealed), id)?;
             Some((account.balance_path(token), account_path, self.root()?))
         } else {
             None
@@ -992,13 +996,34 @@ impl<S: Storage> State<S> {
     }
 
     /// Like [`State::seal_block`], also writing `side` (records of other components) in the
-    /// same atomic commit.
+    /// same atomic commit. Refused while blocks sealed by [`State::seal_block_deferred`] are not
+    /// yet written ([`State::written`]): this block would land before them.
     pub fn seal_block_with(
         &mut self,
         side: Vec<crate::storage::SideWrite>,
     ) -> Result<BlockSealed, StateError> {
+        if !self.sealed.is_empty() {
+            return Err(StateError::Storage(format!(
+                "{} sealed blocks are still being written",
+                self.sealed.len()
+            )));
+        }
+        let (sealed, changes) = self.seal_changes(side)?;
+        if let Err(e) = self.storage.commit(changes) {
+            // Sealed in memory, not stored: the caller stops using this state (it reopens
+            // from storage).
+            return Err(e.into());
+        }
+        Ok(sealed)
+    }
+
+    /// Rehashes the tree once and takes the block's changes out of memory.
+    fn seal_changes(
+        &mut self,
+        side: Vec<crate::storage::SideWrite>,
+    ) -> Result<(BlockSealed, ChangeSet), StateError> {
         self.hash_dirty_accounts();
-        let hashed_nodes = self.tree.flush(&self.storage)?;
+        let hashed_nodes = self.tree.flush(&layered(&self.storage, &self.sealed))?;
         let root = self.root()?;
         let meta = StateMeta {
             block_number: self.block_number + 1,
@@ -1016,13 +1041,26 @@ impl<S: Storage> State<S> {
             meta,
             side,
         };
-        self.storage.commit(changes)?;
         self.block_number += 1;
-        Ok(BlockSealed {
-            number: L2BlockNumber(self.block_number),
-            root,
-            hashed_nodes,
-        })
+        Ok((
+            BlockSealed {
+                number: L2BlockNumber(self.block_number),
+                root,
+                hashed_nodes,
+            },
+            changes,
+        ))
+    }
+}
+
+/// The state's storage behind its sealed blocks not yet written.
+fn layered<'a, S: Storage>(
+    storage: &'a S,
+    sealed: &'a std::collections::VecDeque<sealed::SealedLayer>,
+) -> sealed::Layered<'a, S> {
+    sealed::Layered {
+        storage,
+        layers: sealed,
     }
 }
 

@@ -66,6 +66,8 @@ impl<S: Storage> Sequencer<S> {
                 "import needs a node with no open block or batch".into(),
             ));
         }
+        // Written directly, so behind every block the writer still has.
+        self.flush()?;
         let expected = self.state.batch_number().0;
         if batch.number != expected {
             return Err(NodeError::Encoding(format!(

@@ -7,15 +7,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use zkr_state::OpRequest;
 use zkr_state::account::Account;
-use zkr_state::storage::{
-    ChangeSet, MemoryStorage, SideEntry, SideWrite, StateMeta, Storage, StorageError,
-};
+use zkr_state::storage::{MemoryStorage, SideEntry, StateMeta, Storage, StorageError, Write};
 use zkr_state::tree::NodeKey;
 use zkr_types::tx::L2Tx;
 use zkr_types::{AccountId, Address, Fr};
 
-/// Memory storage that fails on demand (a full disk): block commits while `fail` is set, side
-/// writes while `fail_side` is; side writes take `side_delay_ms` (an fsync) and are counted.
+/// Memory storage that fails on demand (a full disk): writes with a block while `fail` is set,
+/// writes with side entries while `fail_side` is; writes with side entries take `side_delay_ms`
+/// (an fsync) and are counted.
 #[derive(Clone, Default)]
 pub struct Flaky {
     pub inner: MemoryStorage,
@@ -23,6 +22,8 @@ pub struct Flaky {
     pub fail_side: Arc<AtomicBool>,
     pub side_delay_ms: Arc<AtomicU64>,
     pub side_commits: Arc<AtomicU64>,
+    /// Writes with a block wait while it is set (a slow disk, released by the test).
+    pub hold_blocks: Arc<AtomicBool>,
 }
 
 impl Storage for Flaky {
@@ -38,21 +39,25 @@ impl Storage for Flaky {
     fn meta(&self) -> Result<Option<StateMeta>, StorageError> {
         self.inner.meta()
     }
-    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
-        if self.fail.load(Ordering::Relaxed) {
+    fn write_all(&self, writes: Vec<Write>) -> Result<(), StorageError> {
+        let blocks = writes.iter().any(|w| matches!(w, Write::Block(_)));
+        let sides = writes.iter().any(|w| matches!(w, Write::Side(_)));
+        while blocks && self.hold_blocks.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if blocks && self.fail.load(Ordering::Relaxed) {
             return Err(StorageError::Backend("no space left on device".into()));
         }
-        self.inner.commit(changes)
-    }
-    fn side_commit(&self, writes: Vec<SideWrite>) -> Result<(), StorageError> {
-        std::thread::sleep(Duration::from_millis(
-            self.side_delay_ms.load(Ordering::Relaxed),
-        ));
-        if self.fail_side.load(Ordering::Relaxed) {
-            return Err(StorageError::Backend("no space left on device".into()));
+        if sides {
+            std::thread::sleep(Duration::from_millis(
+                self.side_delay_ms.load(Ordering::Relaxed),
+            ));
+            if self.fail_side.load(Ordering::Relaxed) {
+                return Err(StorageError::Backend("no space left on device".into()));
+            }
+            self.side_commits.fetch_add(1, Ordering::Relaxed);
         }
-        self.side_commits.fetch_add(1, Ordering::Relaxed);
-        self.inner.side_commit(writes)
+        self.inner.write_all(writes)
     }
     fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         self.inner.side_get(table, key)

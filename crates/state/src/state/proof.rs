@@ -39,7 +39,9 @@ impl<S: Storage> State<S> {
         }
         let root = self.root()?;
         let account = self.load(id)?;
-        let account_path = self.tree.path(&self.storage, id)?;
+        let account_path = self
+            .tree
+            .path(&super::layered(&self.storage, &self.sealed), id)?;
         Ok(BalanceProof {
             account_id: id,
             balance: account.balance(token),

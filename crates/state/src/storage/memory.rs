@@ -1,6 +1,6 @@
 //! In-memory storage, for tests and benchmarks.
 
-use super::{ChangeSet, SideEntry, StateMeta, Storage, StorageError};
+use super::{ChangeSet, SideEntry, StateMeta, Storage, StorageError, Write};
 use crate::account::Account;
 use crate::tree::NodeKey;
 use std::collections::HashMap;
@@ -17,6 +17,18 @@ struct Inner {
 }
 
 impl Inner {
+    fn apply_block(&mut self, changes: ChangeSet) {
+        self.nodes
+            .extend(changes.nodes.into_iter().map(|(k, v)| (k.0, v)));
+        self.accounts
+            .extend(changes.accounts.into_iter().map(|(k, v)| (k.0, v)));
+        for (owner, id) in changes.owners {
+            self.owners.entry(owner).or_insert(id);
+        }
+        self.meta = Some(changes.meta);
+        self.apply_side(changes.side);
+    }
+
     fn apply_side(&mut self, writes: Vec<super::SideWrite>) {
         for w in writes {
             match w.value {
@@ -59,27 +71,14 @@ impl Storage for MemoryStorage {
         Ok(self.read().meta.clone())
     }
 
-    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
+    fn write_all(&self, writes: Vec<Write>) -> Result<(), StorageError> {
         let mut inner = self.0.write().unwrap_or_else(|e| e.into_inner());
-        inner
-            .nodes
-            .extend(changes.nodes.into_iter().map(|(k, v)| (k.0, v)));
-        inner
-            .accounts
-            .extend(changes.accounts.into_iter().map(|(k, v)| (k.0, v)));
-        for (owner, id) in changes.owners {
-            inner.owners.entry(owner).or_insert(id);
+        for write in writes {
+            match write {
+                Write::Block(changes) => inner.apply_block(changes),
+                Write::Side(side) => inner.apply_side(side),
+            }
         }
-        inner.meta = Some(changes.meta);
-        inner.apply_side(changes.side);
-        Ok(())
-    }
-
-    fn side_commit(&self, writes: Vec<super::SideWrite>) -> Result<(), StorageError> {
-        self.0
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .apply_side(writes);
         Ok(())
     }
 

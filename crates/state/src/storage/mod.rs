@@ -16,7 +16,7 @@ use thiserror::Error;
 use zkr_types::{AccountId, Address, Fr};
 
 /// A storage failure.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StorageError {
     /// The backend failed.
     #[error("storage backend: {0}")]
@@ -98,6 +98,15 @@ pub struct ChangeSet {
     pub side: Vec<SideWrite>,
 }
 
+/// One part of a combined write ([`Storage::write_all`]).
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// A block's changes.
+    Block(ChangeSet),
+    /// Side-table entries on their own.
+    Side(Vec<SideWrite>),
+}
+
 /// Storage of the state. Reads see the last committed block.
 pub trait Storage: Send + Sync {
     /// A tree node, `None` if it was never written (empty subtree).
@@ -108,10 +117,17 @@ pub trait Storage: Send + Sync {
     fn account_by_owner(&self, owner: &Address) -> Result<Option<AccountId>, StorageError>;
     /// The meta, `None` for a fresh store.
     fn meta(&self) -> Result<Option<StateMeta>, StorageError>;
+    /// Applies `writes` in order, all or none, durably when it returns: several blocks and
+    /// side writes in one transaction (one sync on disk) when a writer has them queued.
+    fn write_all(&self, writes: Vec<Write>) -> Result<(), StorageError>;
     /// Applies a block's changes atomically.
-    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError>;
+    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
+        self.write_all(vec![Write::Block(changes)])
+    }
     /// Writes side-table entries on their own (outside a block), atomically.
-    fn side_commit(&self, writes: Vec<SideWrite>) -> Result<(), StorageError>;
+    fn side_commit(&self, writes: Vec<SideWrite>) -> Result<(), StorageError> {
+        self.write_all(vec![Write::Side(writes)])
+    }
     /// A value of a side table.
     fn side_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
     /// All entries of a side table, in key order.

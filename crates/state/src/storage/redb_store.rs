@@ -1,7 +1,7 @@
 //! Persistent storage in a redb file. Each block is one redb write transaction, so a crash
 //! leaves the state of the last committed block.
 
-use super::{ChangeSet, SideEntry, StateMeta, Storage, StorageError};
+use super::{SideEntry, StateMeta, Storage, StorageError, Write};
 use crate::account::Account;
 use crate::tree::NodeKey;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -232,39 +232,42 @@ impl Storage for RedbStorage {
         self.snapshot()?.meta()
     }
 
-    fn commit(&self, changes: ChangeSet) -> Result<(), StorageError> {
+    fn write_all(&self, writes: Vec<Write>) -> Result<(), StorageError> {
         use ark_ff::{BigInteger, PrimeField};
         let w = self.db.begin_write().map_err(backend)?;
         {
             let mut nodes = w.open_table(NODES).map_err(backend)?;
-            for (k, v) in &changes.nodes {
-                let mut b = [0u8; 32];
-                b.copy_from_slice(&v.into_bigint().to_bytes_le());
-                nodes.insert(k.0, b).map_err(backend)?;
-            }
             let mut accounts = w.open_table(ACCOUNTS).map_err(backend)?;
-            for (id, a) in &changes.accounts {
-                accounts
-                    .insert(id.0, a.to_bytes().as_slice())
-                    .map_err(backend)?;
-            }
             let mut owners = w.open_table(OWNERS).map_err(backend)?;
-            for (owner, id) in &changes.owners {
-                if owners.get(owner.0.0).map_err(backend)?.is_none() {
-                    owners.insert(owner.0.0, id.0).map_err(backend)?;
-                }
-            }
             let mut meta = w.open_table(META).map_err(backend)?;
-            meta.insert("state", changes.meta.to_bytes().as_slice())
-                .map_err(backend)?;
-            write_side(&w, &changes.side)?;
+            for write in &writes {
+                let changes = match write {
+                    Write::Side(side) => {
+                        write_side(&w, side)?;
+                        continue;
+                    }
+                    Write::Block(changes) => changes,
+                };
+                for (k, v) in &changes.nodes {
+                    let mut b = [0u8; 32];
+                    b.copy_from_slice(&v.into_bigint().to_bytes_le());
+                    nodes.insert(k.0, b).map_err(backend)?;
+                }
+                for (id, a) in &changes.accounts {
+                    accounts
+                        .insert(id.0, a.to_bytes().as_slice())
+                        .map_err(backend)?;
+                }
+                for (owner, id) in &changes.owners {
+                    if owners.get(owner.0.0).map_err(backend)?.is_none() {
+                        owners.insert(owner.0.0, id.0).map_err(backend)?;
+                    }
+                }
+                meta.insert("state", changes.meta.to_bytes().as_slice())
+                    .map_err(backend)?;
+                write_side(&w, &changes.side)?;
+            }
         }
-        w.commit().map_err(backend)
-    }
-
-    fn side_commit(&self, writes: Vec<super::SideWrite>) -> Result<(), StorageError> {
-        let w = self.db.begin_write().map_err(backend)?;
-        write_side(&w, &writes)?;
         w.commit().map_err(backend)
     }
 

@@ -5,6 +5,19 @@
 use super::defaults::account_default;
 use super::{ARITY, Siblings, hash_with_siblings};
 use crate::storage::{Storage, StorageError};
+
+/// Where the tree reads nodes it does not hold: storage, or storage behind blocks not yet
+/// written.
+pub trait NodeRead {
+    /// A tree node, `None` if it was never written (empty subtree).
+    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError>;
+}
+
+impl<S: Storage + ?Sized> NodeRead for S {
+    fn node(&self, key: NodeKey) -> Result<Option<Fr>, StorageError> {
+        Storage::node(self, key)
+    }
+}
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use zkr_crypto::poseidon;
@@ -52,7 +65,7 @@ impl AccountTree {
     }
 
     /// A node's current value (stale if dirty and not yet flushed).
-    pub fn node<S: Storage + ?Sized>(
+    pub fn node<S: NodeRead + Sync + ?Sized>(
         &self,
         storage: &S,
         level: usize,
@@ -82,7 +95,10 @@ impl AccountTree {
     }
 
     /// Rehashes every dirty node once; returns how many were hashed.
-    pub fn flush<S: Storage + ?Sized>(&mut self, storage: &S) -> Result<usize, StorageError> {
+    pub fn flush<S: NodeRead + Sync + ?Sized>(
+        &mut self,
+        storage: &S,
+    ) -> Result<usize, StorageError> {
         let mut hashed = 0;
         for level in (0..ACCOUNT_TREE_DEPTH).rev() {
             let dirty: Vec<u64> = self.dirty[level].drain().collect();
@@ -122,13 +138,13 @@ impl AccountTree {
     }
 
     /// The root (flushes first).
-    pub fn root<S: Storage + ?Sized>(&mut self, storage: &S) -> Result<Fr, StorageError> {
+    pub fn root<S: NodeRead + Sync + ?Sized>(&mut self, storage: &S) -> Result<Fr, StorageError> {
         self.flush(storage)?;
         self.node(storage, 0, 0)
     }
 
     /// Siblings on the path to account `id`, from the root level down (flushes first).
-    pub fn path<S: Storage + ?Sized>(
+    pub fn path<S: NodeRead + Sync + ?Sized>(
         &mut self,
         storage: &S,
         id: AccountId,

@@ -3,7 +3,7 @@
 mod account_tree;
 pub mod defaults;
 
-pub use account_tree::{AccountTree, NodeKey, account_position, root_from_path};
+pub use account_tree::{AccountTree, NodeKey, NodeRead, account_position, root_from_path};
 
 use zkr_crypto::poseidon;
 use zkr_types::Fr;
