@@ -151,10 +151,12 @@ fn add(m: &mut BTreeMap<u16, U256>, t: u16, v: U256) {
 fn l2_books(ctx: &Context) -> Result<L2Books, ExplorerError> {
     let (snapshot, tokens, applied_priority) = {
         let seq = zkr_node::pipeline::lock(&ctx.seq);
-        // Blocks are committed under this lock: the snapshot is the last sealed block, and
-        // the open block's priority operations are not in it.
+        // Under this lock nothing is sealed or forgotten: the priority operations the
+        // snapshot's block does not hold are the open block's and those of blocks sealed
+        // after it that are still being written.
         let snapshot = ctx.storage.snapshot()?;
-        let applied = seq.priority_next() - seq.open_priority_ops();
+        let written = snapshot.meta()?.map_or(0, |m| m.block_number);
+        let applied = seq.priority_next() - seq.priority_ops_after(written);
         (snapshot, seq.tokens()?, applied)
     };
     let meta = snapshot

@@ -113,7 +113,7 @@ pub fn module<S: Storage + Clone + Send + 'static>(
     metrics: Arc<Metrics>,
     prover_jobs: crate::pipeline::prover::ProverJobs,
 ) -> Result<RpcModule<RpcContext<S>>, crate::NodeError> {
-    let admission = Admission::new(seq.clone());
+    let admission = Admission::new(seq.clone())?;
     let mut m = RpcModule::new(RpcContext {
         admission,
         seq,

@@ -36,6 +36,10 @@ use zkr_state::{ChainConfig, OpRequest, State, StateError};
 use zkr_types::tx::L2Tx;
 use zkr_types::{AccountId, Address};
 
+/// Blocks sealed in memory beyond which sealing waits for the writer (a slow disk slows the
+/// block producer instead of growing memory and the reads through unwritten blocks).
+const MAX_UNWRITTEN_BLOCKS: usize = 16;
+
 /// How many rejected transactions are remembered for `zkr_getTx`.
 const REJECTED_MEMORY: usize = 10_000;
 
@@ -306,11 +310,17 @@ impl<S: Storage> Sequencer<S> {
         self.priority_next
     }
 
-    /// Priority operations in the open block (taken from L1, not yet in a sealed block).
-    pub fn open_priority_ops(&self) -> u64 {
-        self.open
+    /// Priority operations taken from L1 that storage at block `block` does not hold: those of
+    /// the open block and of sealed blocks after `block` still being written.
+    pub fn priority_ops_after(&self, block: u64) -> u64 {
+        let sealing = self
+            .sealing
             .iter()
-            .filter(|(_, e, _)| !matches!(e.request, OpRequest::Tx(_)))
+            .filter(|(b, _)| *b > block)
+            .flat_map(|(_, ops)| ops.iter().map(|(_, e)| e));
+        sealing
+            .chain(self.open.iter().map(|(_, e, _)| e))
+            .filter(|e| !matches!(e.request, OpRequest::Tx(_)))
             .count() as u64
     }
 
@@ -610,6 +620,9 @@ impl<S: Storage> Sequencer<S> {
         force: bool,
         writes: Vec<SideWrite>,
     ) -> Result<Option<BlockRecord>, NodeError> {
+        if self.durability().failed() {
+            return Err(self.durability().failure());
+        }
         if self.is_poisoned() {
             return Err(NodeError::Poisoned);
         }
@@ -633,7 +646,10 @@ impl<S: Storage> Sequencer<S> {
         }
         // A priority operation's record is written once, by the first block that holds one of
         // its L1 transaction's operations: storage must hold every earlier block to say which.
-        if self.open.iter().any(|(_, e, _)| e.priority_index.is_some()) {
+        // And sealing runs at most `MAX_UNWRITTEN_BLOCKS` ahead of the disk.
+        if self.state.unwritten_blocks() >= MAX_UNWRITTEN_BLOCKS
+            || self.open.iter().any(|(_, e, _)| e.priority_index.is_some())
+        {
             self.flush()?;
         }
         self.forget_written();

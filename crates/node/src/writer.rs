@@ -70,7 +70,7 @@ impl Durability {
     }
 
     /// The error of the failed write (the storage's reason when known).
-    fn failure(&self) -> NodeError {
+    pub(crate) fn failure(&self) -> NodeError {
         match self
             .failure
             .lock()
@@ -181,7 +181,10 @@ impl Writer {
 
     /// Queues `job` behind every job queued before it.
     pub(crate) fn send(&self, job: Job) -> Result<(), NodeError> {
-        let sent = self.jobs.as_ref().is_some_and(|jobs| jobs.send(job).is_ok());
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
         if sent {
             return Ok(());
         }

@@ -55,7 +55,11 @@ fn apply(
 fn admitted(storage: &Flaky) -> (Shared, Arc<Admission<Flaky>>, Vec<zkr_types::tx::L2Tx>) {
     let (seq, txs) = setup(storage);
     let shared = Arc::new(Mutex::new(seq));
-    (shared.clone(), Arc::new(Admission::new(shared)), txs)
+    (
+        shared.clone(),
+        Arc::new(Admission::new(shared).unwrap()),
+        txs,
+    )
 }
 
 type Shared = Arc<Mutex<Sequencer<Flaky>>>;
@@ -141,10 +145,9 @@ fn a_failed_write_answers_no_one_and_poisons_the_sequencer() {
         "{:?}",
         again[0]
     );
-    assert!(matches!(
-        shared.lock().unwrap().seal_block(2_000),
-        Err(NodeError::Poisoned)
-    ));
+    // A seal is refused with the write's reason (what the node reports as it stops).
+    let e = shared.lock().unwrap().seal_block(2_000).unwrap_err();
+    assert!(e.to_string().contains("no space left"), "{e}");
     drop(admission);
     drop(shared);
 
@@ -256,4 +259,26 @@ fn after_a_failed_group_a_later_write_does_not_answer_for_it() {
     let seq = Sequencer::open(storage.clone(), config(), SequencerConfig::free(128)).unwrap();
     assert_eq!(seq.open_len(), 0, "a write after the failed one was made");
     assert!(storage.inner.side_scan(MEMPOOL).unwrap().is_empty());
+}
+
+#[test]
+fn signatures_checked_together_answer_each_as_alone() {
+    let storage = Flaky::default();
+    let (shared, admission, mut txs) = admitted(&storage);
+    // Two of the concurrent sends carry a signature that does not verify.
+    for i in [3, 17] {
+        if let zkr_types::tx::L2Tx::Transfer(t) = &mut txs[i] {
+            t.signature.s += zkr_types::Fr::from(1u64);
+        }
+    }
+    let answers = send_all(&admission, txs);
+    for (i, a) in answers.iter().enumerate() {
+        if i == 3 || i == 17 {
+            let e = a.as_ref().unwrap_err();
+            assert!(e.to_string().contains("invalid signature"), "{i}: {e}");
+        } else {
+            assert!(a.is_ok(), "{i}: {a:?}");
+        }
+    }
+    assert_eq!(shared.lock().unwrap().open_len(), usize::from(USERS) - 2);
 }

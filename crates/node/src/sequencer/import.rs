@@ -176,6 +176,8 @@ impl<S: Storage> Sequencer<S> {
             side(META, PRIORITY_NEXT.to_vec(), encode(&priority_next)?),
         ]);
         self.state.seal_block_with(writes)?;
+        // Written directly: what the writer counts as durable moves past it.
+        self.durability().start_at(self.next_seq, number);
         self.batch = open;
         self.priority_next = priority_next;
         if record.status >= BatchStatus::Proven {
