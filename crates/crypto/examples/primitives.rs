@@ -66,6 +66,21 @@ fn main() {
             (key.public(), m, key.sign(&m))
         })
         .collect();
+    // small batches, as concurrent requests queue them
+    for size in [4usize, 8, 16, 32, 64, 128] {
+        let t = Instant::now();
+        for chunk in items.chunks(size) {
+            assert!(
+                zkr_crypto::eddsa::verify_batch(chunk)
+                    .iter()
+                    .all(|r| r.is_ok())
+            );
+        }
+        println!(
+            "verify_batch in batches of {size}: {:.2}us per signature",
+            t.elapsed().as_secs_f64() * 1e6 / items.len() as f64
+        );
+    }
     let t = Instant::now();
     let results = zkr_crypto::eddsa::verify_batch(&items);
     assert!(results.iter().all(|r| r.is_ok()));

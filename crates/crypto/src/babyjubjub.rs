@@ -13,6 +13,11 @@ use std::sync::OnceLock;
 pub const A: u64 = 168700;
 /// Curve coefficient `d`.
 pub const D: u64 = 168696;
+
+/// `A` and `D` as field elements (in Montgomery form at compile time, not per use).
+const A_FR: Fr = ark_ff::MontFp!("168700");
+const D_FR: Fr = ark_ff::MontFp!("168696");
+
 /// Order of the prime subgroup (`subOrder` in circomlibjs).
 pub const SUBGROUP_ORDER: &str =
     "2736030358979909402780800718157159386076813972158567259200215660948447373041";
@@ -120,12 +125,12 @@ impl Extended {
     pub fn add(&self, o: &Extended) -> Extended {
         let a = self.x * o.x;
         let b = self.y * o.y;
-        let c = self.t * o.t * Fr::from(D);
+        let c = self.t * o.t * D_FR;
         let d = self.z * o.z;
         let e = (self.x + self.y) * (o.x + o.y) - a - b;
         let f = d - c;
         let g = d + c;
-        let h = b - a * Fr::from(A);
+        let h = b - a * A_FR;
         Extended {
             x: e * f,
             y: g * h,
@@ -139,7 +144,7 @@ impl Extended {
         let a = self.x.square();
         let b = self.y.square();
         let c = self.z.square().double();
-        let d = a * Fr::from(A);
+        let d = a * A_FR;
         let e = (self.x + self.y).square() - a - b;
         let g = d + b;
         let f = g - c;

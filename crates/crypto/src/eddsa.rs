@@ -205,6 +205,9 @@ fn batch_equation_holds(
         bases.push(to_ark(public));
         scalars.push(-(z * eight * to_scalar_l(hm)));
     }
+    if items.len() < STRAUS_BELOW {
+        return straus_is_small_order(&s_sum, &bases, &scalars);
+    }
     bases.push(to_ark(&Point::base8()));
     scalars.push(s_sum);
     let mut sum = EdwardsProjective::msm_unchecked(&bases, &scalars);
@@ -212,6 +215,68 @@ fn batch_equation_holds(
         sum.double_in_place();
     }
     sum.is_zero()
+}
+
+/// Batches smaller than this are combined by [`straus_is_small_order`]; larger ones by
+/// arkworks' Pippenger, which wins from about this size (`examples/primitives.rs`).
+const STRAUS_BELOW: usize = 256;
+
+/// Whether `8 * (s_sum * Base8 + sum(scalars_i * bases_i))` is the identity, the sum computed by
+/// interleaved 4-bit windows (Straus): one chain of doublings shared by every term, each term
+/// adding one table entry per non-zero window; `Base8`'s term by its precomputed table. Each
+/// negative scalar `-k` is taken as `k` times the negated point, so a 128-bit `z_i` costs only
+/// its 32 windows.
+fn straus_is_small_order(s_sum: &ScalarL, bases: &[EdwardsAffine], scalars: &[ScalarL]) -> bool {
+    let terms: Vec<([Extended; 16], [u8; 32])> = bases
+        .iter()
+        .zip(scalars)
+        .map(|(base, scalar)| {
+            let point = Extended::from(from_ark(base));
+            let (point, k) = if scalar.into_bigint() > (-*scalar).into_bigint() {
+                (point.neg(), -*scalar)
+            } else {
+                (point, *scalar)
+            };
+            let mut table = [Extended::IDENTITY; 16];
+            for i in 1..16 {
+                table[i] = table[i - 1].add(&point);
+            }
+            let mut bytes = [0u8; 32];
+            bytes.copy_from_slice(&k.into_bigint().to_bytes_le());
+            (table, bytes)
+        })
+        .collect();
+    let mut acc = Extended::IDENTITY;
+    let mut started = false;
+    for window in (0..64).rev() {
+        if started {
+            acc = acc.double().double().double().double();
+        }
+        for (table, k) in &terms {
+            let nibble = (k[window / 2] >> (4 * (window % 2))) & 0x0f;
+            if nibble != 0 {
+                acc = acc.add(&table[nibble as usize]);
+                started = true;
+            }
+        }
+    }
+    let sum = acc.add(&mul_base8_le_bytes(&s_sum.into_bigint().to_bytes_le()));
+    sum.has_small_order()
+}
+
+/// [`to_ark`]'s inverse: a point of arkworks' form back on circomlib's.
+fn from_ark(p: &EdwardsAffine) -> Point {
+    static INV_SQRT_A: OnceLock<Fr> = OnceLock::new();
+    let inv = INV_SQRT_A.get_or_init(|| {
+        Fr::from(crate::babyjubjub::A)
+            .sqrt()
+            .and_then(|r| r.inverse())
+            .expect("168700 is a non-zero square mod p")
+    });
+    Point {
+        x: p.x * inv,
+        y: p.y,
+    }
 }
 
 fn to_scalar_l(x: &Fr) -> ScalarL {
@@ -301,10 +366,35 @@ mod tests {
     }
 
     /// `verify_batch` gives exactly `verify`'s result for each signature, for batches of good
-    /// signatures and ones with every kind of bad signature anywhere.
+    /// signatures and ones with every kind of bad signature anywhere: small batches (combined by
+    /// Straus) and large ones (Pippenger).
     #[test]
     fn batch_results_are_the_single_results() {
-        let good: Vec<_> = (1..=12u8).map(|i| signed(i, u64::from(i))).collect();
+        batch_results_are_the_single_results_at(12);
+        batch_results_are_the_single_results_at(STRAUS_BELOW + 2);
+    }
+
+    fn batch_results_are_the_single_results_at(size: usize) {
+        let good: Vec<_> = (1..=size)
+            .map(|i| signed((i % 250) as u8 + 1, i as u64))
+            .collect();
+        // The combined equation itself (not only the fallback) holds exactly for good ones.
+        let equation = |items: &[Item]| {
+            let hms: Vec<Fr> = items
+                .iter()
+                .map(|(a, m, s)| poseidon::hash(hash_inputs(a, m, s)))
+                .collect();
+            let chosen: Vec<_> = items
+                .iter()
+                .zip(&hms)
+                .map(|((a, _, s), hm)| (a, s, hm))
+                .collect();
+            batch_equation_holds(&chosen, &mut rand::rngs::OsRng)
+        };
+        assert!(equation(&good), "{size} good signatures");
+        let mut one_bad = good.clone();
+        one_bad[size / 2].2.s += Fr::from(1u64);
+        assert!(!equation(&one_bad), "{size} with a bad one");
         assert!(verify_batch(&good).iter().all(|r| r.is_ok()));
         assert!(verify_batch(&[]).is_empty());
         assert_eq!(verify_batch(&good[..1]), vec![Ok(())]);
@@ -322,7 +412,7 @@ mod tests {
             |x| x.0 = PrivateKey::from_bytes([99; 32]).public(),
         ];
         for (k, t) in tamper.iter().enumerate() {
-            for at in [0, 5, 11] {
+            for at in [0, 5, size - 1] {
                 let mut items = good.clone();
                 t(&mut items[at]);
                 let expected: Vec<_> = items.iter().map(|(a, m, s)| verify(a, m, s)).collect();
