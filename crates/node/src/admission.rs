@@ -1,12 +1,15 @@
 //! Admission of L2 transactions from JSON-RPC: the work that does not need the state (hash,
 //! message, signature check) before the sequencer's lock, in parallel across requests; only the
-//! ordered apply under it. Signatures are checked by one verifier thread that takes every
-//! signature queued while it was busy and checks them together
+//! ordered apply under it.
+//!
+//! Signatures are checked by verifier threads (one per core, requests spread over them in
+//! turn), each taking every signature queued while it was busy and checking them together
 //! (`zkr_crypto::eddsa::verify_batch`: the same answer for each as checking it alone, for about
-//! a third of the work when several are queued). The mempool entry is then written by the sequencer's single durable
-//! writer (`writer.rs`), with the entries of every request applied while its last write was
-//! under way (a group commit), and the request is answered once its entry is durable, never
-//! before.
+//! half the work when several are queued).
+//!
+//! The mempool entry is then written by the sequencer's single durable writer (`writer.rs`),
+//! with the entries of every request applied while its last write was under way (a group
+//! commit), and the request is answered once its entry is durable, never before.
 
 use crate::NodeError;
 use crate::pipeline::{Shared, lock};
@@ -27,36 +30,38 @@ type Check = (
     tokio::sync::oneshot::Sender<Result<(), CryptoError>>,
 );
 
-/// The verifier thread's queue. Dropping it stops the thread once the queue is empty.
+/// Signatures one verifier thread takes at most at once (a bigger batch saves little more and
+/// makes its requests wait longer).
+const MAX_BATCH: usize = 128;
+
+/// The verifier threads' queues, one per core (at most 4), used in turn. Dropping it stops the
+/// threads once their queues are empty.
 #[derive(Debug)]
 struct Verifier {
-    queue: std::sync::mpsc::Sender<Check>,
+    queues: Vec<std::sync::mpsc::Sender<Check>>,
+    next: std::sync::atomic::AtomicUsize,
 }
 
 impl Verifier {
     fn start() -> Result<Verifier, NodeError> {
-        let (queue, checks) = std::sync::mpsc::channel::<Check>();
-        std::thread::Builder::new()
-            .name("zkr-sigcheck".into())
-            .spawn(move || {
-                while let Ok(first) = checks.recv() {
-                    let mut batch = vec![first];
-                    batch.extend(checks.try_iter());
-                    let (items, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                    let results = if items.len() == 1 {
-                        let (public, message, sig) = &items[0];
-                        vec![zkr_crypto::eddsa::verify(public, message, sig)]
-                    } else {
-                        zkr_crypto::eddsa::verify_batch(&items)
-                    };
-                    for (answer, result) in answers.into_iter().zip(results) {
-                        // A request that went away does not want its answer.
-                        let _ = answer.send(result);
-                    }
-                }
-            })
-            .map_err(|e| NodeError::Encoding(format!("signature verifier thread: {e}")))?;
-        Ok(Verifier { queue })
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let mut queues = Vec::with_capacity(threads);
+        for k in 0..threads {
+            let (queue, checks) = std::sync::mpsc::channel::<Check>();
+            std::thread::Builder::new()
+                .name(format!("zkr-sigcheck-{k}"))
+                .spawn(move || verify_queued(&checks))
+                .map_err(|e| {
+                    NodeError::Storage(zkr_state::storage::StorageError::Backend(format!(
+                        "cannot start a signature verifier thread: {e}"
+                    )))
+                })?;
+            queues.push(queue);
+        }
+        Ok(Verifier {
+            queues,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        })
     }
 
     /// Checks `tx`'s signature with those of concurrent requests.
@@ -65,20 +70,43 @@ impl Verifier {
             // No message: applying it rejects it with the reason.
             return CheckedTx::new(tx, chain);
         };
+        let item = pending.signature();
         let (answer, result) = tokio::sync::oneshot::channel();
-        let verified = match self.queue.send((pending.signature(), answer)) {
-            Ok(()) => result.await.unwrap_or(Err(CryptoError::BadSignature)),
-            // The thread is gone: check it here.
-            Err(std::sync::mpsc::SendError((item, _))) => {
-                zkr_crypto::eddsa::verify(&item.0, &item.1, &item.2)
-            }
+        let k = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.queues.len();
+        let answered = match self.queues[k].send((item, answer)) {
+            Ok(()) => result.await.ok(),
+            Err(_) => None,
         };
+        let verified = answered.unwrap_or_else(|| {
+            // The thread is gone (it panicked): check it here, as before it existed.
+            tracing::warn!(target: "zkr::rpc", "a signature verifier thread stopped; checking in the request");
+            zkr_crypto::eddsa::verify(&item.0, &item.1, &item.2)
+        });
         let pre = pending.verified(verified);
         let hash = Ok(zkr_types::tx::hash_of_message(&pre.message()));
         CheckedTx {
             tx,
             hash,
             pre: Some(pre),
+        }
+    }
+}
+
+/// A verifier thread: takes what is queued (up to [`MAX_BATCH`]) and checks it together.
+fn verify_queued(checks: &std::sync::mpsc::Receiver<Check>) {
+    while let Ok(first) = checks.recv() {
+        let mut batch = vec![first];
+        batch.extend(checks.try_iter().take(MAX_BATCH - 1));
+        let (items, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        let results = if items.len() == 1 {
+            let (public, message, sig) = &items[0];
+            vec![zkr_crypto::eddsa::verify(public, message, sig)]
+        } else {
+            zkr_crypto::eddsa::verify_batch(&items)
+        };
+        for (answer, result) in answers.into_iter().zip(results) {
+            // A request that went away does not want its answer.
+            let _ = answer.send(result);
         }
     }
 }
