@@ -43,8 +43,11 @@ pub struct Metrics {
     pub txs_rejected: Family<CodeLabel, Counter>,
     /// Operations in the open block.
     pub mempool_size: Gauge,
-    /// Seconds to seal a block (and close its batch).
+    /// Seconds to seal a block (and close its batch) in memory, under the sequencer's lock.
     pub seal_seconds: Family<SealLabel, Histogram>,
+    /// Seconds of each storage write of the single durable writer (kind=block when it held a
+    /// sealed block, kind=mempool for accepted operations' entries alone).
+    pub write_seconds: Family<SealLabel, Histogram>,
     /// Seconds to prove a batch (witness and proof).
     pub proving_seconds: Histogram,
     /// Batches sealed by the node.
@@ -85,6 +88,9 @@ impl Metrics {
             seal_seconds: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.0005, 2.0, 14))
             }),
+            write_seconds: Family::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+            }),
             proving_seconds: Histogram::new(exponential_buckets(0.5, 2.0, 12)),
             batches_sealed: Gauge::default(),
             l1_batches: Family::default(),
@@ -112,6 +118,11 @@ impl Metrics {
             "seal_seconds",
             "Seconds to seal an L2 block (kind=batch when it also closed the batch)",
             m.seal_seconds.clone(),
+        );
+        registry.register(
+            "storage_write_seconds",
+            "Seconds of each storage write (kind=block when it held a sealed L2 block, kind=mempool for accepted operations alone)",
+            m.write_seconds.clone(),
         );
         registry.register(
             "proving_seconds",

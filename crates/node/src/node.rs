@@ -197,6 +197,17 @@ impl Node {
         let prover_stop = Arc::new(AtomicBool::new(false));
         let prover_ready = Arc::new(AtomicBool::new(false));
         let metrics = Arc::new(Metrics::new());
+        {
+            let writes = metrics.write_seconds.clone();
+            lock(&sequencer)
+                .durability()
+                .observe_writes(Box::new(move |seconds, block| {
+                    let kind = if block { "block" } else { "mempool" };
+                    writes
+                        .get_or_create(&crate::metrics::SealLabel { kind })
+                        .observe(seconds);
+                }));
+        }
         let mut tasks = Vec::new();
         let metrics_addr = match config.metrics_addr {
             Some(addr) => {

@@ -31,22 +31,40 @@ pub struct Progress {
 }
 
 /// The writer's progress, shared with the sequencer and the requests waiting on it.
-#[derive(Debug)]
 pub struct Durability {
     progress: Mutex<Progress>,
     /// Why the failed write failed.
     failure: Mutex<Option<StorageError>>,
     changed: Condvar,
     watch: tokio::sync::watch::Sender<Progress>,
+    /// Told of each write: its seconds and whether it held a block (the node's metrics).
+    observer: std::sync::OnceLock<WriteObserver>,
+}
+
+/// What is told of each write: its seconds and whether it held a block.
+pub type WriteObserver = Box<dyn Fn(f64, bool) + Send + Sync>;
+
+impl std::fmt::Debug for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Durability")
+            .field("progress", &self.progress())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Durability {
+    /// Sets what is told of each write from now on (once; later calls are ignored).
+    pub fn observe_writes(&self, observer: WriteObserver) {
+        let _ = self.observer.set(observer);
+    }
+
     fn new(start: Progress) -> Durability {
         Durability {
             progress: Mutex::new(start),
             failure: Mutex::new(None),
             changed: Condvar::new(),
             watch: tokio::sync::watch::Sender::new(start),
+            observer: std::sync::OnceLock::new(),
         }
     }
 
@@ -227,7 +245,12 @@ fn run(write: WriteFn, queue: Receiver<Job>, durability: &Durability) {
         let ops_below = jobs.iter().map(|j| j.ops_below).max().unwrap_or(0);
         let block = jobs.iter().filter_map(|j| j.block).max();
         let writes = jobs.into_iter().map(|j| j.write).collect();
-        match write(writes) {
+        let started = std::time::Instant::now();
+        let written = write(writes);
+        if let Some(observe) = durability.observer.get() {
+            observe(started.elapsed().as_secs_f64(), block.is_some());
+        }
+        match written {
             Ok(()) => durability.update(|p| {
                 p.ops_below = p.ops_below.max(ops_below);
                 if let Some(b) = block {

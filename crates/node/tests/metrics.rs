@@ -137,6 +137,9 @@ async fn metrics_are_served_parsed_and_follow_the_node() {
     assert_eq!(after["zkr_txs_accepted_total"], 1.0);
     assert_eq!(after[r#"zkr_txs_rejected_total{code="1002"}"#], 1.0);
     assert!(after[r#"zkr_seal_seconds_count{kind="block"}"#] >= 1.0);
+    // The transfer's entry, then its block, each written by the single writer.
+    assert!(after[r#"zkr_storage_write_seconds_count{kind="mempool"}"#] >= 1.0);
+    assert!(after[r#"zkr_storage_write_seconds_count{kind="block"}"#] >= 1.0);
     assert_eq!(after["zkr_mempool_size"], 0.0, "everything sealed");
     node.stop().await;
 }
